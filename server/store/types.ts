@@ -1,0 +1,134 @@
+// The store's public contract: the only code that speaks SQL implements this, once, over
+// SQLite (better-sqlite3) and PostgreSQL (pg) through Kysely. Handlers, the runner and the CLI
+// use nothing else. Job and JobStatus come from the generated spec types: never copy them.
+import type { components } from "../../generated/schema.js";
+
+export type Job = components["schemas"]["Job"];
+export type JobStatus = components["schemas"]["JobStatus"];
+export type JobAction = components["schemas"]["JobAction"];
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface Organization {
+  organizationId: number;
+  name: string;
+}
+
+export interface Project {
+  projectId: number;
+  projectKey: string;
+  name: string;
+  organizationId: number;
+}
+
+export interface ListJobsQuery {
+  status?: JobStatus;
+  /** Only jobs with jobId > after. */
+  after?: number;
+  /** At most this many jobs; undefined = all of them. */
+  limit?: number;
+}
+
+export type CancelOutcome =
+  | { outcome: "cancelled"; job: Job }
+  | { outcome: "not-cancellable"; job: Job }
+  | { outcome: "not-found" };
+
+/** A job the runner owns until leaseExpiresAt (renewed by every batch). */
+export interface ClaimedJob {
+  job: Job;
+  /** The userId whose sessions the delete_user_data action removes (= job.referenceId). */
+  userId: string;
+  workerId: string;
+  /** How many times the job has been claimed, this claim included (1 = first run). */
+  attempt: number;
+}
+
+export interface BatchResult {
+  /** Sessions deleted by this batch (0 when none were left). */
+  deleted: number;
+  /**
+   * false when the job is no longer ours to run: it was cancelled, or its lease was taken over.
+   * The batch's deletions were rolled back in that case, and the runner must stop.
+   */
+  stillOwned: boolean;
+}
+
+export interface SessionRow {
+  sessionId: string;
+  projectId: number;
+  userId: string;
+  startedAt: number;
+}
+
+export interface Store {
+  readonly dialect: Dialect;
+  /** Runs pending migrations (idempotent; safe with several processes starting at once). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // --- authentication and tenancy -------------------------------------------------------
+  /** Hashes the key and finds its organization (hash compared in constant time). */
+  findOrganizationByApiKey(apiKey: string): Promise<Organization | undefined>;
+  /** The project with this key *in this organization*; another organization's is undefined. */
+  findProject(organizationId: number, projectKey: string): Promise<Project | undefined>;
+
+  // --- jobs (API) ---------------------------------------------------------------------
+  /** Jobs of the project, ascending jobId. */
+  listJobs(projectId: number, query: ListJobsQuery): Promise<Job[]>;
+  getJob(projectId: number, jobId: number): Promise<Job | undefined>;
+  /** One atomic state change: scheduled|running -> cancelled (updatedAt = now). */
+  cancelJob(projectId: number, jobId: number, now: number): Promise<CancelOutcome>;
+  /**
+   * Idempotent: answers the project's scheduled or running delete_user_data job for this user
+   * when there is one (created: false), or creates a scheduled one (created: true). Atomic, so
+   * concurrent calls for one user create one job.
+   */
+  scheduleUserDeletion(
+    projectId: number,
+    userId: string,
+    now: number,
+    startAt: number,
+  ): Promise<{ job: Job; created: boolean }>;
+
+  // --- the runner -----------------------------------------------------------------------
+  /**
+   * Atomically claims one job: a due one (scheduled, startAt <= now) or a running one whose
+   * lease expired. Sets running, the owner and the lease. On PostgreSQL uses
+   * FOR UPDATE SKIP LOCKED, so concurrent processes never claim the same job.
+   */
+  claimDueJob(now: number, leaseMs: number, workerId: string): Promise<ClaimedJob | undefined>;
+  /**
+   * One transaction: renews the lease if the job is still running and owned by workerId, then
+   * deletes up to batchSize of the user's sessions in the job's project.
+   */
+  deleteSessionsBatch(claim: ClaimedJob, batchSize: number, now: number, leaseMs: number): Promise<BatchResult>;
+  /** running -> completed|failed, only if still running and owned by workerId (never overwrites cancelled). */
+  finishJob(
+    claim: ClaimedJob,
+    outcome: { status: "completed"; errors: null } | { status: "failed"; errors: string },
+    now: number,
+  ): Promise<boolean>;
+  /** On graceful shutdown: expire our lease at once so another process takes the job up. */
+  releaseJob(claim: ClaimedJob): Promise<void>;
+  /** The earliest startAt among scheduled jobs (lets the runner sleep until then). */
+  nextDueAt(): Promise<number | undefined>;
+
+  // --- administration (CLI, demo, tests) ------------------------------------------------
+  findOrganizationByName(name: string): Promise<Organization | undefined>;
+  /** Creates an organization and its first API key; the key is returned once, stored hashed. */
+  createOrganization(name: string): Promise<{ organization: Organization; apiKey: string }>;
+  /** Replaces the organization's key: the old one stops working at once. */
+  rotateApiKey(organizationId: number): Promise<string>;
+  /** projectKey is generated (20 characters, [A-Za-z0-9]) unless given. */
+  createProject(organizationId: number, name: string, projectKey?: string): Promise<Project>;
+  findProjectByKey(projectKey: string): Promise<Project | undefined>;
+  /**
+   * All-or-nothing import: every row of the iterable in one transaction (inserted in chunks, so
+   * memory stays bounded); if the iterable throws, nothing is kept.
+   */
+  importSessions(rows: AsyncIterable<SessionRow[]>): Promise<number>;
+  countSessions(projectId: number, userId?: string): Promise<number>;
+  /** Inserts a job as given (demo data and tests). */
+  insertJob(job: Omit<Job, "jobId"> & { jobId?: number }): Promise<Job>;
+}
