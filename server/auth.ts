@@ -1,0 +1,63 @@
+// The ApiKey security handler for express-openapi-validator, and the project (tenant) lookup.
+// The validator has already checked that the Authorization header is present; here the key is
+// looked up in the store (hashed there, compared in constant time). Never log the key.
+import type { Request, Response, NextFunction } from "express";
+import type { Organization, Project, Store } from "./store/types.js";
+import { HttpProblem } from "./problems.js";
+
+/** `<key>` as the original documentation sends it, or `Bearer <key>`. */
+export function apiKeyFromHeader(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const value = header.trim();
+  const bearer = /^Bearer\s+(\S+)$/i.exec(value);
+  const key = bearer ? bearer[1]! : value;
+  // Keys are printable ASCII without spaces; anything else cannot be one of ours.
+  return /^[\x21-\x7e]{1,256}$/.test(key) ? key : undefined;
+}
+
+function unauthorized(): Error & { status: number } {
+  return Object.assign(new Error("Invalid API Key"), { status: 401 });
+}
+
+/** Per-request state set by authentication and the project lookup (kept in res.locals). */
+export interface Tenant {
+  organization: Organization;
+  project?: Project;
+}
+
+export function apiKeySecurityHandler(store: Store) {
+  return async (req: Request): Promise<boolean> => {
+    const key = apiKeyFromHeader(req.headers.authorization);
+    if (key === undefined) throw unauthorized();
+    const organization = await store.findOrganizationByApiKey(key);
+    if (organization === undefined) throw unauthorized();
+    (req.res as Response).locals.tenant = { organization } satisfies Tenant;
+    return true;
+  };
+}
+
+/**
+ * router.param("projectKey") callback: resolves the project *within the key's organization*.
+ * An unknown project and another organization's project give the same 404, so existence
+ * never leaks across organizations.
+ */
+export function resolveProject(store: Store) {
+  return async (_req: Request, res: Response, next: NextFunction, projectKey: string): Promise<void> => {
+    try {
+      const tenant = res.locals.tenant as Tenant | undefined;
+      if (tenant === undefined) throw new Error("resolveProject ran before authentication");
+      const project = await store.findProject(tenant.organization.organizationId, projectKey);
+      if (project === undefined) throw new HttpProblem(404, "not-found", `Project ${projectKey} was not found.`);
+      tenant.project = project;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+export function projectOf(res: Response): Project {
+  const project = (res.locals.tenant as Tenant | undefined)?.project;
+  if (project === undefined) throw new Error("no project resolved for this route");
+  return project;
+}

@@ -1,0 +1,75 @@
+// Creates the HTTP server around the Express app: the prototype fix, limits and timeouts, and
+// problem answers for errors Node's HTTP parser raises before Express sees a request.
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import type express from "express";
+import { rawProblemResponse } from "./problems.js";
+
+/** Request line and headers together; larger ones answer 431 (Node's default is 16 KiB too). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+export const TIMEOUTS = {
+  /** A client must send its whole header within this (slowloris). */
+  headersMs: 10_000,
+  /** ...and its whole request within this. */
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+};
+
+/**
+ * Express sets the prototype of every req and res to app.request / app.response
+ * (Object.setPrototypeOf), which throws V8 off its fast paths and makes stock Express 3-5x
+ * slower than node:http here (see bench/README.md). Constructing them with those prototypes
+ * already in place makes Express's swap a no-op. Upstream: nodejs/node#37457,
+ * expressjs/express#5998. Remove once Express stops swapping prototypes (the test
+ * test/server/http.test.ts "Express still swaps prototypes" tells when).
+ */
+export function expressPrototypeClasses(app: express.Express): {
+  IncomingMessage: typeof http.IncomingMessage;
+  ServerResponse: typeof http.ServerResponse;
+} {
+  return {
+    IncomingMessage: withPrototype(http.IncomingMessage, app.request) as typeof http.IncomingMessage,
+    ServerResponse: withPrototype(http.ServerResponse, app.response) as typeof http.ServerResponse,
+  };
+}
+
+function withPrototype<T extends new (...args: never[]) => object>(Base: T, prototype: object): T {
+  // A constructor whose instances are built by Base but get `prototype` directly.
+  function Subclass(this: unknown, ...args: unknown[]) {
+    return Reflect.construct(Base, args, Subclass);
+  }
+  Subclass.prototype = prototype;
+  Object.setPrototypeOf(Subclass, Base);
+  return Subclass as unknown as T;
+}
+
+export function createHttpServer(app: express.Express): http.Server {
+  const server = http.createServer(
+    {
+      ...expressPrototypeClasses(app),
+      maxHeaderSize: MAX_HEADER_BYTES,
+      headersTimeout: TIMEOUTS.headersMs,
+      requestTimeout: TIMEOUTS.requestMs,
+      keepAliveTimeout: TIMEOUTS.keepAliveMs,
+    },
+    app,
+  );
+  server.on("clientError", answerClientError);
+  return server;
+}
+
+/** Parser-level errors still get an RFC 9457 body (Node's default is a bare status line). */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const [status, detail] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, `The request line and headers are larger than ${MAX_HEADER_BYTES} bytes.`]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT" || error.code === "ERR_HTTP_HEADERS_TIMEOUT"
+        ? [408, "The request was not received in time."]
+        : [400, "The request is not valid HTTP."];
+  socket.end(rawProblemResponse(status, detail));
+}

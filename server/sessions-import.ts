@@ -1,0 +1,97 @@
+// `jobs-api sessions import`: NDJSON, one session a line, streamed in chunks into one
+// all-or-nothing transaction (store.importSessions). A bad line stops the import with its line
+// number and reason, and nothing of the file is kept.
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import type { SessionRow, Store } from "./store/types.js";
+
+export class ImportLineError extends Error {
+  override name = "ImportLineError";
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+  }
+}
+
+const CHUNK = 1000;
+const MAX_TEXT = 256;
+
+interface ParsedLine {
+  sessionId: string;
+  projectKey: string;
+  userId: string;
+  startedAt: number;
+}
+
+/** Parses and checks one line; throws a reason (string) when it is not a valid session. */
+export function parseSessionLine(text: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw "not valid JSON";
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw "expected a JSON object";
+  const record = value as Record<string, unknown>;
+  const text256 = (name: string): string => {
+    const field = record[name];
+    if (typeof field !== "string" || field.length === 0) throw `"${name}" must be a non-empty string`;
+    if ([...field].length > MAX_TEXT) throw `"${name}" is longer than ${MAX_TEXT} characters`;
+    return field;
+  };
+  const sessionId = text256("sessionId");
+  const projectKey = text256("projectKey");
+  const userId = text256("userId");
+  const startedAt = record.startedAt;
+  if (typeof startedAt !== "number" || !Number.isSafeInteger(startedAt) || startedAt < 0) {
+    throw `"startedAt" must be epoch milliseconds (a non-negative integer)`;
+  }
+  const unknown = Object.keys(record).filter((key) => !["sessionId", "projectKey", "userId", "startedAt"].includes(key));
+  if (unknown.length > 0) throw `unknown field "${unknown[0]}"`;
+  return { sessionId, projectKey, userId, startedAt };
+}
+
+export interface ImportProgress {
+  (lines: number): void;
+}
+
+/** Streams `input` into the store; resolves with the number of sessions imported. */
+export async function importSessionsFrom(
+  store: Store,
+  input: Readable,
+  onProgress?: ImportProgress,
+): Promise<number> {
+  const projectIds = new Map<string, number>();
+  async function* chunks(): AsyncIterable<SessionRow[]> {
+    let lineNumber = 0;
+    let chunk: SessionRow[] = [];
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+      lineNumber++;
+      if (line.trim() === "") continue;
+      let parsed: ParsedLine;
+      try {
+        parsed = parseSessionLine(line);
+      } catch (reason) {
+        throw new ImportLineError(lineNumber, String(reason));
+      }
+      let projectId = projectIds.get(parsed.projectKey);
+      if (projectId === undefined) {
+        const project = await store.findProjectByKey(parsed.projectKey);
+        if (project === undefined) throw new ImportLineError(lineNumber, `unknown projectKey "${parsed.projectKey}"`);
+        projectId = project.projectId;
+        projectIds.set(parsed.projectKey, projectId);
+      }
+      chunk.push({ sessionId: parsed.sessionId, projectId, userId: parsed.userId, startedAt: parsed.startedAt });
+      if (chunk.length === CHUNK) {
+        yield chunk;
+        chunk = [];
+        onProgress?.(lineNumber);
+      }
+    }
+    if (chunk.length > 0) yield chunk;
+    onProgress?.(lineNumber);
+  }
+  return store.importSessions(chunks());
+}
