@@ -41,9 +41,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLogger(logger));
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
-  // Reads (and so bounds) any request body; none is used, but an unbounded one must not be accepted.
-  app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
-
   app.use(
     OpenApiValidator.middleware({
       apiSpec: SPEC_PATH,
@@ -54,6 +51,9 @@ export function createApp(deps: AppDeps): express.Express {
       ignoreUndocumented: false,
     }),
   );
+  // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
+  // be accepted. After the validator, so a 413 is an answer of the matched operation.
+  app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config));
 
   app.use(jobsRouter({ store, clock }));

@@ -1,0 +1,76 @@
+// Limits that are answers in openapi.yaml: 413 for a request body, 429 per API key. Real
+// server, every operation. (Parser-level limits and slow clients: test/reliability/.)
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databases, seedTenant } from "../support/databases.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+/** A request with a body (fetch refuses a body on GET). */
+function requestWithBody(url: string, method: string, key: string, body: Buffer): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { authorization: key, "content-type": "application/json", "content-length": String(body.length) } }, (response) => {
+      let text = "";
+      response.on("data", (chunk) => (text += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+const operations = (projectKey: string, jobId: number) =>
+  [
+    ["listJobs", "GET", `/api/v1/${projectKey}/jobs`],
+    ["getJob", "GET", `/api/v1/${projectKey}/jobs/${jobId}`],
+    ["cancelJob", "DELETE", `/api/v1/${projectKey}/jobs/${jobId}`],
+    ["deleteUserData", "DELETE", `/api/v1/${projectKey}/users/limits@example.com`],
+  ] as const;
+
+describe("request limits", () => {
+  let server: TestServer;
+  let key: string;
+  let projectKey: string;
+  let jobId: number;
+  beforeAll(async () => {
+    server = await startTestServer(await databases[0]!.url(), { rateLimit: 3, rateLimitWindowMs: 60_000 });
+    const tenant = await seedTenant(server.store, "Limits");
+    ({ apiKey: key } = tenant);
+    projectKey = tenant.project.projectKey;
+    jobId = (await server.store.scheduleUserDeletion(tenant.project.projectId, "someone", 1, 2)).job.jobId;
+  });
+  afterAll(async () => server?.close());
+
+  it.each([0, 1, 2, 3])("answers 413 for a body over 1 KiB (operation %#), and the job is untouched", async (index) => {
+    const [, method, path] = operations(projectKey, jobId)[index]!;
+    const fresh = await seedTenant(server.store, `Body${index}`); // its own rate-limit budget
+    const freshPath = path.replace(projectKey, fresh.project.projectKey);
+    const answer = await requestWithBody(server.url + freshPath, method, fresh.apiKey, Buffer.alloc(2048, "x"));
+    expect(answer.status).toBe(413);
+    expect(answer.body).toMatchObject({ type: "urn:problem:jobs-api:content-too-large", status: 413 });
+    expect((await server.store.getJob(fresh.project.projectId, jobId))).toBeUndefined();
+  });
+
+  it("accepts a small body it does not need", async () => {
+    const fresh = await seedTenant(server.store, "SmallBody");
+    const answer = await requestWithBody(`${server.url}/api/v1/${fresh.project.projectKey}/jobs`, "GET", fresh.apiKey, Buffer.from("{}"));
+    expect(answer.status).toBe(200);
+  });
+
+  it.each([0, 1, 2, 3])("answers 429 with Retry-After once a key has used its calls (operation %#); other keys go on", async (index) => {
+    const tenant = await seedTenant(server.store, `Rate${index}`);
+    const job = await server.store.scheduleUserDeletion(tenant.project.projectId, "rate", 1, 2);
+    const [, method, path] = operations(tenant.project.projectKey, job.job.jobId)[index]!;
+    for (let i = 0; i < 3; i++) await server.call("GET", `/api/v1/${tenant.project.projectKey}/jobs`, { key: tenant.apiKey });
+    const limited = await server.call(method, path, { key: tenant.apiKey });
+    expect(limited.status).toBe(429);
+    expect(limited.contentType).toMatch(/^application\/problem\+json/);
+    expect(limited.body).toMatchObject({ type: "urn:problem:jobs-api:rate-limited", status: 429 });
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Refused calls change nothing.
+    expect((await server.store.getJob(tenant.project.projectId, job.job.jobId))?.status).toBe("scheduled");
+    const other = await seedTenant(server.store, `Other${index}`);
+    expect((await server.call("GET", `/api/v1/${other.project.projectKey}/jobs`, { key: other.apiKey })).status).toBe(200);
+  });
+});

@@ -1,0 +1,46 @@
+// Contract coverage: every (operationId, status) pair that openapi.yaml declares must be
+// answered by the real server in some test. Each test server appends what it answered to a
+// file in this run's folder (recordAnswers); at the end of the run, the global teardown in
+// contract-coverage-setup.ts compares that with the spec and fails the run on a missing pair,
+// so a newly declared answer cannot stay untested.
+import { appendFileSync, readFileSync, readdirSync } from "node:fs";
+import type http from "node:http";
+import { join } from "node:path";
+
+const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
+  paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>;
+};
+
+/** "listJobs 200", … for every status code the spec declares (not `default`). */
+export function declaredPairs(): string[] {
+  const pairs: string[] = [];
+  for (const item of Object.values(SPEC.paths)) {
+    for (const operation of Object.values(item)) {
+      if (typeof operation !== "object" || !operation.operationId || !operation.responses) continue;
+      for (const status of Object.keys(operation.responses)) {
+        if (/^\d{3}$/.test(status)) pairs.push(`${operation.operationId} ${status}`);
+      }
+    }
+  }
+  return pairs.sort();
+}
+
+/** Records every answer of `server` (operationId from express-openapi-validator, status). */
+export function recordAnswers(server: http.Server, folder: string | undefined): void {
+  if (!folder) return;
+  const file = join(folder, `${process.pid}.log`);
+  server.on("request", (req: http.IncomingMessage & { openapi?: { schema?: { operationId?: string } } }, res) => {
+    res.once("finish", () => {
+      const operationId = req.openapi?.schema?.operationId;
+      if (operationId) appendFileSync(file, `${operationId} ${res.statusCode}\n`);
+    });
+  });
+}
+
+export function answeredPairs(folder: string): Set<string> {
+  const seen = new Set<string>();
+  for (const name of readdirSync(folder)) {
+    for (const line of readFileSync(join(folder, name), "utf8").split("\n")) if (line) seen.add(line);
+  }
+  return seen;
+}
