@@ -254,8 +254,26 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed (a parameter has the wrong type, is out of range, or is unknown). */
-        BadRequest: {
+        /** @description A query parameter is unknown, has the wrong type or is out of range (`limit` is 1 to 1000). */
+        BadListRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The jobId is not a positive integer (or is out of range), or a query parameter was given (none is taken). */
+        BadJobRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The userId is empty, longer than 256 characters or holds control characters, or a query parameter was given (none is taken). */
+        BadUserRequest: {
             headers: {
                 [name: string]: unknown;
             };
@@ -402,7 +420,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobListResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadListRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
@@ -440,7 +458,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadJobRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
             413: components["responses"]["ContentTooLarge"];
@@ -478,7 +496,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadJobRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
             413: components["responses"]["ContentTooLarge"];
@@ -518,7 +536,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadUserRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];

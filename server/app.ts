@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Store } from "./store/types.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
-import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody } from "./problems.js";
+import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 
@@ -78,7 +78,9 @@ function requestLogger(logger: Logger) {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUserId(req.url) }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? "error" : "info"),
+    // 501 is cancelJob's documented answer for a job that has ended, not a server failure.
+    customLogLevel: (_req, res, error) =>
+      res.statusCode === 501 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
   });
 }
 
@@ -135,54 +137,61 @@ interface ValidatorError {
   headers?: Record<string, string>;
 }
 
+interface ProblemAnswer {
+  status: number;
+  kind: ProblemKind;
+  detail: string;
+  headers: Record<string, string>;
+}
+
+/** What an error means for the client: ours (HttpProblem), the validator's, body-parser's, or a bug. */
+export function toProblem(error: unknown, req: Request): ProblemAnswer {
+  if (error instanceof HttpProblem) return { status: error.status, kind: error.kind, detail: error.detail, headers: error.headers };
+  const e = (error ?? {}) as ValidatorError;
+  const given = e.status ?? e.statusCode ?? 500;
+  const status = given >= 400 && given <= 599 ? given : 500;
+  const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
+
+  if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
+  if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
+  if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
+  if (status === 404) {
+    // DELETE /api/v1/KEY/users/ matches no route, but the reference answers an empty userId with 400.
+    if (/^\/api\/v1\/[^/]+\/users\/?$/.test(req.path)) return answer("path parameter userId must not be empty", 400);
+    return answer(`No operation at ${req.method} ${redactUserId(req.path)}.`);
+  }
+  if (status === 405) return answer(`${req.method} is not an operation of ${redactUserId(req.path)}.`);
+  if (e.errors && e.errors.length > 0) return answer(e.errors.map(describeValidationError).join("; "));
+  return answer(e.message ?? "The request is not valid.");
+}
+
+/** express-openapi-validator's {path: "/params/jobId", message: "must be integer"} → words. */
+function describeValidationError(item: { path?: string; message?: string }): string {
+  const message = item.message ?? "is not valid";
+  const [location, ...rest] = (item.path ?? "").replace(/^[./]/, "").split(/[./]/);
+  const name = rest.join(".");
+  const label = { params: "path parameter", query: "query parameter", headers: "header" }[location ?? ""];
+  if (label === undefined || name === "") return `${item.path ?? ""} ${message}`.trim();
+  return message.includes(`'${name}'`) ? message : `${label} ${name} ${message}`;
+}
+
 /** The one error handler: every error becomes an RFC 9457 problem answer. */
 function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    const { status, kind, detail, headers } = toProblem(error, req);
     const requestId = String(req.id ?? "");
-    const instance = redactUserId(req.originalUrl.split("?")[0] ?? "");
-    let status: number;
-    let detail: string;
-    let headers: Record<string, string> = {};
-    let kind;
-    if (error instanceof HttpProblem) {
-      ({ status, detail, headers, kind } = error);
-    } else {
-      const e = (error ?? {}) as ValidatorError;
-      status = e.status ?? e.statusCode ?? 500;
-      if (!(status >= 400 && status <= 599)) status = 500;
-      kind = kindForStatus(status);
-      headers = e.headers ?? {};
-      if (status >= 500) {
-        detail = "An unexpected error occurred; quote the requestId when you report it.";
-      } else if (e.type === "entity.too.large") {
-        detail = `The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`;
-      } else if (status === 404 && e.errors !== undefined) {
-        detail = emptyUserIdPath(req.path) ? "userId must not be empty." : `No operation at ${req.method} ${instance}.`;
-        if (emptyUserIdPath(req.path)) (status = 400), (kind = kindForStatus(400));
-      } else if (e.errors !== undefined && e.errors.length > 0) {
-        detail = e.errors.map((item) => `${(item.path ?? "").replace(/^\./, "").replace(/\./g, "/")} ${item.message ?? ""}`.trim()).join("; ");
-      } else if (error instanceof URIError) {
-        detail = "The request path is not valid percent-encoding.";
-      } else {
-        detail = e.message ?? "The request is not valid.";
-      }
-    }
-    if (status >= 500) logger.error({ err: error, reqId: requestId }, "unexpected error");
+    // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
+    if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
     if (res.headersSent) {
       res.destroy();
       return;
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(status).type(PROBLEM_CONTENT_TYPE);
-    const body = problemBody(status, kind, detail, { instance, requestId });
-    // Declared answers go through res.json (so the response validator checks them too); a
-    // failed response validation is answered raw, or it would be validated again.
-    if (status === 500) res.send(JSON.stringify(body));
+    const body = problemBody(status, kind, detail, { instance: redactUserId(req.path), requestId });
+    // Declared answers go through res.json, so the response validator checks them too; a 500
+    // (perhaps a failed response validation) is sent raw, or it would be validated again.
+    if (status >= 500) res.send(JSON.stringify(body));
     else res.json(body);
   };
-}
-
-/** `DELETE /api/v1/KEY/users/` has an empty userId, which the reference answers with 400. */
-function emptyUserIdPath(path: string): boolean {
-  return /^\/api\/v1\/[^/]+\/users\/?$/.test(path);
 }

@@ -2,6 +2,9 @@
 // free port for a test, with a controllable clock.
 import { startServer, type RunningServer } from "../../server/index.js";
 import type { Config } from "../../server/config.js";
+import { inject } from "vitest";
+import { recordAnswers } from "./contract-coverage.js";
+import type {} from "./contract-coverage-setup.js";
 
 export interface TestServer extends RunningServer {
   /** The injected clock: tests move time by setting `clock.now`. */
@@ -31,6 +34,7 @@ export async function startTestServer(databaseUrl: string, config: Partial<Confi
     },
     clock: () => clock.now,
   });
+  recordAnswers(running.server, inject("contractCoverageDir"));
   const call: TestServer["call"] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key != null) headers.authorization = options.key;

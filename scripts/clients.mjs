@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// Generates API clients for other languages from the bundled spec (generated/openapi.json):
+//   python  openapi-generator `python` (pinned jar from Maven Central) -> <out>/python,
+//           package openreplay_jobs_api (JobsApi.list_jobs, UsersApi.delete_user_data, ...)
+//   go      oapi-codegen (pinned, via the Go module proxy), client + types, package jobsapi,
+//           its own Go module in <out>/go
+// Usage: node scripts/clients.mjs [--lang python,go] [--out DIR] [--spec FILE] [--go-module PATH]
+// Idempotent: each language's directory is regenerated from scratch; the jar and the Go modules
+// are downloaded only the first time.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { ensureGeneratorJar, parseArgs, ROOT, run, specVersion, VERSIONS } from "./lib/tools.mjs";
+
+export const PYTHON_PACKAGE = "openreplay_jobs_api";
+export const PYTHON_PROJECT = "openreplay-jobs-api";
+export const GO_MODULE = "openreplay.example.com/jobsapi";
+const LANGS = ["python", "go"];
+
+function generatePython(spec, dir, version) {
+  const jar = ensureGeneratorJar();
+  rmSync(dir, { recursive: true, force: true });
+  run(
+    "java",
+    [
+      "-jar",
+      jar,
+      "generate",
+      "--input-spec",
+      spec,
+      "--generator-name",
+      "python",
+      "--output",
+      dir,
+      "--package-name",
+      PYTHON_PACKAGE,
+      "--additional-properties",
+      `projectName=${PYTHON_PROJECT},packageVersion=${version}`,
+      // The generated test stubs assert nothing; the smoke test in test/clients/python does.
+      "--global-property",
+      "apiTests=false,modelTests=false",
+    ],
+    { quiet: true },
+  );
+  if (!existsSync(join(dir, PYTHON_PACKAGE, "api", "jobs_api.py"))) {
+    throw new Error(`openapi-generator wrote no ${PYTHON_PACKAGE}/api/jobs_api.py in ${dir}`);
+  }
+}
+
+function generateGo(spec, dir, goModule) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  run(
+    "go",
+    [
+      "run",
+      `github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@${VERSIONS.oapiCodegen}`,
+      "-config",
+      join(ROOT, "scripts", "clients", "oapi-codegen.yaml"),
+      "-o",
+      join(dir, "jobsapi.gen.go"),
+      spec,
+    ],
+    { quiet: true },
+  );
+  writeFileSync(
+    join(dir, "go.mod"),
+    `module ${goModule}\n\ngo 1.26.0\n\nrequire github.com/oapi-codegen/runtime ${VERSIONS.oapiRuntime}\n`,
+  );
+  // Fills go.sum (and the runtime's own dependencies) and proves the client compiles.
+  run("go", ["mod", "tidy"], { cwd: dir, quiet: true });
+  run("go", ["vet", "./..."], { cwd: dir, quiet: true });
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2), { options: ["lang", "out", "spec", "go-module"] });
+  const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
+  for (const lang of langs) {
+    if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
+  }
+  const out = resolve(ROOT, args.out ?? join("out", "clients"));
+  const spec = resolve(ROOT, args.spec ?? join("generated", "openapi.json"));
+  if (!existsSync(spec)) throw new Error(`${spec} does not exist: run npm run generate first`);
+  JSON.parse(readFileSync(spec, "utf8"));
+  const version = specVersion(spec);
+  const shown = (p) => (isAbsolute(p) && !relative(ROOT, p).startsWith("..") ? relative(ROOT, p) : p);
+
+  for (const lang of langs) {
+    const start = performance.now();
+    const dir = join(out, lang);
+    if (lang === "python") generatePython(spec, dir, version);
+    if (lang === "go") generateGo(spec, dir, args["go-module"] ?? GO_MODULE);
+    const took = ((performance.now() - start) / 1000).toFixed(1);
+    console.log(`${lang}: ${shown(dir)} generated from ${shown(spec)} (API ${version}) in ${took} s`);
+  }
+}
+
+try {
+  main();
+} catch (err) {
+  console.error(`clients: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
