@@ -59,6 +59,9 @@ export interface SessionRow {
   projectId: number;
   userId: string;
   startedAt: number;
+  /** Optional details a real session row has (null when not given). */
+  userAgent?: string | null;
+  durationMs?: number | null;
 }
 
 export interface Store {

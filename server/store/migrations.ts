@@ -1,0 +1,101 @@
+// The one migration history of both dialects. Migrations are written with Kysely's schema
+// builder so one text serves SQLite and PostgreSQL; the only dialect-specific part is how an
+// id column is generated. Add a migration = add an entry whose name sorts after the last one.
+// Never edit a migration that has shipped: write a new one.
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import type { Dialect } from "./types.js";
+
+/** The statuses in the jobs.status CHECK constraint (the spec's JobStatus enum). */
+const STATUSES = "'scheduled', 'running', 'cancelled', 'failed', 'completed'";
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  // An id column: SQLite's rowid alias (AUTOINCREMENT: ids are never reused, even after the
+  // newest row is deleted) or a PostgreSQL identity ("by default", so demo data may set ids).
+  const idType = dialect === "sqlite" ? "integer" : "bigint";
+  const id = (col: ColumnDefinitionBuilder) =>
+    dialect === "sqlite" ? col.primaryKey().autoIncrement() : col.primaryKey().generatedByDefaultAsIdentity();
+
+  const migrations: Record<string, Migration> = {
+    "0001_initial": {
+      // Kysely<any>: a migration sees the schema as it was then, not today's Database type.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("organizations")
+          .addColumn("id", idType, id)
+          .addColumn("name", "text", (col) => col.notNull().unique())
+          .addColumn("api_key_hash", "text", (col) => col.notNull().unique())
+          .addColumn("created_at", "bigint", (col) => col.notNull())
+          .execute();
+
+        await db.schema
+          .createTable("projects")
+          .addColumn("project_id", idType, id)
+          .addColumn("project_key", "text", (col) => col.notNull().unique())
+          .addColumn("name", "text", (col) => col.notNull())
+          .addColumn("organization_id", "bigint", (col) => col.notNull().references("organizations.id"))
+          .execute();
+        await db.schema.createIndex("projects_organization").on("projects").column("organization_id").execute();
+
+        await db.schema
+          .createTable("jobs")
+          .addColumn("job_id", idType, id)
+          .addColumn("project_id", "bigint", (col) => col.notNull().references("projects.project_id"))
+          .addColumn("action", "text", (col) => col.notNull())
+          .addColumn("status", "text", (col) => col.notNull())
+          .addColumn("reference_id", "text", (col) => col.notNull())
+          .addColumn("description", "text", (col) => col.notNull())
+          .addColumn("created_at", "bigint", (col) => col.notNull())
+          .addColumn("updated_at", "bigint", (col) => col.notNull())
+          .addColumn("start_at", "bigint", (col) => col.notNull())
+          .addColumn("errors", "text")
+          .addColumn("lease_owner", "text")
+          .addColumn("lease_expires_at", "bigint")
+          .addColumn("attempts", "integer", (col) => col.notNull().defaultTo(0))
+          .addCheckConstraint("jobs_status_check", sql.raw(`status in (${STATUSES})`))
+          .execute();
+        // listJobs (all, after, limit) and getJob's tenancy check.
+        await db.schema.createIndex("jobs_project_job").on("jobs").columns(["project_id", "job_id"]).execute();
+        // listJobs with a status filter.
+        await db.schema
+          .createIndex("jobs_project_status_job")
+          .on("jobs")
+          .columns(["project_id", "status", "job_id"])
+          .execute();
+        // The runner: due jobs (status = 'scheduled' and start_at <= now), and nextDueAt.
+        await db.schema.createIndex("jobs_due").on("jobs").columns(["status", "start_at"]).execute();
+        // The runner: running jobs whose lease expired.
+        await db.schema.createIndex("jobs_lease").on("jobs").columns(["status", "lease_expires_at"]).execute();
+        // At most one active (scheduled or running) job per project, action and reference: it
+        // makes scheduleUserDeletion idempotent under concurrency on both dialects (INSERT ...
+        // ON CONFLICT DO NOTHING), and it is the index of its lookup of the active job.
+        await db.schema
+          .createIndex("jobs_one_active_per_reference")
+          .unique()
+          .on("jobs")
+          .columns(["project_id", "action", "reference_id"])
+          .where(sql.raw<boolean>("status in ('scheduled', 'running')"))
+          .execute();
+
+        await db.schema
+          .createTable("sessions")
+          .addColumn("id", idType, id)
+          .addColumn("session_id", "text", (col) => col.notNull())
+          .addColumn("project_id", "bigint", (col) => col.notNull().references("projects.project_id"))
+          .addColumn("user_id", "text", (col) => col.notNull())
+          .addColumn("started_at", "bigint", (col) => col.notNull())
+          .addColumn("user_agent", "text")
+          .addColumn("duration_ms", "bigint")
+          .addUniqueConstraint("sessions_project_session", ["project_id", "session_id"])
+          .execute();
+        // delete_user_data's batches and countSessions.
+        await db.schema.createIndex("sessions_project_user").on("sessions").columns(["project_id", "user_id"]).execute();
+      },
+      async down(db: Kysely<any>) {
+        for (const table of ["sessions", "jobs", "projects", "organizations"]) {
+          await db.schema.dropTable(table).execute();
+        }
+      },
+    },
+  };
+  return { getMigrations: async () => migrations };
+}

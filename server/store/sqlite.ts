@@ -1,0 +1,58 @@
+// Opens a better-sqlite3 database for Kysely's SqliteDialect, with a small prepared-statement
+// cache.
+//
+// Why the cache: Kysely's SQLite driver calls db.prepare(sql) for every query, and preparing
+// (parsing and planning) costs more than running the hot queries themselves (an API key lookup,
+// a job by id: one index probe each). Kysely compiles the same SQL text for the same query shape
+// (values are parameters), so keying prepared statements by their SQL text makes the second and
+// later calls skip the prepare. Safe because Kysely's driver runs one query at a time on its one
+// connection (a mutex), so a cached statement is never in use twice at once; SQLite re-prepares
+// a cached statement by itself after a schema change. Bounded (least recently used goes first)
+// because some SQL varies in shape, such as a multi-row INSERT's row count.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import type { SqliteDatabase } from "kysely";
+
+const CACHE_SIZE = 200;
+
+export interface OpenedSqlite {
+  /** What Kysely's SqliteDialect is given: prepare() answers cached statements. */
+  database: SqliteDatabase;
+  /** The raw connection (migrate() uses it for BEGIN IMMEDIATE). */
+  raw: BetterSqlite3.Database;
+}
+
+export function openSqlite(path: string): OpenedSqlite {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const raw = new BetterSqlite3(path);
+  // WAL: readers do not block the writer and the writer does not block readers (another process
+  // reading the file, for instance). synchronous=NORMAL is durable against a process crash and
+  // the usual choice with WAL. busy_timeout: wait for another process's write lock rather than
+  // fail at once. foreign_keys: SQLite does not check them unless told to, per connection.
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = NORMAL");
+  raw.pragma("busy_timeout = 5000");
+  raw.pragma("foreign_keys = ON");
+
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const database: SqliteDatabase = {
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement !== undefined) {
+        // Map keeps insertion order: move the hit to the end, so the first entry is the oldest.
+        cache.delete(sql);
+      } else {
+        statement = raw.prepare(sql);
+        if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close() {
+      cache.clear();
+      raw.close();
+    },
+  };
+  return { database, raw };
+}

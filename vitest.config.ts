@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // One PostgreSQL server for the run (embedded unless TEST_POSTGRES_URL is set).
+    globalSetup: ["test/support/global-setup.ts", "test/support/contract-coverage-setup.ts"],
+    reporters: ["default", "./test/support/contract-coverage-reporter.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Forks (child processes): native modules (better-sqlite3) and servers on ports are at home
+    // there. Two workers for a two-core machine: test files are mostly waiting on databases and
+    // sockets, and more workers than cores only adds contention.
+    pool: "forks",
+    maxWorkers: 2,
+  },
+});
