@@ -215,7 +215,8 @@ export interface components {
              *     `urn:problem:jobs-api:bad-request`, `...:unauthorized`, `...:not-found`,
              *     `...:job-not-cancellable`, `...:content-too-large`, `...:rate-limited`,
              *     `...:internal`, and for errors raised before any operation is matched
-             *     `...:method-not-allowed`, `...:header-too-large`, `...:uri-too-long`.
+             *     `...:method-not-allowed`, `...:uri-too-long`, `...:header-too-large`,
+             *     `...:request-timeout`.
              * @example urn:problem:jobs-api:not-found
              */
             type: string;

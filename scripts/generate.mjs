@@ -2,15 +2,22 @@
 // Writes everything in generated/ from openapi.yaml. Never edit generated/ by hand:
 // change the spec and run `npm run generate`. test/contract/generated-drift.test.ts fails
 // when the committed files differ from what this script writes.
+//
+// Usage: node scripts/generate.mjs [--out DIR]
+//   --out DIR   write into DIR instead of generated/ (relative to the current directory);
+//               the drift test uses it to regenerate into a temporary directory.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import openapiTS, { astToString } from "openapi-typescript";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const spec = join(root, "openapi.yaml");
-const out = join(root, "generated");
+const { values: args } = parseArgs({ options: { out: { type: "string" } }, strict: true });
+if (args.out === "") throw new Error("--out needs a directory");
+const out = args.out === undefined ? join(root, "generated") : resolve(args.out);
 mkdirSync(out, { recursive: true });
 
 // 1. TypeScript types (paths, operations, components) for the server, the client and users.
@@ -29,7 +36,6 @@ execFileSync(
   },
 );
 // redocly writes JSON without a trailing newline; normalise so diffs and editors agree.
-const { readFileSync } = await import("node:fs");
 const bundled = JSON.parse(readFileSync(join(out, "openapi.json"), "utf8"));
 writeFileSync(join(out, "openapi.json"), JSON.stringify(bundled, null, 2) + "\n");
-console.log("generated/schema.d.ts and generated/openapi.json written from openapi.yaml");
+console.log(`${join(out, "schema.d.ts")} and ${join(out, "openapi.json")} written from openapi.yaml`);

@@ -14,6 +14,7 @@ import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
+import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLogger(logger));
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
+  installValidatorRouteCache(); // until express-openapi-validator ships #1217: see server/perf/
   app.use(
     OpenApiValidator.middleware({
       apiSpec: SPEC_PATH,
@@ -53,10 +55,11 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
+  app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config));
 
-  app.use(jobsRouter({ store, clock }));
+  app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
   app.use(usersRouter({ store, clock, startDelay: config.startDelay }));
 
   app.use(problemHandler(logger));
@@ -93,10 +96,25 @@ function corsMiddleware(origins: string[]) {
   return cors({
     origin: origins.includes("*") ? "*" : origins,
     methods: ["GET", "DELETE"],
-    allowedHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+    // Prefer is ignored here, but a frontend built against the Prism mock sends it.
+    allowedHeaders: ["Authorization", "Content-Type", "Prefer", "X-Request-Id"],
     exposedHeaders: ["Link", "Retry-After", "X-Request-Id"],
     maxAge: 600,
   });
+}
+
+/**
+ * A body whose declared Content-Length is over the limit is refused at once, unread, and the
+ * connection closed after the answer: body-parser would first read (and throw away) all of it,
+ * so a client declaring 1 GB and sending nothing got no answer until the request timeout.
+ */
+function refuseDeclaredLargeBodies(req: Request, res: Response, next: NextFunction): void {
+  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) {
+    res.setHeader("Connection", "close");
+    next(Object.assign(new Error("request entity too large"), { status: 413, type: "entity.too.large" }));
+    return;
+  }
+  next();
 }
 
 function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
@@ -153,6 +171,9 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
 
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
+  // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
+  // words exactly: clients of the original API compare that string.
+  if (status === 401) return answer("Invalid API Key");
   if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
   if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
   if (status === 404) {

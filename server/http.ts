@@ -14,6 +14,11 @@ export const TIMEOUTS = {
   /** ...and its whole request within this. */
   requestMs: 30_000,
   keepAliveMs: 5_000,
+  /**
+   * How often Node checks the two timeouts above (its default, 30 s, would let a slow client hold
+   * a connection for up to 40 s despite headersMs = 10 s).
+   */
+  checkEveryMs: 1_000,
 };
 
 /**
@@ -35,9 +40,13 @@ export function expressPrototypeClasses(app: express.Express): {
 }
 
 function withPrototype<T extends new (...args: never[]) => object>(Base: T, prototype: object): T {
-  // A constructor whose instances are built by Base but get `prototype` directly.
-  function Subclass(this: unknown, ...args: unknown[]) {
-    return Reflect.construct(Base, args, Subclass);
+  // A constructor whose instances get `prototype` directly and are initialised by Base, which in
+  // Node is a plain function (callable on `this`). Not Reflect.construct(Base, args, Subclass):
+  // V8 cannot cache the map of an object built for another constructor's new.target, so each
+  // request got a new hidden class (~20 µs per object, and every later access megamorphic).
+  // server/perf/ and test/server/perf-shims.test.ts measure and guard this.
+  function Subclass(this: object, ...args: unknown[]) {
+    (Base as unknown as (...a: unknown[]) => void).apply(this, args);
   }
   Subclass.prototype = prototype;
   Object.setPrototypeOf(Subclass, Base);
@@ -52,6 +61,7 @@ export function createHttpServer(app: express.Express): http.Server {
       headersTimeout: TIMEOUTS.headersMs,
       requestTimeout: TIMEOUTS.requestMs,
       keepAliveTimeout: TIMEOUTS.keepAliveMs,
+      connectionsCheckingInterval: TIMEOUTS.checkEveryMs,
     },
     app,
   );
@@ -61,7 +71,10 @@ export function createHttpServer(app: express.Express): http.Server {
 
 /** Parser-level errors still get an RFC 9457 body (Node's default is a bare status line). */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+  // As Node does: answer unless a response has already begun on this socket. A request whose body
+  // is still dribbling in when requestTimeout strikes has a response object, not yet sent.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }

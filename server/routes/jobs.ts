@@ -1,21 +1,36 @@
 // listJobs, getJob, cancelJob: thin handlers. Validation and coercion happened in the
 // validator (openapi.yaml); tenancy in auth.ts; SQL in the store.
-import { Router } from "express";
-import type { Store } from "../store/types.js";
+import { Router, type NextFunction, type Request, type Response } from "express";
+import type { Job, JobStatus, Store } from "../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
 import { HttpProblem } from "../problems.js";
 import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
+import { compileSchemaValidator, streamJsonList } from "../perf/json-list-stream.js";
 
-export function jobsRouter(deps: { store: Store; clock: () => number }): Router {
+/**
+ * Jobs per database read when listJobs streams the whole list (no limit): large enough that the
+ * per-query cost vanishes, small enough that memory stays flat (bench/README.md, list-all).
+ */
+export const LIST_ALL_CHUNK = 1000;
+
+export function jobsRouter(deps: { store: Store; clock: () => number; validateResponses?: boolean }): Router {
   const { store, clock } = deps;
+  // The whole list is streamed past res.json (and so past the response validator): its items
+  // are validated here instead, with the Job schema compiled once.
+  const validateJob = deps.validateResponses ? compileSchemaValidator("Job") : undefined;
   const router = Router();
   router.param("projectKey", resolveProject(store));
+  router.param("jobId", jobIdAsNumber);
 
   router.get("/api/v1/:projectKey/jobs", async (req: OperationRequest<"listJobs">, res: OperationResponse<"listJobs">) => {
     const project = projectOf(res);
     const { status, limit, after } = req.query;
+    // ajv (strictNumbers + coerceTypes) lets "1e309" through as Infinity, past minimum/maximum.
+    if (limit !== undefined && !Number.isSafeInteger(limit)) throw badNumber("query parameter limit", "from 1 to 1000");
+    if (after !== undefined && !Number.isSafeInteger(after)) throw badNumber("query parameter after", "from 0 to 9007199254740991");
     if (limit === undefined) {
-      res.json({ data: await store.listJobs(project.projectId, { status, after }) });
+      // Streamed in keyset chunks: memory stays bounded however many jobs the project has.
+      await streamJsonList(res, "data", allJobs(store, project.projectId, status, after), validateJob);
       return;
     }
     // One row more than asked tells whether a next page exists, without a COUNT.
@@ -54,6 +69,36 @@ export function jobsRouter(deps: { store: Store; clock: () => number }): Router 
   });
 
   return router;
+}
+
+function badNumber(name: string, range: string): HttpProblem {
+  return new HttpProblem(400, "bad-request", `${name} must be an integer ${range}`);
+}
+
+/**
+ * router.param("jobId"): the validator has checked jobId, but a router reads its path parameters
+ * again from the URL, as strings (so "1e0" reached PostgreSQL as text: a 500), and ajv lets a
+ * number too large for a double ("1e309", 400 digits) through as Infinity. So jobId becomes a
+ * number here, and what is not a safe positive integer is refused as the spec says.
+ */
+function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: string): void {
+  const jobId = Number(value);
+  if (!Number.isSafeInteger(jobId) || jobId < 1) {
+    next(badNumber("path parameter jobId", "from 1 to 9007199254740991"));
+    return;
+  }
+  (req.params as Record<string, unknown>).jobId = jobId;
+  next();
+}
+
+/** Every job of the project after `after`, ascending, LIST_ALL_CHUNK at a time (keyset pages). */
+async function* allJobs(store: Store, projectId: number, status: JobStatus | undefined, after: number | undefined): AsyncIterable<Job[]> {
+  for (;;) {
+    const chunk = await store.listJobs(projectId, { status, after, limit: LIST_ALL_CHUNK });
+    if (chunk.length > 0) yield chunk;
+    if (chunk.length < LIST_ALL_CHUNK) return;
+    after = chunk[chunk.length - 1]!.jobId;
+  }
 }
 
 function jobNotFound(jobId: number, projectKey: string): HttpProblem {

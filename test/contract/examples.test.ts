@@ -1,0 +1,452 @@
+// The contract's own checks over generated/openapi.json (the bundled openapi.yaml), independent of
+// Redocly: every example validates against its schema with ajv (JSON Schema 2020-12, the dialect
+// of OpenAPI 3.1), the original document's examples are present verbatim, and the conventions
+// every operation follows (operationIds, error responses, servers, code samples) hold.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv2020Module from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../support/redocly.js";
+
+// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = addFormatsModule.default;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed OpenAPI document
+type Json = any;
+
+const spec: Json = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
+
+interface Operation {
+  method: string;
+  path: string;
+  operation: Json;
+  /** Path-level and operation-level parameters, $refs resolved. */
+  parameters: Json[];
+}
+
+function operations(doc: Json): Operation[] {
+  const out: Operation[] = [];
+  for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => resolve(doc, p));
+      out.push({ method, path, operation, parameters });
+    }
+  }
+  return out;
+}
+
+/** Follows local `$ref`s ("#/components/...") until a node that is not a reference. */
+function resolve(doc: Json, node: Json): Json {
+  let current = node;
+  for (let hops = 0; current && typeof current.$ref === "string"; hops++) {
+    if (hops > 20 || !current.$ref.startsWith("#/")) throw new Error(`cannot resolve ${current.$ref}`);
+    current = current.$ref
+      .slice(2)
+      .split("/")
+      .map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+      .reduce((at: Json, part: string) => at?.[part], doc);
+    if (current === undefined) throw new Error(`unresolved ${node.$ref}`);
+  }
+  return current;
+}
+
+function pointer(parts: readonly (string | number)[]): string {
+  return "#/" + parts.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Example checks
+// ---------------------------------------------------------------------------------------------
+
+interface ExampleCheck {
+  /** Where the example is used, e.g. `GET /api/v1/{projectKey}/jobs → 200 application/json "documentJobList"`. */
+  where: string;
+  schema: Json;
+  value: unknown;
+}
+
+/** Named (`examples`) and single (`example`) examples of a media type, parameter or header. */
+function examplesOf(doc: Json, holder: Json, where: string): { where: string; value: unknown }[] {
+  const out: { where: string; value: unknown }[] = [];
+  if (holder.example !== undefined) out.push({ where: `${where} example`, value: holder.example });
+  for (const [name, entry] of Object.entries<Json>(holder.examples ?? {})) {
+    const example = resolve(doc, entry);
+    const label = entry.$ref ? `${where} example "${name}" (${entry.$ref})` : `${where} example "${name}"`;
+    if (example.externalValue !== undefined) throw new Error(`${label}: externalValue is not checked`);
+    out.push({ where: label, value: example.value });
+  }
+  return out;
+}
+
+const SCHEMA_MAPS = ["properties", "patternProperties", "$defs", "dependentSchemas"] as const;
+const SCHEMA_LISTS = ["allOf", "anyOf", "oneOf", "prefixItems"] as const;
+const SCHEMA_SINGLES = [
+  "items",
+  "additionalProperties",
+  "unevaluatedProperties",
+  "not",
+  "if",
+  "then",
+  "else",
+  "contains",
+  "propertyNames",
+] as const;
+
+/** Every `example` (and 2020-12 `examples`) written inside a schema, with the schema it sits in. */
+function schemaExamples(schema: Json, at: (string | number)[], out: ExampleCheck[]): void {
+  if (!schema || typeof schema !== "object") return;
+  if (schema.example !== undefined) out.push({ where: `${pointer(at)} example`, schema, value: schema.example });
+  if (Array.isArray(schema.examples)) {
+    schema.examples.forEach((value: unknown, i: number) =>
+      out.push({ where: `${pointer(at)} examples[${i}]`, schema, value }),
+    );
+  }
+  for (const key of SCHEMA_MAPS) {
+    for (const [name, sub] of Object.entries<Json>(schema[key] ?? {})) schemaExamples(sub, [...at, key, name], out);
+  }
+  for (const key of SCHEMA_LISTS) {
+    (schema[key] ?? []).forEach((sub: Json, i: number) => schemaExamples(sub, [...at, key, i], out));
+  }
+  for (const key of SCHEMA_SINGLES) schemaExamples(schema[key], [...at, key], out);
+}
+
+/** Every example of the document, paired with the schema it must satisfy. */
+function collectExampleChecks(doc: Json): ExampleCheck[] {
+  const checks: ExampleCheck[] = [];
+  for (const { method, path, operation, parameters } of operations(doc)) {
+    const op = `${method.toUpperCase()} ${path}`;
+    for (const parameter of parameters) {
+      for (const e of examplesOf(doc, parameter, `${op} parameter ${parameter.in} "${parameter.name}"`)) {
+        checks.push({ ...e, schema: parameter.schema });
+      }
+    }
+    for (const [status, ref] of Object.entries<Json>(operation.responses ?? {})) {
+      const response = resolve(doc, ref);
+      for (const [name, headerRef] of Object.entries<Json>(response.headers ?? {})) {
+        const header = resolve(doc, headerRef);
+        for (const e of examplesOf(doc, header, `${op} → ${status} header ${name}`)) {
+          checks.push({ ...e, schema: header.schema });
+        }
+      }
+      for (const [mediaType, media] of Object.entries<Json>(response.content ?? {})) {
+        for (const e of examplesOf(doc, media, `${op} → ${status} ${mediaType}`)) {
+          checks.push({ ...e, schema: media.schema });
+        }
+      }
+    }
+  }
+  // Examples written inside schemas: named schemas, and the inline schemas of parameters,
+  // headers and media types (walked where they are written, so each is checked once).
+  for (const [name, schema] of Object.entries<Json>(doc.components?.schemas ?? {})) {
+    schemaExamples(schema, ["components", "schemas", name], checks);
+  }
+  const inline = (node: Json, at: (string | number)[]) => {
+    if (node && typeof node === "object" && !node.$ref && node.schema) schemaExamples(node.schema, [...at, "schema"], checks);
+  };
+  for (const kind of ["parameters", "headers"] as const) {
+    for (const [name, node] of Object.entries<Json>(doc.components?.[kind] ?? {})) inline(node, ["components", kind, name]);
+  }
+  const responseSchemas = (response: Json, at: (string | number)[]) => {
+    if (!response || response.$ref) return;
+    for (const [name, header] of Object.entries<Json>(response.headers ?? {})) inline(header, [...at, "headers", name]);
+    for (const [mediaType, media] of Object.entries<Json>(response.content ?? {})) {
+      inline(media, [...at, "content", mediaType]);
+    }
+  };
+  for (const [name, response] of Object.entries<Json>(doc.components?.responses ?? {})) {
+    responseSchemas(response, ["components", "responses", name]);
+  }
+  for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
+    (item.parameters ?? []).forEach((p: Json, i: number) => inline(p, ["paths", path, "parameters", i]));
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      (operation.parameters ?? []).forEach((p: Json, i: number) => inline(p, ["paths", path, method, "parameters", i]));
+      for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
+        responseSchemas(response, ["paths", path, method, "responses", status]);
+      }
+    }
+  }
+  return checks;
+}
+
+const SCHEMAS_ID = "urn:jobs-api:components";
+
+/**
+ * The schema as ajv gets it: `#/components/schemas/X` becomes a reference into one registered
+ * schema holding all named schemas, and objects that list `properties` without saying what else
+ * they allow are closed (as Redocly's no-invalid-media-type-examples does with
+ * allowAdditionalProperties: false), so a misspelt field in an example fails.
+ */
+function forAjv(node: Json): Json {
+  if (Array.isArray(node)) return node.map(forAjv);
+  if (!node || typeof node !== "object") return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries<Json>(node)) {
+    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
+      out.$ref = `${SCHEMAS_ID}#/$defs/${value.slice("#/components/schemas/".length)}`;
+    } else if (key === "example" || key === "examples") {
+      out[key] = value; // data, not schema
+    } else if (key === "properties" || key === "patternProperties" || key === "$defs") {
+      out[key] = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, forAjv(v)]));
+    } else {
+      out[key] = forAjv(value);
+    }
+  }
+  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some(
+    (k) => k in out,
+  );
+  if (out.properties && !open) out.additionalProperties = false;
+  return out;
+}
+
+/** Validates every example of `doc`; returns one line per failing example. */
+function failingExamples(doc: Json, checks: ExampleCheck[] = collectExampleChecks(doc)): string[] {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+  addFormats(ajv);
+  ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat("float", { type: "number", validate: () => true });
+  ajv.addFormat("double", { type: "number", validate: () => true });
+  ajv.addVocabulary(["example", "xml", "externalDocs", "discriminator"]);
+  ajv.addSchema({ $id: SCHEMAS_ID, $defs: forAjv(doc.components?.schemas ?? {}) });
+  const failures: string[] = [];
+  for (const check of checks) {
+    if (check.schema === undefined) {
+      failures.push(`${check.where}: has no schema to validate against`);
+      continue;
+    }
+    const validate = ajv.compile(forAjv(check.schema));
+    if (!validate(check.value)) {
+      failures.push(`${check.where}: ${ajv.errorsText(validate.errors, { dataVar: "example" })}`);
+    }
+  }
+  return failures;
+}
+
+describe("every example in generated/openapi.json validates against its schema (ajv, JSON Schema 2020-12)", () => {
+  const checks = collectExampleChecks(spec);
+
+  it("no example fails its schema", () => {
+    expect(failingExamples(spec, checks)).toEqual([]);
+  });
+
+  it("the check covers response, parameter, header and schema-property examples", () => {
+    const where = checks.map((c) => c.where);
+    const has = (pattern: RegExp) => expect(where.some((w) => pattern.test(w)), `no check matches ${pattern}`).toBe(true);
+    has(/^GET \/api\/v1\/\{projectKey\}\/jobs → 200 application\/json example "documentJobList"/);
+    has(/^GET \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 200 application\/json example "documentJob"/);
+    has(/^DELETE \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 501 application\/problem\+json example /);
+    has(/→ 429 header Retry-After example$/);
+    has(/→ 200 header Link example$/);
+    has(/parameter path "jobId" example$/);
+    has(/parameter query "limit" example$/);
+    has(/^#\/components\/schemas\/Job\/properties\/createdAt example$/);
+    has(/^#\/components\/schemas\/Problem\/properties\/type example$/);
+    has(/^#\/components\/schemas\/EpochMillis example$/);
+  });
+
+  it("a broken example of each kind is reported by where it is", () => {
+    const broken = structuredClone(spec);
+    broken.components.examples.documentJob.value.data.jobId = "3451";
+    broken.components.examples.scheduledDeletion.value.data.userId = "shekar@example.com";
+    broken.components.headers.RetryAfter.example = "soon";
+    broken.components.parameters.JobId.example = 0;
+    broken.components.schemas.Job.properties.projectId.example = "one";
+    broken.components.schemas.Job.properties.startAt.example = -1;
+    const failures = failingExamples(broken);
+    const reported = (pattern: RegExp) =>
+      expect(failures.some((f) => pattern.test(f)), `${pattern} not in:\n${failures.join("\n")}`).toBe(true);
+    reported(/→ 200 application\/json example "documentJob" .*: example\/data\/jobId must be integer/);
+    reported(/DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledDeletion" .*must NOT have additional properties/);
+    reported(/→ 429 header Retry-After example: example must be integer/);
+    reported(/parameter path "jobId" example: example must be >= 1/);
+    reported(/^#\/components\/schemas\/Job\/properties\/projectId example: example must be integer/);
+    reported(/^#\/components\/schemas\/Job\/properties\/startAt example: example must be >= 0/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The original document's examples, verbatim (seed document: OpenReplay's "Jobs" API page)
+// ---------------------------------------------------------------------------------------------
+
+const seedJobList = {
+  data: [
+    {
+      jobId: 3451,
+      description: "Delete user sessions of userId = shekar@example.com",
+      status: "scheduled",
+      projectId: 1,
+      action: "delete_user_data",
+      referenceId: "mehdi@openreplay.com",
+      createdAt: 1623912955277,
+      updatedAt: 1623912955277,
+      startAt: 1623954600000,
+      errors: null,
+    },
+    {
+      jobId: 3452,
+      description: "Delete user sessions of userId = shekar@example.com",
+      status: "cancelled",
+      projectId: 1,
+      action: "delete_user_data",
+      referenceId: "mehdi@openreplay.com",
+      createdAt: 1623912962910,
+      updatedAt: 1623913015276,
+      startAt: 1623954600000,
+      errors: null,
+    },
+  ],
+};
+
+const seedJob3451 = {
+  data: {
+    jobId: 3451,
+    description: "Delete user sessions of userId = shekar@example.com",
+    status: "scheduled",
+    projectId: 1,
+    action: "delete_user_data",
+    referenceId: "mehdi@openreplay.com",
+    createdAt: 1623912955277,
+    updatedAt: 1623912955277,
+    startAt: 1623954600000,
+    errors: null,
+  },
+};
+
+const seedCancelledJob3452 = {
+  data: {
+    jobId: 3452,
+    description: "Delete user sessions of userId = shekar@example.com",
+    status: "cancelled",
+    projectId: 1,
+    action: "delete_user_data",
+    referenceId: "mehdi@openreplay.com",
+    createdAt: 1623912962910,
+    updatedAt: 1623913015276,
+    startAt: 1623954600000,
+    errors: null,
+  },
+};
+
+function operationById(id: string): Operation {
+  const found = operations(spec).filter((o) => o.operation.operationId === id);
+  expect(found.map((o) => `${o.method} ${o.path}`), `operationId ${id}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** The example values of an operation's 200 application/json answer. */
+function successExamples(id: string): unknown[] {
+  const response = resolve(spec, operationById(id).operation.responses["200"]);
+  const media = response.content?.["application/json"];
+  expect(media, `${id} 200 application/json`).toBeDefined();
+  return Object.values<Json>(media.examples ?? {}).map((e) => resolve(spec, e).value);
+}
+
+describe("the original document's examples are in the contract verbatim", () => {
+  it("listJobs shows the document's list: job 3451 scheduled and job 3452 cancelled", () => {
+    expect(successExamples("listJobs")).toContainEqual(seedJobList);
+  });
+
+  it("getJob shows the document's job 3451", () => {
+    expect(successExamples("getJob")).toContainEqual(seedJob3451);
+  });
+
+  it("cancelJob shows the document's job 3452, cancelled", () => {
+    expect(successExamples("cancelJob")).toContainEqual(seedCancelledJob3452);
+  });
+
+  it("deleteUserData shows a newly scheduled delete_user_data job for that user, starting at the next 00:00 UTC", () => {
+    // The document shows no answer of the user deletion call; jobs-api.md §2 says what it is.
+    const jobs = successExamples("deleteUserData").map((e) => (e as { data: Json }).data);
+    const scheduled = jobs.filter((job) => job?.status === "scheduled");
+    expect(scheduled.length).toBeGreaterThan(0);
+    const day = 24 * 60 * 60 * 1000;
+    for (const job of scheduled) {
+      expect(job).toMatchObject({
+        action: "delete_user_data",
+        description: `Delete user sessions of userId = ${job.referenceId}`,
+        updatedAt: job.createdAt,
+        errors: null,
+      });
+      expect(job.startAt % day).toBe(0);
+      expect(job.startAt).toBeGreaterThan(job.createdAt);
+      expect(job.startAt - job.createdAt).toBeLessThanOrEqual(day);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Conventions of every operation
+// ---------------------------------------------------------------------------------------------
+
+describe("the operations and their answers", () => {
+  it.each([
+    ["listJobs", "get", "/api/v1/{projectKey}/jobs"],
+    ["getJob", "get", "/api/v1/{projectKey}/jobs/{jobId}"],
+    ["cancelJob", "delete", "/api/v1/{projectKey}/jobs/{jobId}"],
+    ["deleteUserData", "delete", "/api/v1/{projectKey}/users/{userId}"],
+  ])("%s is %s %s", (id, method, path) => {
+    const op = operationById(id);
+    expect(`${op.method} ${op.path}`).toBe(`${method} ${path}`);
+  });
+
+  const all = operations(spec);
+
+  it.each(all.map((o) => [o.operation.operationId as string, o] as const))(
+    "%s declares 400, 401, 404 and a default answer",
+    (_id, { operation }) => {
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(["400", "401", "404", "default"]));
+    },
+  );
+
+  it("cancelJob declares 501 for a job that cannot be cancelled", () => {
+    expect(Object.keys(operationById("cancelJob").operation.responses)).toContain("501");
+  });
+
+  const errorResponses = all.flatMap(({ method, path, operation }) =>
+    Object.entries<Json>(operation.responses)
+      .filter(([status]) => /^[45]/.test(status) || status === "default")
+      .map(([status, ref]) => [`${method.toUpperCase()} ${path} → ${status}`, status, resolve(spec, ref)] as const),
+  );
+
+  it.each(errorResponses)(
+    "%s is application/problem+json with the Problem schema and named examples of its status",
+    (_where, status, response) => {
+      expect(Object.keys(response.content ?? {})).toEqual(["application/problem+json"]);
+      const media = response.content["application/problem+json"];
+      expect(media.schema).toEqual({ $ref: "#/components/schemas/Problem" });
+      const examples = Object.entries<Json>(media.examples ?? {});
+      expect(examples.length).toBeGreaterThan(0);
+      for (const [name, entry] of examples) {
+        const value = resolve(spec, entry).value;
+        if (status === "default") expect(value.status, name).toBeGreaterThanOrEqual(500);
+        else expect(value.status, name).toBe(Number(status));
+      }
+    },
+  );
+
+  it("servers are the local reference server and the documentation's host", () => {
+    expect((spec.servers ?? []).map((s: Json) => s.url)).toEqual(
+      expect.arrayContaining(["http://localhost:3000", "https://openreplay.example.com"]),
+    );
+  });
+
+  it.each(all.map((o) => [o.operation.operationId as string, o] as const))(
+    "%s has x-codeSamples in curl and TypeScript that call it",
+    (_id, { method, path, operation }) => {
+      const samples: Json[] = operation["x-codeSamples"] ?? [];
+      const curl = samples.find((s) => s.lang === "curl");
+      const ts = samples.find((s) => s.lang === "TypeScript");
+      expect(curl?.source).toContain(`curl -X ${method.toUpperCase()} `);
+      expect(curl?.source).toContain("Authorization: ");
+      expect(ts?.source).toContain(`client.${method.toUpperCase()}("${path}"`);
+    },
+  );
+});
