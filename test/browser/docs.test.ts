@@ -13,10 +13,10 @@ import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../s
 import { runRedocly, ROOT } from "../support/redocly.js";
 
 const OPERATIONS = [
-  { tag: "Jobs", summary: "List the jobs of a project" },
-  { tag: "Jobs", summary: "Get one job" },
-  { tag: "Jobs", summary: "Cancel a job" },
-  { tag: "Users", summary: "Delete a user's data" },
+  { tag: "Jobs", operationId: "listJobs", summary: "List the jobs of a project" },
+  { tag: "Jobs", operationId: "getJob", summary: "Get one job" },
+  { tag: "Jobs", operationId: "cancelJob", summary: "Cancel a job" },
+  { tag: "Users", operationId: "deleteUserData", summary: "Delete a user's data" },
 ] as const;
 
 function escapeRegExp(text: string): string {
@@ -117,14 +117,16 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built with redocly build-d
       return page.getByRole("heading").filter({ hasText: exactly(text), visible: true }).first();
     }
 
-    /** Opens the operation from the sidebar (expanding its tag) and waits for its heading. */
+    /**
+     * Opens the operation by its deep link (Redoc's own #tag/…/operation/… route) and waits for
+     * Redoc to draw its heading and select it in the sidebar. Not by clicking the sidebar: a tag
+     * entry toggles, and under load a click can land while Redoc is still expanding it.
+     */
     async function openOperation(tag: string, summary: string): Promise<void> {
-      if (!(await menuItem(summary).isVisible())) {
-        await menuItem(tag).click();
-        await menuItem(summary).waitFor({ state: "visible" });
-      }
-      await menuItem(summary).click();
-      await heading(summary).waitFor({ state: "visible" });
+      const operation = OPERATIONS.find((o) => o.summary === summary && o.tag === tag)!;
+      await page.evaluate((hash) => (window.location.hash = hash), `tag/${tag}/operation/${operation.operationId}`);
+      await heading(summary).waitFor({ state: "visible", timeout: 60_000 });
+      await menuItem(summary).waitFor({ state: "visible", timeout: 60_000 });
     }
 
     it.each(OPERATIONS)("renders operation \"$summary\" as a heading and in the sidebar", async ({ tag, summary }) => {
@@ -138,7 +140,7 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built with redocly build-d
     it("shows the document's job 3451 (referenceId mehdi@openreplay.com) in getJob's example panel", async () => {
       await openOperation("Jobs", "Get one job");
       const panel = page.getByTestId("json-viewer").filter({ hasText: "mehdi@openreplay.com", visible: true }).first();
-      await panel.waitFor({ state: "visible" });
+      await panel.waitFor({ state: "visible", timeout: 60_000 });
       const text = await panel.innerText();
       expect(text).toMatch(/"?jobId"?\s*:\s*3451\b/);
       expect(text).toMatch(/"?referenceId"?\s*:\s*"mehdi@openreplay\.com"/);
@@ -148,7 +150,7 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built with redocly build-d
     it("shows the document's list (jobs 3451 and 3452) in listJobs' example panel", async () => {
       await openOperation("Jobs", "List the jobs of a project");
       const panel = page.getByTestId("json-viewer").filter({ hasText: "3452", visible: true }).first();
-      await panel.waitFor({ state: "visible" });
+      await panel.waitFor({ state: "visible", timeout: 60_000 });
       const text = await panel.innerText();
       expect(text).toMatch(/"?jobId"?\s*:\s*3451\b/);
       expect(text).toMatch(/"?jobId"?\s*:\s*3452\b/);

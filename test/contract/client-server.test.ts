@@ -147,10 +147,9 @@ describe.each(databases)("the typed client against the real server on $name", (d
 
     it("answers 401 with the unauthorized problem for a wrong key and for no key", async () => {
       const wrong = expectProblem(await wrongKey().GET("/api/v1/{projectKey}/jobs", { params: { path: path() } }), 401, "unauthorized");
-      // Today prefixed with the route template ("/api/v1/{projectKey}/jobs Invalid API Key"; reported).
-      expect(wrong.detail).toMatch(/Invalid API Key$/);
+      expect(wrong.detail).toBe("Invalid API Key"); // upstream v1's words, exactly
       const noKey = await client.GET("/api/v1/{projectKey}/jobs", { params: { path: path() }, headers: { Authorization: null } });
-      expect(expectProblem(noKey, 401, "unauthorized").detail).toMatch(/Authorization/);
+      expect(expectProblem(noKey, 401, "unauthorized").detail).toBe("Invalid API Key");
     });
 
     it("answers 404 for an unknown project and, alike, for another organization's project", async () => {
