@@ -27,7 +27,7 @@ export const TIMEOUTS = {
  * slower than node:http here (see bench/README.md). Constructing them with those prototypes
  * already in place makes Express's swap a no-op. Upstream: nodejs/node#37457,
  * expressjs/express#5998. Remove once Express stops swapping prototypes (the test
- * test/server/http.test.ts "Express still swaps prototypes" tells when).
+ * test/server/perf-shims.test.ts tells when).
  */
 export function expressPrototypeClasses(app: express.Express): {
   IncomingMessage: typeof http.IncomingMessage;

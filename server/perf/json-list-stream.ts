@@ -11,7 +11,7 @@
 // destroying the connection (throwing, so the error handler logs it): the client sees a
 // truncated body and a failed request, never a silently incomplete list.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Response } from "express";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
@@ -73,15 +73,21 @@ function drained(res: Response): Promise<void> {
   );
 }
 
-const SPEC_URL = new URL("../../generated/openapi.json", import.meta.url);
+/** generated/openapi.json, from server/perf/ (sources, tsx) or dist/server/perf/ (the package). */
+function specUrl(): URL {
+  const candidates = ["../../generated/openapi.json", "../../../generated/openapi.json"].map((path) => new URL(path, import.meta.url));
+  const found = candidates.find((url) => existsSync(url));
+  if (found === undefined) throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
+  return found;
+}
 
 /**
  * A validator of one schema of the contract (components/schemas/<name>), compiled once, with
  * the JSON Schema dialect (2020-12) and formats express-openapi-validator uses for OpenAPI 3.1.
  */
-export function compileSchemaValidator(name: string, specUrl: URL = SPEC_URL): ValidateFunction {
-  const spec = JSON.parse(readFileSync(specUrl, "utf8")) as { components: { schemas: Record<string, unknown> } };
-  if (spec.components.schemas[name] === undefined) throw new Error(`no schema ${name} in ${specUrl.pathname}`);
+export function compileSchemaValidator(name: string, from: URL = specUrl()): ValidateFunction {
+  const spec = JSON.parse(readFileSync(from, "utf8")) as { components: { schemas: Record<string, unknown> } };
+  if (spec.components.schemas[name] === undefined) throw new Error(`no schema ${name} in ${from.pathname}`);
   const ajv = new Ajv2020({ strict: false, allErrors: false });
   addFormats.default(ajv, { mode: "fast" });
   // As express-openapi-validator defines them.

@@ -96,6 +96,24 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         }
       },
     },
+    "0002_sessions_user_id_order": {
+      // delete_user_data deletes a user's sessions in ascending id, each batch starting after the
+      // last id the previous one deleted (store.deleteSessionsBatch). On PostgreSQL that needs the
+      // ids in the index: deleted rows stay in an index until VACUUM, and a batch that scanned the
+      // user's entries from the start would step over every row deleted so far (quadratic: 16,000
+      // sessions/s for a user with 1,000,000, against 1,600,000/s for one DELETE). SQLite's index
+      // already ends with the rowid (= id), and removes deleted entries at once.
+      async up(db: Kysely<any>) {
+        if (dialect !== "postgres") return;
+        await db.schema.createIndex("sessions_project_user_id").on("sessions").columns(["project_id", "user_id", "id"]).execute();
+        await db.schema.dropIndex("sessions_project_user").execute();
+      },
+      async down(db: Kysely<any>) {
+        if (dialect !== "postgres") return;
+        await db.schema.createIndex("sessions_project_user").on("sessions").columns(["project_id", "user_id"]).execute();
+        await db.schema.dropIndex("sessions_project_user_id").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

@@ -10,6 +10,7 @@ import { migrationProvider } from "./migrations.js";
 import { generateApiKey, generateProjectKey, hashApiKey, sameHash } from "./keys.js";
 import { StoreError, constraintViolation } from "./errors.js";
 import { openSqlite } from "./sqlite.js";
+import { precompile, type PrecompiledQuery } from "../perf/precompiled-query.js";
 import type {
   BatchResult,
   CancelOutcome,
@@ -42,6 +43,8 @@ const JOB_COLUMNS = [
   "errors",
 ] as const;
 type JobRow = Pick<Selectable<JobsTable>, (typeof JOB_COLUMNS)[number]>;
+type ProjectRow = { project_id: number; project_key: string; name: string; organization_id: number };
+type ListParams = { project: number; status?: Job["status"]; after?: number; limit?: number };
 
 function toJob(row: JobRow): Job {
   return {
@@ -86,7 +89,28 @@ export class KyselyStore implements Store {
     private readonly logger?: Logger,
   ) {
     this.dialect = backend.dialect;
+    // The API's hot reads (two or three per request), built and compiled to SQL once: building
+    // and compiling a Kysely query costs more than running it (server/perf/precompiled-query.ts).
+    this.organizationByKeyHash = precompile<{ hash: string }, { id: number; name: string; api_key_hash: string }>(db, ["hash"], (p) =>
+      db.selectFrom("organizations").select(["id", "name", "api_key_hash"]).where("api_key_hash", "=", p.hash),
+    );
+    this.projectInOrganization = precompile<{ key: string; organization: number }, ProjectRow>(db, ["key", "organization"], (p) =>
+      db
+        .selectFrom("projects")
+        .select(["project_id", "project_key", "name", "organization_id"])
+        .where("project_key", "=", p.key)
+        .where("organization_id", "=", p.organization),
+    );
+    this.jobInProject = precompile<{ job: number; project: number }, JobRow>(db, ["job", "project"], (p) =>
+      db.selectFrom("jobs").select(JOB_COLUMNS).where("job_id", "=", p.job).where("project_id", "=", p.project),
+    );
   }
+
+  private readonly organizationByKeyHash: PrecompiledQuery<{ hash: string }, { id: number; name: string; api_key_hash: string }>;
+  private readonly projectInOrganization: PrecompiledQuery<{ key: string; organization: number }, ProjectRow>;
+  private readonly jobInProject: PrecompiledQuery<{ job: number; project: number }, JobRow>;
+  /** listJobs, one precompiled query per combination of the optional filters (eight at most). */
+  private readonly jobLists = new Map<string, PrecompiledQuery<ListParams, JobRow>>();
 
   // --- lifecycle -----------------------------------------------------------------------------
 
@@ -144,44 +168,40 @@ export class KyselyStore implements Store {
 
   async findOrganizationByApiKey(apiKey: string): Promise<Organization | undefined> {
     const hash = hashApiKey(apiKey);
-    const row = await this.db
-      .selectFrom("organizations")
-      .select(["id", "name", "api_key_hash"])
-      .where("api_key_hash", "=", hash)
-      .executeTakeFirst();
+    const [row] = (await this.organizationByKeyHash({ hash })).rows;
     // The index lookup finds the row; the constant-time comparison is the authentication.
     if (row === undefined || !sameHash(row.api_key_hash, hash)) return undefined;
     return { organizationId: row.id, name: row.name };
   }
 
   async findProject(organizationId: number, projectKey: string): Promise<Project | undefined> {
-    const row = await this.db
-      .selectFrom("projects")
-      .select(["project_id", "project_key", "name", "organization_id"])
-      .where("project_key", "=", projectKey)
-      .where("organization_id", "=", organizationId)
-      .executeTakeFirst();
+    const [row] = (await this.projectInOrganization({ key: projectKey, organization: organizationId })).rows;
     return row && toProject(row);
   }
 
   // --- jobs (API) --------------------------------------------------------------------------
 
   async listJobs(projectId: number, query: ListJobsQuery): Promise<Job[]> {
-    let select = this.db.selectFrom("jobs").select(JOB_COLUMNS).where("project_id", "=", projectId);
-    if (query.status !== undefined) select = select.where("status", "=", query.status);
-    if (query.after !== undefined) select = select.where("job_id", ">", query.after);
-    select = select.orderBy("job_id");
-    if (query.limit !== undefined) select = select.limit(query.limit);
-    return (await select.execute()).map(toJob);
+    const shape = `${query.status !== undefined}/${query.after !== undefined}/${query.limit !== undefined}`;
+    let list = this.jobLists.get(shape);
+    if (list === undefined) {
+      const names = ["project", ...(query.status !== undefined ? ["status"] : []), ...(query.after !== undefined ? ["after"] : []), ...(query.limit !== undefined ? ["limit"] : [])] as Array<keyof ListParams>;
+      list = precompile<ListParams, JobRow>(this.db, names, (p) => {
+        let select = this.db.selectFrom("jobs").select(JOB_COLUMNS).where("project_id", "=", p.project);
+        if (query.status !== undefined) select = select.where("status", "=", p.status!);
+        if (query.after !== undefined) select = select.where("job_id", ">", p.after!);
+        select = select.orderBy("job_id");
+        if (query.limit !== undefined) select = select.limit(p.limit!);
+        return select;
+      });
+      this.jobLists.set(shape, list);
+    }
+    const { rows } = await list({ project: projectId, status: query.status, after: query.after, limit: query.limit });
+    return rows.map(toJob);
   }
 
   async getJob(projectId: number, jobId: number): Promise<Job | undefined> {
-    const row = await this.db
-      .selectFrom("jobs")
-      .select(JOB_COLUMNS)
-      .where("job_id", "=", jobId)
-      .where("project_id", "=", projectId)
-      .executeTakeFirst();
+    const [row] = (await this.jobInProject({ job: jobId, project: projectId })).rows;
     return row && toJob(row);
   }
 
@@ -279,8 +299,43 @@ export class KyselyStore implements Store {
     return { job, userId: job.referenceId, workerId, attempt: row.attempts };
   }
 
+  /**
+   * How far each claim's deletion has got: the largest session id it deleted. A batch deletes the
+   * next batchSize sessions after it, in ascending id, so it never steps over rows deleted
+   * before (PostgreSQL keeps them in its indexes until VACUUM; see migration 0002). Per claim
+   * object and in memory only: a new claim (another process, a restart) starts again from 0.
+   */
+  private readonly deletedUpTo = new WeakMap<ClaimedJob, number>();
+
   async deleteSessionsBatch(claim: ClaimedJob, batchSize: number, now: number, leaseMs: number): Promise<BatchResult> {
-    return this.db.transaction().execute(async (trx) => {
+    const deleteAfter = async (trx: Transaction<Database>, after: number) => {
+      // The last id of the next batch (one row back, not the whole batch), then one range delete.
+      const last = await trx
+        .selectFrom((eb) =>
+          eb
+            .selectFrom("sessions")
+            .select("id")
+            .where("project_id", "=", claim.job.projectId)
+            .where("user_id", "=", claim.userId)
+            .where("id", ">", after)
+            .orderBy("id")
+            .limit(batchSize)
+            .as("batch"),
+        )
+        .select((eb) => eb.fn.max("id").as("last"))
+        .executeTakeFirst();
+      const upTo = last?.last == null ? undefined : Number(last.last);
+      if (upTo === undefined) return { deleted: 0, upTo: after };
+      const result = await trx
+        .deleteFrom("sessions")
+        .where("project_id", "=", claim.job.projectId)
+        .where("user_id", "=", claim.userId)
+        .where("id", ">", after)
+        .where("id", "<=", upTo)
+        .executeTakeFirst();
+      return { deleted: Number(result.numDeletedRows), upTo };
+    };
+    const outcome = await this.db.transaction().execute(async (trx) => {
       // First the guard: renewing the lease succeeds only while the job is running and ours.
       // On PostgreSQL it also locks the job row until commit, so a cancel waits for the batch
       // and the next batch sees it.
@@ -291,16 +346,16 @@ export class KyselyStore implements Store {
         .where("status", "=", "running")
         .where("lease_owner", "=", claim.workerId)
         .executeTakeFirst();
-      if (Number(renewed.numUpdatedRows) === 0) return { deleted: 0, stillOwned: false };
-      const batch = trx
-        .selectFrom("sessions")
-        .select("id")
-        .where("project_id", "=", claim.job.projectId)
-        .where("user_id", "=", claim.userId)
-        .limit(batchSize);
-      const deleted = await trx.deleteFrom("sessions").where("id", "in", batch).executeTakeFirst();
-      return { deleted: Number(deleted.numDeletedRows), stillOwned: true };
+      if (Number(renewed.numUpdatedRows) === 0) return undefined;
+      const after = this.deletedUpTo.get(claim) ?? 0;
+      const batch = await deleteAfter(trx, after);
+      // Nothing after the cursor: one sweep from the start makes sure nothing older is left
+      // (ids only grow, so normally there is none).
+      return batch.deleted === 0 && after > 0 ? deleteAfter(trx, 0) : batch;
     });
+    if (outcome === undefined) return { deleted: 0, stillOwned: false };
+    this.deletedUpTo.set(claim, outcome.upTo);
+    return { deleted: outcome.deleted, stillOwned: true };
   }
 
   async finishJob(

@@ -1,0 +1,123 @@
+// import: `jobs-api sessions import FILE` of 1,000,000 NDJSON lines, run as users run it (the CLI,
+// its own process, on the servers' core): lines per second and the process's peak memory, which
+// must not grow with the file (checked against a file a tenth the size). On SQLite also against
+// the limit: the same file read, parsed and inserted by a bare loop with one prepared statement.
+import { createWriteStream } from "node:fs";
+import { once } from "node:events";
+import { join } from "node:path";
+import { seed } from "../lib/data.js";
+import { engines, postgresWanted, startPostgres } from "../lib/postgres.js";
+import { SERVER_CORE, canPin, run, spawnNode, waitReady } from "../lib/proc.js";
+import { fmt, mb, num, type Part, type Row } from "../lib/report.js";
+import { summarize } from "../lib/stats.js";
+import { Resources, withTempDir } from "../lib/tmp.js";
+
+export const TARGET_LINES_PER_SECOND = 100_000;
+
+async function writeNdjson(path: string, lines: number, projectKey: string): Promise<void> {
+  const out = createWriteStream(path);
+  const users = 10_000;
+  let text = "";
+  for (let i = 1; i <= lines; i++) {
+    text += `{"sessionId":"import-${i}","projectKey":"${projectKey}","userId":"user-${i % users}@example.com","startedAt":${1_623_912_955_277 + i * 1000}}\n`;
+    if (text.length > 1 << 20 || i === lines) {
+      if (!out.write(text)) await once(out, "drain");
+      text = "";
+    }
+  }
+  out.end();
+  await once(out, "finish");
+}
+
+/** Runs the CLI import; answers its wall time and peak RSS. */
+async function cliImport(file: string, databaseUrl: string, expected: number): Promise<{ ms: number; maxRss: number }> {
+  const args = ["--import", "./bench/lib/report-maxrss.mjs", "--import", "tsx", "server/cli.ts", "sessions", "import", file, "--json"];
+  const command = canPin() ? "taskset" : process.execPath;
+  const full = canPin() ? ["-c", String(SERVER_CORE), process.execPath, ...args] : args;
+  const started = performance.now();
+  const result = await run(command, full, { env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" } });
+  const ms = performance.now() - started;
+  if (result.code !== 0) throw new Error(`jobs-api sessions import failed (${result.code}): ${result.stderr.slice(-2000)}`);
+  const imported = (JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { imported: number }).imported;
+  if (imported !== expected) throw new Error(`imported ${imported} sessions, expected ${expected}`);
+  const rss = /\{"benchMaxRssBytes":(\d+)\}/.exec(result.stderr);
+  return { ms, maxRss: rss ? Number(rss[1]) : NaN };
+}
+
+export const importPart: Part = ({ smoke, log }) =>
+  withTempDir("import", async (dir) => {
+    const resources = new Resources();
+    try {
+      const lines = smoke ? 2_000 : Number(process.env.BENCH_IMPORT_LINES ?? 1_000_000);
+      const small = Math.max(1, Math.floor(lines / 10));
+      const rounds = smoke ? 1 : Number(process.env.BENCH_IMPORT_ROUNDS ?? 3);
+      const postgres = postgresWanted() ? resources.add(await startPostgres(), (server) => server.stop()) : undefined;
+      const rows: Row[] = [];
+      const data: Record<string, unknown> = {};
+      let databases = 0;
+      const fresh = async (engine: string) => {
+        databases++;
+        const url = engine === "SQLite" ? `sqlite:${join(dir, `import-${databases}.db`)}` : await postgres!.createDatabase(`bench_import_${databases}`);
+        return seed(url, { jobs: 0 });
+      };
+      const probe = await fresh("SQLite");
+      const file = join(dir, "sessions.ndjson");
+      const smallFile = join(dir, "sessions-small.ndjson");
+      await writeNdjson(file, lines, probe.projectKey);
+      await writeNdjson(smallFile, small, probe.projectKey);
+      log(`${fmt(lines)} and ${fmt(small)} lines written`);
+      for (const engine of engines()) {
+        const cli: Array<{ ms: number; maxRss: number }> = [];
+        const cliSmall: Array<{ ms: number; maxRss: number }> = [];
+        const limit: Array<{ ms: number }> = [];
+        for (let round = 0; round < rounds; round++) {
+          const target = await fresh(engine);
+          const measured = await cliImport(file, target.url, lines);
+          cli.push(measured);
+          cliSmall.push(await cliImport(smallFile, (await fresh(engine)).url, small));
+          let line = `  round ${round + 1}/${rounds}, ${engine}: CLI ${fmt(lines / (measured.ms / 1000))} lines/s, peak RSS ${mb(measured.maxRss)} (${mb(cliSmall.at(-1)!.maxRss)} for ${fmt(small)} lines)`;
+          if (engine === "SQLite") {
+            const bare = await fresh(engine);
+            const child = spawnNode(SERVER_CORE, ["bench/servers/sqlite-import-limit.ts", file, bare.url.slice("sqlite:".length), String(bare.projectId)]);
+            const done = await waitReady<{ ms: number; lines: number }>(child, 15 * 60_000);
+            if (done.lines !== lines) throw new Error(`the bare import inserted ${done.lines} lines`);
+            limit.push({ ms: done.ms });
+            line += `; bare loop ${fmt(lines / (done.ms / 1000))} lines/s`;
+          }
+          log(line);
+        }
+        const rate = summarize(cli.map((c) => lines / (c.ms / 1000)));
+        rows.push({
+          metric: `${engine}: jobs-api sessions import, ${fmt(lines)} lines: lines per second (whole command)`,
+          value: num(rate),
+          target: `≥ ${fmt(TARGET_LINES_PER_SECOND)}`,
+          met: rate.median >= TARGET_LINES_PER_SECOND,
+        });
+        if (engine === "SQLite") {
+          const ratio = summarize(cli.map((c, round) => limit[round]!.ms / c.ms));
+          rows.push({ metric: `${engine}: import / bare insert loop (lines per second)`, value: `${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})` });
+        }
+        const peak = summarize(cli.map((c) => c.maxRss));
+        const peakSmall = summarize(cliSmall.map((c) => c.maxRss));
+        rows.push({
+          metric: `${engine}: peak RSS of the import process, ${fmt(lines)} lines / ${fmt(small)} lines`,
+          value: `${mb(peak.median)} / ${mb(peakSmall.median)}`,
+          target: "bounded (≤ 1.5× the smaller file's)",
+          met: peak.median <= 1.5 * peakSmall.median,
+        });
+        data[engine] = { cli, cliSmall, limit };
+      }
+      return {
+        part: "import",
+        title: `jobs-api sessions import of ${fmt(lines)} lines`,
+        rows,
+        notes: [
+          "The whole command as users run it (start-up, migrations check, parsing, inserting, commit), into an empty database each time; one all-or-nothing transaction, inserted in chunks.",
+          `Peak RSS is the process's maxRSS (getrusage) at exit. Memory is bounded when importing ten times more lines needs about the same peak. ${rounds} rounds.`,
+        ],
+        data: { lines, small, rounds, results: data },
+      };
+    } finally {
+      await resources.closeAll();
+    }
+  });
