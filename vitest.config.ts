@@ -5,7 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // One PostgreSQL server for the run (embedded unless TEST_POSTGRES_URL is set).
     globalSetup: ["test/support/global-setup.ts", "test/support/contract-coverage-setup.ts"],
-    reporters: ["default", "./test/support/contract-coverage-reporter.ts"],
+    // The JSON report (out/, git-ignored) lets .ci/run print one closing "N passed, N failed" line.
+    reporters: ["default", "./test/support/contract-coverage-reporter.ts", ["json", { outputFile: "out/test-results/vitest.json" }]],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Forks (child processes): native modules (better-sqlite3) and servers on ports are at home
