@@ -10,18 +10,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Job } from "../../client/index.js";
+import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { type RunningMock, startMock } from "../support/mock.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MOCK_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK";
 
 // The page's code: the bundled client, used as a frontend would. Each scenario returns plain JSON.
@@ -201,16 +198,7 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
   let jobs: Job[];
 
   beforeAll(async () => {
-    const bundle = await build({
-      absWorkingDir: root,
-      entryPoints: ["client/index.ts"],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      write: false,
-      logLevel: "silent",
-    });
-    const client = bundle.outputFiles[0]?.text ?? "";
+    const client = await bundleClientForBrowser();
     [allowedPage, otherPage, mock] = await Promise.all([startPageServer(client), startPageServer(client), startMock()]);
     server = await startTestServer(await databases[0]!.url(), { corsOrigins: [allowedPage.origin] });
     recordExchanges(server.server, exchanges);

@@ -7,10 +7,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import type { HeadersOptions } from "openapi-fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobsClient, JobsApiError, JobWaitTimeoutError, type JobsClient } from "../../client/index.js";
+import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
 import { type RunningMock, startMock } from "../support/mock.js";
 
@@ -474,16 +474,7 @@ describe.skipIf(skipWithoutChromium())("the bundled client in Chromium, on a pag
   let pageUrl: string;
 
   beforeAll(async () => {
-    const bundle = await build({
-      absWorkingDir: root,
-      entryPoints: ["client/index.ts"],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      write: false,
-      logLevel: "silent",
-    });
-    const script = bundle.outputFiles[0]?.text ?? "";
+    const script = await bundleClientForBrowser();
     page = createServer((request, response) => {
       if (request.url === "/client.js") {
         response.writeHead(200, { "Content-Type": "text/javascript" }).end(script);
