@@ -214,7 +214,7 @@ export interface components {
              * @description A URI that identifies the kind of problem; stable, so clients may branch on it:
              *     `urn:problem:jobs-api:bad-request`, `...:unauthorized`, `...:not-found`,
              *     `...:job-not-cancellable`, `...:content-too-large`, `...:rate-limited`,
-             *     `...:internal`, and for errors raised before any operation is matched
+             *     `...:internal`, `...:unavailable` (503 with `Retry-After`: the database is busy, retry), and for errors raised before any operation is matched
              *     `...:method-not-allowed`, `...:uri-too-long`, `...:header-too-large`,
              *     `...:request-timeout`.
              * @example urn:problem:jobs-api:not-found
@@ -337,7 +337,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An unexpected server error. The body says which `requestId` to quote. */
+        /**
+         * @description An unexpected server error (500; the body says which `requestId` to quote), or 503 with
+         *     `Retry-After` when the embedded database is busy with another process's long write.
+         */
         UnexpectedError: {
             headers: {
                 [name: string]: unknown;

@@ -170,6 +170,11 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   const status = given >= 400 && given <= 599 ? given : 500;
   const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
 
+  // SQLite allows one writer: while another process holds the write lock longer than
+  // busy_timeout (a large `sessions import`, say), a write waits, then fails. Not a bug: retry.
+  if ((error as { code?: string } | null)?.code === "SQLITE_BUSY") {
+    return { status: 503, kind: "unavailable", detail: "The database is busy; retry in a moment.", headers: { "Retry-After": "1" } };
+  }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
   // words exactly: clients of the original API compare that string.
@@ -203,6 +208,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     const requestId = String(req.id ?? "");
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
+    else if (kind === "unavailable") logger.warn({ reqId: requestId }, "database busy: answered 503");
     if (res.headersSent) {
       res.destroy();
       return;

@@ -21,6 +21,7 @@ export type ProblemKind =
   | "request-timeout"
   | "unsupported-media-type"
   | "rate-limited"
+  | "unavailable"
   | "internal";
 
 const TITLES: Record<number, string> = {
@@ -36,6 +37,7 @@ const TITLES: Record<number, string> = {
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   501: "Not Implemented",
+  503: "Service Unavailable",
 };
 
 export class HttpProblem extends Error {
@@ -79,6 +81,7 @@ export function kindForStatus(status: number): ProblemKind {
     case 429: return "rate-limited";
     case 431: return "header-too-large";
     case 501: return "job-not-cancellable";
+    case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "bad-request";
   }
 }

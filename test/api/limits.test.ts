@@ -74,3 +74,30 @@ describe("request limits", () => {
     expect((await server.call("GET", `/api/v1/${other.project.projectKey}/jobs`, { key: other.apiKey })).status).toBe(200);
   });
 });
+
+describe("a busy embedded database", () => {
+  it("answers 503 with Retry-After while another process holds SQLite's write lock, and loses nothing", async () => {
+    const url = await databases[0]!.url(); // SQLite
+    const server = await startTestServer(url);
+    const { default: BetterSqlite3 } = await import("better-sqlite3");
+    const other = new BetterSqlite3(url.slice("sqlite:".length));
+    try {
+      const tenant = await seedTenant(server.store, "Busy");
+      const { job } = await server.store.scheduleUserDeletion(tenant.project.projectId, "busy", 1, 2);
+      other.exec("BEGIN IMMEDIATE"); // what a long `jobs-api sessions import` does
+      const answer = await server.call("DELETE", `/api/v1/${tenant.project.projectKey}/jobs/${job.jobId}`, { key: tenant.apiKey });
+      expect(answer.status).toBe(503);
+      expect(answer.contentType).toMatch(/^application\/problem\+json/);
+      expect(answer.body).toMatchObject({ type: "urn:problem:jobs-api:unavailable", status: 503 });
+      expect(answer.headers.get("retry-after")).toBe("1");
+      other.exec("ROLLBACK");
+      // Nothing was changed, and the same call succeeds once the lock is gone.
+      expect((await server.store.getJob(tenant.project.projectId, job.jobId))?.status).toBe("scheduled");
+      const retried = await server.call("DELETE", `/api/v1/${tenant.project.projectKey}/jobs/${job.jobId}`, { key: tenant.apiKey });
+      expect(retried.body.data.status).toBe("cancelled");
+    } finally {
+      other.close();
+      await server.close();
+    }
+  });
+});
