@@ -2,6 +2,7 @@
 // real server with response validation on, on SQLite and on PostgreSQL.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
+import { jobData } from "../support/jobs.js";
 import { startTestServer, type Answer, type TestServer } from "../support/server.js";
 import type { Job, JobStatus } from "../../server/store/types.js";
 import { nextMidnightUtc } from "../../server/config.js";
@@ -25,18 +26,13 @@ describe.each(databases)("the Jobs API on $name", (database) => {
   let otherProjectKey: string;
   let siblingProjectKey: string;
 
-  const job = (status: JobStatus, userId: string, overrides: Partial<Job> = {}): Omit<Job, "jobId"> => ({
-    description: `Delete user sessions of userId = ${userId}`,
-    status,
-    projectId,
-    action: "delete_user_data",
-    referenceId: userId,
-    createdAt: server.clock.now - 1000,
-    updatedAt: server.clock.now - 1000,
-    startAt: server.clock.now + 3_600_000,
-    errors: status === "failed" ? "boom" : null,
-    ...overrides,
-  });
+  /** A delete_user_data job due in an hour (never run: these tests have no runner). */
+  const job = (status: JobStatus, userId: string): Omit<Job, "jobId"> =>
+    jobData(projectId, status, userId, {
+      createdAt: server.clock.now - 1000,
+      updatedAt: server.clock.now - 1000,
+      startAt: server.clock.now + 3_600_000,
+    });
 
   beforeAll(async () => {
     server = await startTestServer(await database.url());

@@ -2,6 +2,7 @@
 // completed; and a cancel wins over a pending deletion. Real server, real runner.
 import { afterEach, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
+import { addSessions } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
@@ -29,14 +30,8 @@ describe.each(databases)("deletion jobs end to end on $name", (database) => {
       startDelay: { kind: "delay", ms: 0 },
     }));
     const { apiKey, project } = await seedTenant(running.store, "E2E");
-    const rows = (userId: string, n: number) =>
-      Array.from({ length: n }, (_, i) => ({ sessionId: `${userId}-${i}`, projectId: project.projectId, userId, startedAt: i }));
-    await running.store.importSessions(
-      (async function* () {
-        yield rows("gone@example.com", 2500);
-        yield rows("kept@example.com", 300);
-      })(),
-    );
+    await addSessions(running.store, project.projectId, "gone@example.com", 2500);
+    await addSessions(running.store, project.projectId, "kept@example.com", 300);
 
     const scheduled = await running.call("DELETE", `/api/v1/${project.projectKey}/users/gone@example.com`, { key: apiKey });
     expect(scheduled.status).toBe(200);
@@ -60,11 +55,7 @@ describe.each(databases)("deletion jobs end to end on $name", (database) => {
       startDelay: { kind: "delay", ms: 60_000 },
     }));
     const { apiKey, project } = await seedTenant(running.store, "Early");
-    await running.store.importSessions(
-      (async function* () {
-        yield [{ sessionId: "s1", projectId: project.projectId, userId: "u@example.com", startedAt: 1 }];
-      })(),
-    );
+    await addSessions(running.store, project.projectId, "u@example.com", 1);
     const scheduled = await running.call("DELETE", `/api/v1/${project.projectKey}/users/u@example.com`, { key: apiKey });
     const cancelled = await running.call("DELETE", `/api/v1/${project.projectKey}/jobs/${scheduled.body.data.jobId}`, { key: apiKey });
     expect(cancelled.body.data.status).toBe("cancelled");

@@ -17,6 +17,7 @@ import {
 import { nextMidnightUtc } from "../../server/config.js";
 import type { Project } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
+import { jobData } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 /** What every openapi-fetch call resolves to, loosely: enough to check an error answer. */
@@ -78,18 +79,14 @@ describe.each(databases)("the typed client against the real server on $name", (d
 
   /** Inserts a delete_user_data job (startAt in the future unless given: never due). */
   const insertJob = (project: Project, status: JobStatus, userId: string, overrides: Partial<Job> = {}): Promise<Job> =>
-    server.store.insertJob({
-      description: `Delete user sessions of userId = ${userId}`,
-      status,
-      projectId: project.projectId,
-      action: "delete_user_data",
-      referenceId: userId,
-      createdAt: server.clock.now - 1000,
-      updatedAt: server.clock.now - 1000,
-      startAt: server.clock.now + 3_600_000,
-      errors: status === "failed" ? "Deleting the user's sessions failed: boom" : null,
-      ...overrides,
-    });
+    server.store.insertJob(
+      jobData(project.projectId, status, userId, {
+        createdAt: server.clock.now - 1000,
+        updatedAt: server.clock.now - 1000,
+        startAt: server.clock.now + 3_600_000,
+        ...overrides,
+      }),
+    );
 
   const wrongKey = () => createJobsClient({ baseUrl: server.url, apiKey: "ork_thisisnotakeyofanyorganization0" });
 
