@@ -16,6 +16,7 @@ import { openStore } from "../../server/store/index.js";
 import type { Job, Store } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { insertJob } from "../../server/store/fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -197,7 +198,7 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
     projectKey = tenant.project.projectKey;
     projectId = tenant.project.projectId;
     for (let i = 0; i < total; i++) {
-      await api.store.insertJob({
+      await insertJob(api.store, {
         description: `Delete user sessions of userId = u${i}`,
         status: i % 3 === 0 ? "completed" : "cancelled",
         projectId,
@@ -234,7 +235,7 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
 
   it("an invalid job in the first chunk answers 500, not a list", async () => {
     const other = await seedTenant(api.store, "invalid-first");
-    await api.store.insertJob({
+    await insertJob(api.store, {
       description: "broken",
       status: "completed",
       projectId: other.project.projectId,
@@ -263,8 +264,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
       startAt: 0,
       errors: null,
     });
-    for (let i = 0; i < LIST_ALL_CHUNK + 1; i++) await api.store.insertJob(job(i, 1));
-    await api.store.insertJob(job(-1, -5));
+    for (let i = 0; i < LIST_ALL_CHUNK + 1; i++) await insertJob(api.store, job(i, 1));
+    await insertJob(api.store, job(-1, -5));
     const response = await fetch(`${api.url}/api/v1/${owner.project.projectKey}/jobs`, { headers: { authorization: owner.apiKey } });
     expect(response.status).toBe(200); // the status line went out with the first chunk
     await expect(response.text()).rejects.toThrow();
