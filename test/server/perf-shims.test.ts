@@ -17,6 +17,7 @@ import type { Job, Store } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { insertJob } from "../../server/store/fixtures.js";
+import { contextOf } from "../../server/store/store.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -157,7 +158,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
 });
 
 describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
-  let store: Store & { db?: unknown };
+  let store: Store;
   beforeAll(async () => {
     store = await openStore(await databases[0]!.url());
     await store.migrate();
@@ -166,8 +167,7 @@ describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
 
   it("runs the query compiled once with each call's values", async () => {
     const { organization } = await store.createOrganization("precompiled");
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's Kysely instance
-    const db = (store as any).db;
+    const { db } = contextOf(store);
     const byId = precompile<{ id: number }, { name: string }>(db, ["id"], (p) =>
       db.selectFrom("organizations").select("name").where("id", "=", p.id),
     );
@@ -176,8 +176,7 @@ describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
   });
 
   it("refuses, at start-up, a query in which a parameter does not become exactly one SQL parameter", () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's Kysely instance
-    const db = (store as any).db;
+    const { db } = contextOf(store);
     expect(() =>
       precompile<{ id: number }, unknown>(db, ["id"], (p) => db.selectFrom("organizations").selectAll().where("id", "=", p.id).where("id", "<", p.id)),
     ).toThrow(/appears 2 times/);
