@@ -86,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
   const color = !values.json && process.stdout.isTTY === true && !process.env.NO_COLOR;
   const width = Math.max(...CHECKS.map((c) => c.id.length));
   const baseUrl = values["base-url"] ?? "";
-  if (!values.json && baseUrl) process.stdout.write(`Jobs API conformance of ${baseUrl}${values["allow-writes"] ? " (writes allowed)" : " (read-only)"}\n`);
+  // Written with the first result, so that a usage or connection error prints nothing on standard output.
+  let header = `Jobs API conformance of ${baseUrl}${values["allow-writes"] ? " (writes allowed)" : " (read-only)"}\n`;
   try {
     const report = await runConformance({
       baseUrl,
@@ -100,7 +101,12 @@ async function main(argv: string[]): Promise<number> {
       skip: list(values.skip),
       timeoutMs: timeout,
       spec,
-      onResult: values.json ? undefined : (result) => process.stdout.write(`${formatCheckLines(result, width, { color }).join("\n")}\n`),
+      onResult: values.json
+        ? undefined
+        : (result) => {
+            process.stdout.write(`${header}${formatCheckLines(result, width, { color }).join("\n")}\n`);
+            header = "";
+          },
     });
     if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else process.stdout.write(formatReportTail(report, { color }));

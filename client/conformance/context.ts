@@ -85,6 +85,9 @@ export interface ContextOptions {
   wrongApiKey: string;
 }
 
+/** Tries per request when the answer is 429 Too Many Requests (after waiting its Retry-After). */
+const MAX_ATTEMPTS = 3;
+
 export class CheckContext {
   readonly own: Tenant;
   readonly other: Tenant | undefined;
@@ -121,18 +124,24 @@ export class CheckContext {
     if (authorization !== null) headers.authorization = authorization;
     let response: Response;
     let text: string;
-    try {
-      response = await this.options.fetch(url, {
-        method,
-        headers,
-        // A redirect is an answer of its own: the contract declares none.
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new NoAnswerError(`${method} ${target}: no answer (${cause})`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await this.options.fetch(url, {
+          method,
+          headers,
+          // A redirect is an answer of its own: the contract declares none.
+          redirect: "manual",
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+        text = await response.text();
+      } catch (error) {
+        const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+        throw new NoAnswerError(`${method} ${target}: no answer (${cause})`);
+      }
+      // The rate limit is the deployment's, not the behaviour under test: wait as told, then retry.
+      if (response.status !== 429 || attempt >= MAX_ATTEMPTS) break;
+      const seconds = Number(response.headers.get("retry-after"));
+      await new Promise((resolve) => setTimeout(resolve, 1000 * (Number.isInteger(seconds) && seconds > 0 ? Math.min(seconds, 60) : 1)));
     }
     const path = target.split("?")[0]!;
     const exchange: Exchange = {
