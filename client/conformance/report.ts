@@ -37,7 +37,10 @@ export function formatCheckLines(check: CheckResult, width = check.id.length, { 
         `${paint("red", "FAIL")} ${id}  ${check.title}`,
         `     ${" ".repeat(width)}  expected: ${check.expected ?? ""}`,
         `     ${" ".repeat(width)}  got:      ${check.got ?? ""}`,
-        ...check.details.filter((d) => d.startsWith("spec: ")).slice(1).map((d) => `     ${" ".repeat(width)}  ${paint("dim", d)}`),
+        // The other spec violations (the one `got` already shows is left out).
+        ...check.details
+          .filter((d) => d.startsWith("spec: ") && !(check.got ?? "").endsWith(d.slice(d.indexOf(": ", 6) + 2)))
+          .map((d) => `     ${" ".repeat(width)}  ${paint("dim", d)}`),
       ];
   }
 }

@@ -72,8 +72,8 @@ export class SpecValidator {
     this.ajv = new Ajv2020({ strict: false, allErrors: false });
     addFormats.default(this.ajv, { mode: "fast" });
     // As express-openapi-validator defines them (OpenAPI's integer formats).
-    this.ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) <= 2 ** 31 });
-    this.ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+    this.ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n <= 2 ** 31 - 1 && n >= -(2 ** 31) });
+    this.ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) && n <= 2 ** 63 - 1 && n >= -(2 ** 63) });
     this.ajv.addSchema({ $id: SPEC_ID, components: { schemas: spec.components?.schemas ?? {} } });
     this.templates = Object.keys(spec.paths).map((template) => ({
       template,

@@ -121,7 +121,7 @@ describe("the conformance command", () => {
     const noCommand = await runTsCommand("client/conformance/cli.ts", base);
     expect(noCommand.code).toBe(2);
     expect(noCommand.stderr).toMatch(/missing the command: conformance/);
-  });
+  }, 240_000); // eight commands, one after the other, on a busy machine
 
   it("exits 2 when the base URL does not answer", async () => {
     const port = await closedPort();
