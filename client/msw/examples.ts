@@ -7,6 +7,7 @@ import { HttpResponse, type HttpHandler } from "msw";
 import { createOpenApiHttp } from "openapi-msw";
 import type { paths } from "../index.js";
 import { chooseAnswer, chooseRefusal, parsePrefer, PrismStyleError, type Answer, type ExampleChoice } from "./negotiate.js";
+import { malformedPathHandler } from "./malformed.js";
 import { parameterProblem } from "./parameters.js";
 import { operationIds, operationSpec, type OperationId } from "./spec.js";
 
@@ -52,7 +53,7 @@ export function exampleResponse(operationId: OperationId, choice: ExampleChoice 
 function answerRequest(
   operationId: OperationId,
   request: Request,
-  params: Readonly<Record<string, string | undefined>>,
+  params: Readonly<Record<string, string | undefined>> | "malformed",
   choice: ExampleChoice | undefined,
 ): Answer {
   const operation = operationSpec(operationId);
@@ -66,11 +67,13 @@ function answerRequest(
   const wanted = prefer ?? choice ?? {};
   try {
     if (!request.headers.has("Authorization")) return chooseRefusal(operation, 401, wanted);
-    const invalid = parameterProblem(operation.parameters, params, new URL(request.url).searchParams, {
-      integers: "lenient",
-      unknownQuery: "ignore",
-    });
-    if (invalid !== undefined) return chooseRefusal(operation, 400, wanted);
+    const invalid =
+      params === "malformed" ||
+      parameterProblem(operation.parameters, params, new URL(request.url).searchParams, {
+        integers: "lenient",
+        unknownQuery: "ignore",
+      }) !== undefined;
+    if (invalid) return chooseRefusal(operation, 400, wanted);
     return chooseAnswer(operation, wanted);
   } catch (error) {
     if (error instanceof PrismStyleError) return error.answer;
@@ -119,6 +122,11 @@ export function exampleHandler(
  * and `scenario` sets what an operation answers when the request does not say.
  */
 export function createExampleHandlers(options: ExampleHandlersOptions = {}): HttpHandler[] {
-  const { baseUrl, scenario = {} } = options;
-  return operationIds().map((operationId) => exampleHandler(operationId, scenario[operationId], { baseUrl }));
+  const { baseUrl = DEFAULT_BASE_URL, scenario = {} } = options;
+  return [
+    malformedPathHandler(baseUrl, (operationId, request) =>
+      toResponse(answerRequest(operationId, request, "malformed", scenario[operationId])),
+    ),
+    ...operationIds().map((operationId) => exampleHandler(operationId, scenario[operationId], { baseUrl })),
+  ];
 }

@@ -6,6 +6,7 @@ import { HttpResponse, type HttpHandler } from "msw";
 import { createOpenApiHttp } from "openapi-msw";
 import type { Job, JobStatus, paths } from "../index.js";
 import { DEFAULT_BASE_URL } from "./examples.js";
+import { malformedPathHandler } from "./malformed.js";
 import { parameterProblem } from "./parameters.js";
 import { PROBLEM_INIT, ProblemError } from "./problems.js";
 import { operationSpec, type OperationId } from "./spec.js";
@@ -77,10 +78,15 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
    * What every operation does first, in the reference server's order: the key (401), the
    * parameters against the spec (400), the project within the key's organization (404).
    */
-  function admit(operationId: OperationId, request: Request, params: Record<string, string | undefined>): Project {
+  function authenticate(request: Request): number {
     const key = apiKeyFromHeader(request.headers.get("Authorization"));
     const organization = key === undefined ? undefined : store.organizationOf(key);
     if (organization === undefined) throw new ProblemError("unauthorized", "Invalid API Key");
+    return organization;
+  }
+
+  function admit(operationId: OperationId, request: Request, params: Record<string, string | undefined>): Project {
+    const organization = authenticate(request);
     const invalid = parameterProblem(operationSpec(operationId).parameters, params, new URL(request.url).searchParams, {
       integers: "canonical",
       unknownQuery: "reject",
@@ -117,6 +123,13 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   }
 
   const handlers: HttpHandler[] = [
+    malformedPathHandler(baseUrl, (operationId, request) =>
+      answer(operationId, request, () => {
+        authenticate(request);
+        throw new ProblemError("bad-request", "The request path is not valid percent-encoded UTF-8.");
+      }),
+    ),
+
     http.get("/api/v1/{projectKey}/jobs", ({ request, params, query, response }) =>
       response.untyped(
         answer("listJobs", request, () => {

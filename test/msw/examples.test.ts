@@ -147,6 +147,19 @@ describe("refusals, as the Prism mock gives them", () => {
     expect(await response.json()).toEqual(declared.find((d) => d.example === example)?.body);
   });
 
+  it("answers a path that is not valid percent-encoding with the 400 example (msw alone would answer 500)", async () => {
+    for (const [method, path, example] of [
+      ["DELETE", `/api/v1/${DOC_PROJECT_KEY}/users/a%`, "invalidUserId"],
+      ["GET", `/api/v1/${DOC_PROJECT_KEY}/jobs/%ED%A0%80`, "invalidJobId"],
+      ["GET", "/api/v1/%G1/jobs", "invalidQuery"],
+    ] as const) {
+      const response = await fetch(`${DEFAULT_BASE_URL}${path}`, { method, headers: { Authorization: "k" } });
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(await response.json()).toEqual(declared.find((d) => d.example === example)?.body);
+      expect((await fetch(`${DEFAULT_BASE_URL}${path}`, { method })).status).toBe(401);
+    }
+  });
+
   it("ignores query parameters the operation does not declare, as Prism does", async () => {
     const response = await fetch(`${DEFAULT_BASE_URL}/api/v1/${DOC_PROJECT_KEY}/jobs/1?unknown=1`, { headers: { Authorization: "k" } });
     expect(response.status).toBe(200);
