@@ -1,7 +1,8 @@
 // A request to an operation whose path is not valid percent-encoded UTF-8 ("/users/a%",
 // "/users/%ED%A0%80"): msw decodes path parameters with decodeURIComponent, which throws, and
-// answers 500 with the stack. Placed before the operations' handlers, this one takes such requests
-// first so that they get the 400 the reference server gives.
+// answers 500 with the stack. Placed before the operations' handlers, this one looks at every
+// request under /api/v1/ (a RegExp path: msw decodes nothing) and answers such requests with the
+// 400 the reference server gives; any other request falls through to the next handler.
 import { http, type HttpHandler } from "msw";
 import { operationIds, operationSpec, type OperationId } from "./spec.js";
 
@@ -43,8 +44,9 @@ export function malformedPathHandler(baseUrl: string, answer: (operationId: Oper
     if (path === undefined || !hasMalformedEncoding(path)) return undefined;
     return operationFor(request.method, path);
   };
-  return http.all(
-    ({ request }) => match(request) !== undefined,
-    ({ request }) => answer(match(request)!, request),
-  );
+  return http.all(/\/api\/v1\//, ({ request }) => {
+    const operationId = match(request);
+    // Returning nothing hands the request to the next handler.
+    return operationId === undefined ? undefined : answer(operationId, request);
+  });
 }
