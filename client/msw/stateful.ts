@@ -74,10 +74,7 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   const http = createOpenApiHttp<paths>({ baseUrl });
   const prefix = basePath(baseUrl);
 
-  /**
-   * What every operation does first, in the reference server's order: the key (401), the
-   * parameters against the spec (400), the project within the key's organization (404).
-   */
+  /** The organization of the request's key; 401 for a missing, malformed or unknown key. */
   function authenticate(request: Request): number {
     const key = apiKeyFromHeader(request.headers.get("Authorization"));
     const organization = key === undefined ? undefined : store.organizationOf(key);
@@ -85,6 +82,10 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
     return organization;
   }
 
+  /**
+   * What every operation does first, in the reference server's order: the key (401), the
+   * parameters against the spec (400), the project within the key's organization (404).
+   */
   function admit(operationId: OperationId, request: Request, params: Record<string, string | undefined>): Project {
     const organization = authenticate(request);
     const invalid = parameterProblem(operationSpec(operationId).parameters, params, new URL(request.url).searchParams, {
