@@ -4,14 +4,9 @@
 // every operation follows (operationIds, error responses, servers, code samples) hold.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv2020Module from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../support/redocly.js";
-
-// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
-const Ajv2020 = Ajv2020Module.default;
-const addFormats = addFormatsModule.default;
+import { createSpecAjv, forAjv } from "../support/spec-schemas.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed OpenAPI document
 type Json = any;
@@ -176,46 +171,9 @@ function collectExampleChecks(doc: Json): ExampleCheck[] {
   return checks;
 }
 
-const SCHEMAS_ID = "urn:jobs-api:components";
-
-/**
- * The schema as ajv gets it: `#/components/schemas/X` becomes a reference into one registered
- * schema holding all named schemas, and objects that list `properties` without saying what else
- * they allow are closed (as Redocly's no-invalid-media-type-examples does with
- * allowAdditionalProperties: false), so a misspelt field in an example fails.
- */
-function forAjv(node: Json): Json {
-  if (Array.isArray(node)) return node.map(forAjv);
-  if (!node || typeof node !== "object") return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries<Json>(node)) {
-    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
-      out.$ref = `${SCHEMAS_ID}#/$defs/${value.slice("#/components/schemas/".length)}`;
-    } else if (key === "example" || key === "examples") {
-      out[key] = value; // data, not schema
-    } else if (key === "properties" || key === "patternProperties" || key === "$defs") {
-      out[key] = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, forAjv(v)]));
-    } else {
-      out[key] = forAjv(value);
-    }
-  }
-  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some(
-    (k) => k in out,
-  );
-  if (out.properties && !open) out.additionalProperties = false;
-  return out;
-}
-
 /** Validates every example of `doc`; returns one line per failing example. */
 function failingExamples(doc: Json, checks: ExampleCheck[] = collectExampleChecks(doc)): string[] {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
-  addFormats(ajv);
-  ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
-  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
-  ajv.addFormat("float", { type: "number", validate: () => true });
-  ajv.addFormat("double", { type: "number", validate: () => true });
-  ajv.addVocabulary(["example", "xml", "externalDocs", "discriminator"]);
-  ajv.addSchema({ $id: SCHEMAS_ID, $defs: forAjv(doc.components?.schemas ?? {}) });
+  const ajv = createSpecAjv(doc);
   const failures: string[] = [];
   for (const check of checks) {
     if (check.schema === undefined) {

@@ -9,11 +9,16 @@ export async function bundleClientForBrowser(): Promise<string> {
   return (await buildBrowserClient()).code;
 }
 
-/** The bundle as a web app's build makes it (minify: true for its shipped size), with its inputs. */
-export async function buildBrowserClient(options: { minify?: boolean } = {}): Promise<{ code: string; bytes: Uint8Array; metafile: Metafile }> {
+/**
+ * The bundle as a web app's build makes it (minify: true for its shipped size), with its inputs.
+ * `entryPoint` (relative to the repository) bundles another browser script, e.g. a test page's.
+ */
+export async function buildBrowserClient(
+  options: { minify?: boolean; entryPoint?: string } = {},
+): Promise<{ code: string; bytes: Uint8Array; metafile: Metafile }> {
   const bundle = await build({
     absWorkingDir: ROOT,
-    entryPoints: ["client/index.ts"],
+    entryPoints: [options.entryPoint ?? "client/index.ts"],
     bundle: true,
     platform: "browser",
     format: "esm",

@@ -1,0 +1,139 @@
+// The spec's schemas for ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1), shared by the
+// tests that validate data against generated/openapi.json: the examples (test/contract/examples)
+// and the answers of mocks (test/msw). validateAnswer checks one HTTP answer of an operation:
+// declared status, its media type, body against the schema, declared headers.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv2020Module from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import { ROOT } from "./redocly.js";
+
+// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = addFormatsModule.default;
+export type Ajv = InstanceType<typeof Ajv2020>;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed OpenAPI document
+type Json = any;
+
+export const SCHEMAS_ID = "urn:jobs-api:components";
+
+export function readSpec(): Json {
+  return JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+}
+
+/**
+ * The schema as ajv gets it: `#/components/schemas/X` becomes a reference into one registered
+ * schema holding all named schemas, and objects that list `properties` without saying what else
+ * they allow are closed (as Redocly's no-invalid-media-type-examples does with
+ * allowAdditionalProperties: false), so a misspelt field fails.
+ */
+export function forAjv(node: Json): Json {
+  if (Array.isArray(node)) return node.map(forAjv);
+  if (!node || typeof node !== "object") return node;
+  const out: Json = {};
+  for (const [key, value] of Object.entries<Json>(node)) {
+    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
+      out.$ref = `${SCHEMAS_ID}#/$defs/${value.slice("#/components/schemas/".length)}`;
+    } else if (key === "example" || key === "examples") {
+      out[key] = value; // data, not schema
+    } else if (key === "properties" || key === "patternProperties" || key === "$defs") {
+      out[key] = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, forAjv(v)]));
+    } else {
+      out[key] = forAjv(value);
+    }
+  }
+  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some(
+    (k) => k in out,
+  );
+  if (out.properties && !open) out.additionalProperties = false;
+  return out;
+}
+
+/** A strict ajv with the OpenAPI formats and `doc`'s named schemas registered (compile forAjv(schema)). */
+export function createSpecAjv(doc: Json): Ajv {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+  addFormats(ajv);
+  ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+  ajv.addFormat("float", { type: "number", validate: () => true });
+  ajv.addFormat("double", { type: "number", validate: () => true });
+  ajv.addVocabulary(["example", "xml", "externalDocs", "discriminator"]);
+  ajv.addSchema({ $id: SCHEMAS_ID, $defs: forAjv(doc.components?.schemas ?? {}) });
+  return ajv;
+}
+
+/** Follows local `$ref`s ("#/components/...") in `doc`. */
+function resolve(doc: Json, node: Json): Json {
+  let current = node;
+  for (let hops = 0; current && typeof current.$ref === "string"; hops++) {
+    if (hops > 20) throw new Error(`cannot resolve ${current.$ref}`);
+    current = current.$ref
+      .slice(2)
+      .split("/")
+      .map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+      .reduce((at: Json, part: string) => at?.[part], doc);
+  }
+  return current;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON body (undefined when empty). */
+  body: unknown;
+}
+
+/**
+ * Validates answers against the spec: `validate(operationId, answer)` returns what is wrong with
+ * it (empty when it conforms): status not declared (nor `default`), Content-Type other than the
+ * declared media type, a body that fails the declared schema, a declared header that fails its schema.
+ */
+export function answerValidator(doc: Json = readSpec()): (operationId: string, answer: HttpAnswer) => string[] {
+  const ajv = createSpecAjv(doc);
+  const compiled = new Map<unknown, ReturnType<Ajv["compile"]>>();
+  const compile = (schema: Json) => {
+    let validate = compiled.get(schema);
+    if (!validate) compiled.set(schema, (validate = ajv.compile(forAjv(schema))));
+    return validate;
+  };
+  const operations = new Map<string, Json>();
+  for (const item of Object.values<Json>(doc.paths)) {
+    for (const operation of Object.values<Json>(item)) {
+      if (operation && typeof operation === "object" && operation.operationId) operations.set(operation.operationId, operation);
+    }
+  }
+  return (operationId, answer) => {
+    const operation = operations.get(operationId);
+    if (!operation) return [`${operationId} is not an operation of the spec`];
+    const where = `${operationId} ${answer.status}`;
+    const declared = operation.responses[String(answer.status)] ?? operation.responses.default;
+    if (!declared) return [`${where}: status not declared`];
+    const response = resolve(doc, declared);
+    const failures: string[] = [];
+    const contentType = (answer.headers.get("Content-Type") ?? "").split(";")[0]!.trim();
+    const media = response.content?.[contentType];
+    if (!media) {
+      failures.push(`${where}: Content-Type ${contentType || "(none)"} not declared (${Object.keys(response.content ?? {}).join(", ")})`);
+    } else {
+      const validate = compile(resolve(doc, media.schema));
+      if (!validate(answer.body)) failures.push(`${where} body: ${ajv.errorsText(validate.errors, { dataVar: "body" })}`);
+    }
+    for (const [name, headerNode] of Object.entries<Json>(response.headers ?? {})) {
+      const value = answer.headers.get(name);
+      if (value === null) continue; // optional, e.g. Link only when a next page exists
+      const header = resolve(doc, headerNode);
+      const schema = resolve(doc, header.schema);
+      const typed = schema.type === "integer" || schema.type === "number" ? Number(value) : value;
+      const validate = compile(schema);
+      if (!validate(typed)) failures.push(`${where} header ${name}: ${ajv.errorsText(validate.errors, { dataVar: name })}`);
+    }
+    if (media?.schema && typeof answer.body === "object" && answer.body && "status" in answer.body) {
+      const problemStatus = (answer.body as { status: unknown }).status;
+      if (contentType === "application/problem+json" && problemStatus !== answer.status) {
+        failures.push(`${where}: problem body says status ${String(problemStatus)}`);
+      }
+    }
+    return failures;
+  };
+}
