@@ -3,6 +3,7 @@
 // environment (config.ts); administrative commands print JSON with --json for scripts.
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { pino } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -40,9 +41,22 @@ function demoCredentialsPath(config: Config): string {
   return join(folder, "demo-credentials.json");
 }
 
+/**
+ * The server package's version: its package.json is the first one above this file, from the
+ * sources (server/cli.ts) as from the build (server/dist/server/cli.js, or node_modules/...).
+ */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
+
 const program = new Command()
   .name("jobs-api")
   .description("The reference server of OpenReplay's Jobs API, and its administration commands.")
+  .version(packageVersion(), "-V, --version", "print the version (the API contract's version)")
   .showHelpAfterError()
   .exitOverride();
 
