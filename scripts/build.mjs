@@ -15,8 +15,8 @@
 //           against exactly the spec its code was written for, and the contract package is not
 //           installable from the registry inside this workspace.
 //
-// Usage: node scripts/build.mjs [client] [server]   (no argument: both). Root `prepare` runs it,
-// so `npm ci` / `npm install` in a checkout leaves the package importable by name.
+// Usage: node scripts/build.mjs [client] [server]   (no argument: both). Each package's `prepack`
+// builds its own, so `npm pack` / `npm pack -w server` always ship fresh code.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, run } from "./lib/tools.mjs";

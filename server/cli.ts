@@ -12,6 +12,7 @@ import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 import { DEMO_ORGANIZATION, demoInstructions, seedDemo, type DemoCredentials } from "./demo.js";
 import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
+import { sandboxInstructions, startSandbox } from "./sandbox.js";
 
 class UsageError extends Error {}
 
@@ -64,7 +65,7 @@ program
   .command("serve")
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
-      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
+      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
       "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW (see the README).",
   )
   .option("--demo", "on an empty database, create the demo organization and project first, and print how to try them")
@@ -92,6 +93,32 @@ program
     const shutdown = (signal: string) => {
       process.stderr.write(`${signal}: finishing the batch in flight and closing the database\n`);
       running.close().then(
+        () => process.exit(0),
+        (error) => {
+          process.stderr.write(`shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+    process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+
+program
+  .command("sandbox")
+  .description(
+    "Start a throwaway local server for frontend work: a temporary SQLite database with the demo data (deleted on " +
+      "exit), ANY API key accepted as the demo organization's, CORS open to http://localhost:* and http://127.0.0.1:*, " +
+      "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST only.",
+  )
+  .action(async () => {
+    const sandbox = await startSandbox(process.env);
+    // A last resort if the process ends without the signal handlers below (an uncaught error).
+    process.once("exit", () => sandbox.removeDatabase());
+    process.stderr.write(`\n${sandboxInstructions(sandbox)}\n\n`);
+    const shutdown = (signal: string) => {
+      process.stderr.write(`${signal}: stopping the sandbox and deleting its database\n`);
+      sandbox.close().then(
         () => process.exit(0),
         (error) => {
           process.stderr.write(`shutdown failed: ${String(error)}\n`);
