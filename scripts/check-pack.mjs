@@ -7,10 +7,19 @@
 //   openreplay-jobs-api-server (server/): the built server and CLI, the spec and generated files
 //     it reads at run time, and every package its compiled code imports is a declared dependency.
 // Neither ships tests, fixtures, benchmarks, CI files, release snapshots, scripts or sources.
-// Usage: node scripts/check-pack.mjs [--no-build]
+// With --install (what CI runs), it then installs the server tarball into an empty project,
+// native dependencies built (minutes: better-sqlite3 compiles when no prebuilt binary can be
+// fetched), and runs `jobs-api --version` and `jobs-api sandbox` from it: one call with a
+// made-up key must list the demo jobs, and the sandbox must delete its database on SIGTERM.
+// (test/release/client-package.test.ts installs both tarballs too, the server's without its
+// native build.)
+// Usage: node scripts/check-pack.mjs [--no-build] [--install]
+import { spawn } from "node:child_process";
 import { builtinModules } from "node:module";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs, ROOT, run } from "./lib/tools.mjs";
 
 /** Path segments and names that neither tarball may hold. */
@@ -158,8 +167,71 @@ function checkPackage(spec, rootPkg) {
   return { problems, required: required.length };
 }
 
-function main() {
-  const args = parseArgs(process.argv.slice(2), { flags: ["no-build"] });
+/** Installs the server tarball into an empty project and runs its command; returns problems. */
+async function installAndRunServer(version) {
+  const work = mkdtempSync(join(tmpdir(), "check-pack-server-"));
+  const problems = [];
+  try {
+    run("npm", ["pack", "--ignore-scripts", "--workspace", "server", "--pack-destination", work], { quiet: true });
+    const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")));
+    const app = join(work, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "server-app", private: true }) + "\n");
+    const started = performance.now();
+    run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: app, quiet: true });
+    console.log(`server tarball installed with its dependencies in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    const bin = join(app, "node_modules", ".bin", "jobs-api");
+    const printed = run(bin, ["--version"], { cwd: app, quiet: true }).trim();
+    if (printed !== version) problems.push(`jobs-api --version printed "${printed}", not ${version}`);
+    problems.push(...(await tryTheSandbox(bin, app)));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return problems;
+}
+
+/** Starts `jobs-api sandbox`, lists the demo jobs with a made-up key, stops it; returns problems. */
+async function tryTheSandbox(bin, cwd) {
+  const child = spawn(bin, ["sandbox"], { cwd, env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" } });
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  let output = "";
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`jobs-api sandbox did not start in 120 s:\n${output}`)), 120_000);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on("line", (line) => {
+        output += line + "\n";
+        if (/Ctrl-C stops the sandbox/.test(line)) {
+          clearTimeout(timer);
+          resolve(output);
+        }
+      });
+    }
+    exited.then(() => reject(new Error(`jobs-api sandbox exited before it was ready:\n${output}`)));
+  });
+  const problems = [];
+  try {
+    const printed = await ready;
+    const url = /listening on (http:\/\/\S+)/.exec(printed)[1];
+    const projectKey = /Project key\s+(\S+)/.exec(printed)[1];
+    const database = /Database\s+(\S+)/.exec(printed)[1];
+    const answer = await fetch(`${url}/api/v1/${projectKey}/jobs`, { headers: { Authorization: "any-made-up-key" } });
+    const jobs = answer.ok ? (await answer.json()).data : [];
+    if (jobs.length === 0) problems.push(`the installed sandbox answered ${answer.status} with ${jobs.length} jobs`);
+    else console.log(`installed jobs-api sandbox answered ${jobs.length} demo jobs to a made-up key`);
+    child.kill("SIGTERM");
+    const code = await exited;
+    if (code !== 0) problems.push(`jobs-api sandbox exited with ${code} on SIGTERM`);
+    if (existsSync(dirname(database))) problems.push(`jobs-api sandbox left its database folder ${dirname(database)}`);
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+  return problems;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2), { flags: ["no-build", "install"] });
   if (!args["no-build"]) run("npm", ["run", "--silent", "build"]);
   const rootPkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   let failed = false;
@@ -172,11 +244,20 @@ function main() {
       console.log(`check:pack: ${spec.label} OK (${required} required files present, nothing forbidden)`);
     }
   }
+  if (args.install) {
+    const problems = await installAndRunServer(rootPkg.version);
+    if (problems.length > 0) {
+      failed = true;
+      console.error(`check:pack: the installed server package FAILED\n  ${problems.join("\n  ")}`);
+    } else {
+      console.log("check:pack: the installed server package OK (jobs-api --version, jobs-api sandbox)");
+    }
+  }
   return failed ? 1 : 0;
 }
 
 try {
-  process.exit(main());
+  process.exit(await main());
 } catch (err) {
   console.error(`check:pack: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
