@@ -126,8 +126,8 @@ program
         },
       );
     };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    // SIGHUP too: closing the terminal it runs in must not leave the database behind.
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => shutdown(signal));
   });
 
 const project = program.command("project").description("Manage projects.");
