@@ -15,7 +15,13 @@ export interface DemoCredentials {
 
 const DAY = 86_400_000;
 /** The demo project's end users, each with sessions. */
-export const DEMO_USERS: readonly string[] = ["shekar@example.com", "mehdi@openreplay.com", "ana@example.com", "li@example.com", "omar@example.com"];
+export const DEMO_USERS: readonly string[] = [
+  "shekar@example.com",
+  "mehdi@openreplay.com",
+  "ana@example.com",
+  "li@example.com",
+  "omar@example.com",
+];
 
 /** Fills an empty database. Returns undefined when the demo organization already exists. */
 export async function seedDemo(

@@ -115,7 +115,8 @@ export function sandboxInstructions(sandbox: RunningSandbox): string {
   const { url, config } = sandbox.server;
   const key = "any-key";
   const seconds = (ms: number) => `${ms / 1000}s`;
-  const delay = config.startDelay.kind === "midnight" ? "at the next 00:00 UTC" : `${seconds(config.startDelay.ms)} after they are scheduled`;
+  const delay =
+    config.startDelay.kind === "midnight" ? "at the next 00:00 UTC" : `${seconds(config.startDelay.ms)} after they are scheduled`;
   const pace =
     config.paceSessionsPerSecond > 0
       ? `deletions are paced at ${config.paceSessionsPerSecond} sessions/s (${SANDBOX_SESSIONS_PER_USER} per demo user), ` +

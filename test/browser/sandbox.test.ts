@@ -18,7 +18,12 @@ import { createJobsClient } from "/client.js";
 
 let client;
 let projectKey;
-const answer = (result) => ({ status: result.response.status, contentType: result.response.headers.get("Content-Type"), data: result.data, error: result.error });
+const answer = (result) => ({
+  status: result.response.status,
+  contentType: result.response.headers.get("Content-Type"),
+  data: result.data,
+  error: result.error,
+});
 
 window.sandbox = {
   connect(baseUrl, key, apiKey) {
@@ -59,10 +64,9 @@ describe.skipIf(skipWithoutChromium())("the sandbox from a browser page on http:
   let chromium: LaunchedChromium;
   let page: Page;
 
+  type PageApi = Record<string, (...args: unknown[]) => unknown>;
   const call = <T>(name: "deleteUser" | "list" | "get" | "cancel", arg?: unknown) =>
-    page.evaluate(([n, a]) => (window as unknown as Record<string, Record<string, (x: unknown) => unknown>>).sandbox![n]!(a), [name, arg] as const) as Promise<
-      Answer<T>
-    >;
+    page.evaluate(([n, a]) => (window as unknown as { sandbox: PageApi }).sandbox[n]!(a), [name, arg] as const) as Promise<Answer<T>>;
   const getJob = async (jobId: number): Promise<Job> => {
     const got = await call<{ data: Job }>("get", jobId);
     expect(got.status, JSON.stringify(got.error)).toBe(200);
@@ -80,10 +84,8 @@ describe.skipIf(skipWithoutChromium())("the sandbox from a browser page on http:
     // localhost, not 127.0.0.1: the origin a dev server shows, and a different origin from the API's.
     await page.goto(`http://localhost:${pageServer.port}/`);
     await page.waitForFunction(() => "sandbox" in window);
-    await page.evaluate(([url, key]) => (window as unknown as { sandbox: { connect(...a: string[]): void } }).sandbox.connect(url!, key!, "my-made-up-key"), [
-      sandboxUrl,
-      projectKey,
-    ]);
+    const connect = ([url, key]: string[]) => (window as unknown as { sandbox: PageApi }).sandbox.connect!(url, key, "my-made-up-key");
+    await page.evaluate(connect, [sandboxUrl, projectKey]);
   }, 180_000);
 
   afterAll(async () => {

@@ -44,7 +44,9 @@ describe("extractExamples", () => {
   });
 
   it("refuses a marker without a code block, and a block that is never closed", () => {
-    expect(() => extractExamples("<!-- example: lost -->\nsome text\n", "README.md")).toThrow(/README.md:1: .*lost.* not followed by a fenced code block/);
+    expect(() => extractExamples("<!-- example: lost -->\nsome text\n", "README.md")).toThrow(
+      /README.md:1: .*lost.* not followed by a fenced code block/,
+    );
     expect(() => extractExamples("<!-- example: open -->\n```ts\nx();\n", "README.md")).toThrow(/not closed/);
   });
 });
