@@ -1,21 +1,59 @@
 #!/usr/bin/env node
-// npm run build: compiles server/, client/ and generated/ to dist/ (tsconfig.build.json), then
-// copies beside them the files the compiled code refers to by relative path:
-//   dist/generated/schema.d.ts   the types dist/client/index.d.ts and dist/server/*.d.ts import
-//   dist/openapi.yaml            the spec the server validates against (server/app.ts SPEC_PATH,
-//                                ../openapi.yaml from dist/server/)
-// and bundles the conformance kit (dist/client/conformance/, self-contained: scripts/bundle-conformance.mjs).
+// npm run build: builds the two packages of this tree, each into its own dist/ (git-ignored).
+//
+//   client  the contract package (root package.json, openreplay-jobs-api): client/ compiled to
+//           dist/client/ (tsconfig.build.json), plus dist/generated/schema.d.ts, the types
+//           dist/client/index.d.ts imports ("../generated/schema.js"), and the conformance kit
+//           bundled self-contained into dist/client/conformance/ (scripts/bundle-conformance.mjs).
+//   server  the server package (server/package.json, openreplay-jobs-api-server): server/
+//           compiled to server/dist/server/ (server/tsconfig.build.json), plus beside it what the
+//           compiled code reads by relative path, so the server tarball needs nothing outside it:
+//             server/dist/openapi.yaml            the spec it validates against (app.ts SPEC_PATH,
+//                                                 ../openapi.yaml from dist/server/)
+//             server/dist/generated/openapi.json  the bundled spec (perf/json-list-stream.ts)
+//             server/dist/generated/schema.d.ts   the types its .d.ts files import
+//           A copy rather than a dependency on the contract package: the server must validate
+//           against exactly the spec its code was written for, and the contract package is not
+//           installable from the registry inside this workspace.
+//
+// Usage: node scripts/build.mjs [client] [server]   (no argument: both). Each package's `prepack`
+// builds its own, so `npm pack` / `npm pack -w server` always ship fresh code.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, run } from "./lib/tools.mjs";
 
-const dist = join(ROOT, "dist");
-rmSync(dist, { recursive: true, force: true });
-run(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", join(ROOT, "tsconfig.build.json")]);
-mkdirSync(join(dist, "generated"), { recursive: true });
-copyFileSync(join(ROOT, "generated", "schema.d.ts"), join(dist, "generated", "schema.d.ts"));
-copyFileSync(join(ROOT, "openapi.yaml"), join(dist, "openapi.yaml"));
-run(process.execPath, [join(ROOT, "scripts", "bundle-conformance.mjs"), join(dist, "client", "conformance")]);
-const cli = join(dist, "server", "cli.js");
-if (existsSync(cli)) chmodSync(cli, 0o755);
-console.log("dist/ built (server, client, conformance kit, generated types and spec)");
+const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+
+function buildClient() {
+  const dist = join(ROOT, "dist");
+  rmSync(dist, { recursive: true, force: true });
+  run(process.execPath, [TSC, "-p", join(ROOT, "tsconfig.build.json")]);
+  mkdirSync(join(dist, "generated"), { recursive: true });
+  copyFileSync(join(ROOT, "generated", "schema.d.ts"), join(dist, "generated", "schema.d.ts"));
+  run(process.execPath, [join(ROOT, "scripts", "bundle-conformance.mjs"), join(dist, "client", "conformance")]);
+  const cli = join(dist, "client", "conformance", "cli.js");
+  if (existsSync(cli)) chmodSync(cli, 0o755);
+  console.log("dist/ built (the client, the conformance kit and the types they import)");
+}
+
+function buildServer() {
+  const dist = join(ROOT, "server", "dist");
+  rmSync(dist, { recursive: true, force: true });
+  run(process.execPath, [TSC, "-p", join(ROOT, "server", "tsconfig.build.json")]);
+  mkdirSync(join(dist, "generated"), { recursive: true });
+  for (const file of ["schema.d.ts", "openapi.json"]) copyFileSync(join(ROOT, "generated", file), join(dist, "generated", file));
+  copyFileSync(join(ROOT, "openapi.yaml"), join(dist, "openapi.yaml"));
+  const cli = join(dist, "server", "cli.js");
+  if (existsSync(cli)) chmodSync(cli, 0o755);
+  console.log("server/dist/ built (the server, the CLI, the spec and generated files it reads)");
+}
+
+const BUILDS = { client: buildClient, server: buildServer };
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in BUILDS)) {
+    console.error(`build: unknown package "${name}" (expected client and/or server)`);
+    process.exit(2);
+  }
+}
+for (const name of wanted.length > 0 ? wanted : Object.keys(BUILDS)) BUILDS[name]();

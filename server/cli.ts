@@ -3,6 +3,7 @@
 // environment (config.ts); administrative commands print JSON with --json for scripts.
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { pino } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -11,6 +12,7 @@ import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 import { DEMO_ORGANIZATION, demoInstructions, seedDemo, type DemoCredentials } from "./demo.js";
 import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
+import { sandboxInstructions, startSandbox } from "./sandbox.js";
 
 class UsageError extends Error {}
 
@@ -40,9 +42,22 @@ function demoCredentialsPath(config: Config): string {
   return join(folder, "demo-credentials.json");
 }
 
+/**
+ * The server package's version: its package.json is the first one above this file, from the
+ * sources (server/cli.ts) as from the build (server/dist/server/cli.js, or node_modules/...).
+ */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, "utf8")) as { version: string }).version;
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
+
 const program = new Command()
   .name("jobs-api")
   .description("The reference server of OpenReplay's Jobs API, and its administration commands.")
+  .version(packageVersion(), "-V, --version", "print the version (the API contract's version)")
   .showHelpAfterError()
   .exitOverride();
 
@@ -50,7 +65,7 @@ program
   .command("serve")
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
-      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
+      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
       "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW (see the README).",
   )
   .option("--demo", "on an empty database, create the demo organization and project first, and print how to try them")
@@ -87,6 +102,32 @@ program
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
+  });
+
+program
+  .command("sandbox")
+  .description(
+    "Start a throwaway local server for frontend work: a temporary SQLite database with the demo data (deleted on " +
+      "exit), ANY API key accepted as the demo organization's, CORS open to http://localhost:* and http://127.0.0.1:*, " +
+      "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST only.",
+  )
+  .action(async () => {
+    const sandbox = await startSandbox(process.env);
+    // A last resort if the process ends without the signal handlers below (an uncaught error).
+    process.once("exit", () => sandbox.removeDatabase());
+    process.stderr.write(`\n${sandboxInstructions(sandbox)}\n\n`);
+    const shutdown = (signal: string) => {
+      process.stderr.write(`${signal}: stopping the sandbox and deleting its database\n`);
+      sandbox.close().then(
+        () => process.exit(0),
+        (error) => {
+          process.stderr.write(`shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    // SIGHUP too: closing the terminal it runs in must not leave the database behind.
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => shutdown(signal));
   });
 
 const project = program.command("project").description("Manage projects.");

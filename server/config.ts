@@ -1,8 +1,10 @@
 // Environment → typed, validated settings. Read once at start-up; an invalid setting stops the
 // process with a message naming the variable, the bad value and what is accepted.
 //
-// Hand-written rather than a schema library: there are nine variables, each with its own small
+// Hand-written rather than a schema library: there are a dozen variables, each with its own small
 // grammar (durations, "midnight", on/off), and the messages matter more than the plumbing.
+
+import { BlockList, isIP } from "node:net";
 
 export type StartDelay = { kind: "midnight" } | { kind: "delay"; ms: number };
 
@@ -15,9 +17,18 @@ export interface Config {
   pollIntervalMs: number;
   batchSize: number;
   leaseMs: number;
+  /**
+   * At most this many sessions deleted per second by a job (JOBS_PACE): the runner pauses after
+   * each batch. 0 = off (as fast as the database goes), the default; the sandbox paces so that
+   * a job visibly stays `running` for a few seconds.
+   */
+  paceSessionsPerSecond: number;
   runner: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** Origins allowed by CORS; ["*"] allows any; [] disables CORS headers. */
+  /**
+   * Origins allowed by CORS; ["*"] allows any; [] disables CORS headers. An origin ending in
+   * ":*" (http://localhost:*) allows that scheme and host on any port.
+   */
   corsOrigins: string[];
   /** Response validation against openapi.yaml (on by default; RESPONSE_VALIDATION=off in production if you must). */
   validateResponses: boolean;
@@ -57,6 +68,7 @@ export const DEFAULTS: Config = {
   pollIntervalMs: 5000,
   batchSize: 1000,
   leaseMs: 60_000,
+  paceSessionsPerSecond: 0,
   runner: true,
   logLevel: "info",
   corsOrigins: [],
@@ -114,6 +126,12 @@ export function loadConfig(env: Env = process.env): Config {
     pollIntervalMs: read("JOBS_POLL_INTERVAL", DEFAULTS.pollIntervalMs, duration(10), "a duration of at least 10ms, such as 5s"),
     batchSize: read("JOBS_BATCH_SIZE", DEFAULTS.batchSize, integer(1, 100_000), "an integer from 1 to 100000"),
     leaseMs: read("JOBS_LEASE", DEFAULTS.leaseMs, duration(100), "a duration of at least 100ms, such as 60s"),
+    paceSessionsPerSecond: read(
+      "JOBS_PACE",
+      DEFAULTS.paceSessionsPerSecond,
+      (raw) => (raw === "off" ? 0 : integer(0, 1_000_000)(raw)),
+      'sessions per second, an integer from 1 to 1000000, or 0 or "off" for no pacing',
+    ),
     runner: read("JOBS_RUNNER", DEFAULTS.runner, onOff, "on or off"),
     logLevel: read(
       "LOG_LEVEL",
@@ -126,14 +144,38 @@ export function loadConfig(env: Env = process.env): Config {
       DEFAULTS.corsOrigins,
       (raw) => {
         const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
-        return origins.every((o) => o === "*" || /^https?:\/\/[^/\s]+$/.test(o)) ? origins : undefined;
+        return origins.every((o) => o === "*" || ORIGIN.test(o)) ? origins : undefined;
       },
-      'a comma-separated list of origins such as http://localhost:5173, or "*"',
+      'a comma-separated list of origins such as http://localhost:5173 (http://localhost:* for any port), or "*"',
     ),
     validateResponses: read("RESPONSE_VALIDATION", DEFAULTS.validateResponses, onOff, "on or off"),
     rateLimit: read("RATE_LIMIT", DEFAULTS.rateLimit, integer(0, 1_000_000_000), "a whole number of calls (0 = no limit)"),
     rateLimitWindowMs: read("RATE_LIMIT_WINDOW", DEFAULTS.rateLimitWindowMs, duration(1000), "a duration of at least 1s, such as 60s"),
   };
+  // The lease is renewed once a batch: a pause longer than it would let another runner take the job over.
+  const pauseMs = config.paceSessionsPerSecond > 0 ? (config.batchSize * 1000) / config.paceSessionsPerSecond : 0;
+  if (pauseMs * 2 > config.leaseMs) {
+    problems.push(
+      `JOBS_PACE=${config.paceSessionsPerSecond} with JOBS_BATCH_SIZE=${config.batchSize} pauses ${pauseMs / 1000}s after a batch, ` +
+        `more than half of JOBS_LEASE (${config.leaseMs / 1000}s): raise JOBS_PACE or JOBS_LEASE, or lower JOBS_BATCH_SIZE.`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;
+}
+
+/** scheme://host[:port], with port "*" for any (http://localhost:*); IPv6 hosts in brackets. */
+const ORIGIN = /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[^/\s:*[\]]+)(:(\d{1,5}|\*))?$/;
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
+LOOPBACK.addSubnet("::ffff:127.0.0.0", 104, "ipv6");
+
+/** True for an address only this machine can reach: localhost, 127.0.0.0/8, ::1. */
+export function isLoopbackHost(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (address === "localhost") return true;
+  const family = isIP(address);
+  return family !== 0 && LOOPBACK.check(address, family === 6 ? "ipv6" : "ipv4");
 }

@@ -15,7 +15,14 @@ export interface DemoCredentials {
 }
 
 const DAY = 86_400_000;
-const USERS = ["shekar@example.com", "mehdi@openreplay.com", "ana@example.com", "li@example.com", "omar@example.com"];
+/** The demo project's end users, each with sessions. */
+export const DEMO_USERS: readonly string[] = [
+  "shekar@example.com",
+  "mehdi@openreplay.com",
+  "ana@example.com",
+  "li@example.com",
+  "omar@example.com",
+];
 
 /** Fills an empty database. Returns undefined when the demo organization already exists. */
 export async function seedDemo(
@@ -34,7 +41,7 @@ export async function seedDemo(
 
   await store.importSessions(
     (async function* () {
-      for (const userId of USERS) {
+      for (const userId of DEMO_USERS) {
         yield Array.from({ length: perUser }, (_, i) => ({
           sessionId: `demo-${userId}-${i}`,
           projectId: project.projectId,

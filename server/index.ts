@@ -2,16 +2,16 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
-import { DEFAULTS, type Config } from "./config.js";
+import { ConfigError, DEFAULTS, isLoopbackHost, type Config } from "./config.js";
 import { createApp } from "./app.js";
 import { createHttpServer } from "./http.js";
 import { openStore } from "./store/index.js";
 import { createRunner, type Runner } from "./runner/runner.js";
-import type { Store } from "./store/types.js";
+import type { Organization, Store } from "./store/types.js";
 
 export { createApp } from "./app.js";
 export { createHttpServer } from "./http.js";
-export { loadConfig, DEFAULTS, type Config } from "./config.js";
+export { loadConfig, DEFAULTS, isLoopbackHost, type Config } from "./config.js";
 export { openStore } from "./store/index.js";
 export { createRunner } from "./runner/runner.js";
 export type { Store } from "./store/types.js";
@@ -24,6 +24,11 @@ export interface StartOptions {
   clock?: () => number;
   /** An open store to use instead of opening config.databaseUrl (it is then not closed by close()). */
   store?: Store;
+  /**
+   * The sandbox only: accept any well-formed API key as this organization's. Refused unless
+   * config.host is a loopback address (127.0.0.0/8, ::1, localhost).
+   */
+  anyKeyAs?: Organization;
 }
 
 export interface RunningServer {
@@ -40,12 +45,18 @@ export interface RunningServer {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULTS, ...options.config };
+  if (options.anyKeyAs !== undefined && !isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      `HOST=${config.host} is not a loopback address: a server that accepts any API key (the sandbox) listens only on ` +
+        "127.0.0.1, ::1 or localhost.",
+    );
+  }
   const logger = options.logger ?? pino({ level: config.logLevel });
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore(config.databaseUrl, { logger }));
   await store.migrate();
 
-  const app = createApp({ store, config, logger, clock: options.clock });
+  const app = createApp({ store, config, logger, clock: options.clock, anyKeyAs: options.anyKeyAs });
   const server = createHttpServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -64,6 +75,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         pollIntervalMs: config.pollIntervalMs,
         batchSize: config.batchSize,
         leaseMs: config.leaseMs,
+        paceSessionsPerSecond: config.paceSessionsPerSecond,
         clock: options.clock,
       })
     : undefined;

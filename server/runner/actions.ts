@@ -11,6 +11,8 @@ export interface ActionContext {
   now(): number;
   /** True once the runner is stopping: end after the current batch, with "interrupted". */
   stopping(): boolean;
+  /** Waits as JOBS_PACE asks after `sessions` were deleted (at once when off); ends early on stop. */
+  pace?(sessions: number): Promise<void>;
   logger: Logger;
 }
 
@@ -39,13 +41,14 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
  */
 export const deleteUserData: Action = {
   title: "Deleting the user's sessions",
-  async run({ store, claim, batchSize, leaseMs, now, stopping }) {
+  async run({ store, claim, batchSize, leaseMs, now, stopping, pace }) {
     let deleted = 0;
     for (;;) {
       const batch = await store.deleteSessionsBatch(claim, batchSize, now(), leaseMs);
       if (!batch.stillOwned) return { kind: "lost", deleted };
       if (batch.deleted === 0) return { kind: "done", deleted };
       deleted += batch.deleted;
+      await pace?.(batch.deleted);
       await yieldToEventLoop();
       if (stopping()) return { kind: "interrupted", deleted };
     }

@@ -20,6 +20,8 @@ export interface RunnerOptions {
   batchSize: number;
   /** How long a claim lasts without renewal; each batch renews it. */
   leaseMs: number;
+  /** At most this many sessions deleted per second (a pause after each batch); 0 or undefined = no pacing. */
+  paceSessionsPerSecond?: number;
   /** Now, in epoch ms (tests inject one). Defaults to Date.now. */
   clock?: () => number;
   /** This runner's identity as a lease owner; unique per process by default. */
@@ -45,6 +47,7 @@ const MAX_ERROR_LENGTH = 1000;
 
 export function createRunner(options: RunnerOptions): Runner {
   const { store, pollIntervalMs, batchSize, leaseMs } = options;
+  const pacePerSecond = options.paceSessionsPerSecond ?? 0;
   const clock = options.clock ?? Date.now;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const actions = options.actions ?? defaultActions;
@@ -53,7 +56,8 @@ export function createRunner(options: RunnerOptions): Runner {
   let stopping = false;
   let loop: Promise<void> | undefined;
   const inFlight = new Set<Promise<boolean>>();
-  let wake: (() => void) | undefined;
+  /** Ends the sleeps in progress (the poll's, a paced job's): stop() calls them. */
+  const wakers = new Set<() => void>();
 
   async function claimAndRun(): Promise<boolean> {
     const claim = await store.claimDueJob(clock(), leaseMs, workerId);
@@ -93,6 +97,7 @@ export function createRunner(options: RunnerOptions): Runner {
         leaseMs,
         now: clock,
         stopping: () => stopping,
+        pace,
         logger: log,
       });
     } catch (error) {
@@ -133,13 +138,19 @@ export function createRunner(options: RunnerOptions): Runner {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        wake = undefined;
+        wakers.delete(done);
         resolve();
       };
       // unref: a sleeping runner does not keep the process alive by itself.
       const timer = setTimeout(done, ms).unref();
-      wake = done;
+      wakers.add(done);
     });
+  }
+
+  /** The pause after a batch of `deleted` sessions (paceSessionsPerSecond); none once stopping. */
+  function pace(deleted: number): Promise<void> {
+    if (pacePerSecond <= 0 || deleted <= 0 || stopping) return Promise.resolve();
+    return sleep((deleted * 1000) / pacePerSecond);
   }
 
   async function runLoop(): Promise<void> {
@@ -161,12 +172,12 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     start() {
       if (loop !== undefined || stopping) return;
-      logger.info({ pollIntervalMs, batchSize, leaseMs }, "runner started");
+      logger.info({ pollIntervalMs, batchSize, leaseMs, paceSessionsPerSecond: pacePerSecond }, "runner started");
       loop = runLoop();
     },
     async stop() {
       stopping = true;
-      wake?.();
+      for (const wake of [...wakers]) wake();
       await loop;
       await Promise.allSettled([...inFlight]);
       if (loop !== undefined) logger.info("runner stopped");

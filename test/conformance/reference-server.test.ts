@@ -6,6 +6,7 @@ import { CHECKS, runConformance, type ConformanceOptions } from "../../client/co
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { insertJob } from "../../server/store/fixtures.js";
 
 describe.each(databases)("conformance of the reference server on $name", (database) => {
   let server: TestServer;
@@ -19,9 +20,9 @@ describe.each(databases)("conformance of the reference server on $name", (databa
     const other = await seedTenant(server.store, "conformance-other");
     // Jobs in every final status, and one in the other organization, for the read-only checks.
     for (const [status, user] of [["completed", "ana"], ["failed", "li"], ["cancelled", "omar"]] as const) {
-      await server.store.insertJob(jobData(own.project.projectId, status, `${user}@example.com`));
+      await insertJob(server.store, jobData(own.project.projectId, status, `${user}@example.com`));
     }
-    await server.store.insertJob(jobData(other.project.projectId, "completed", "zoe@example.com"));
+    await insertJob(server.store, jobData(other.project.projectId, "completed", "zoe@example.com"));
     options = {
       baseUrl: server.url,
       apiKey: own.apiKey,

@@ -36,6 +36,10 @@ describe("the package version", () => {
     expect(entry?.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it("is the server package's version (server/package.json): both packages are released together", () => {
+    expect((JSON.parse(read("server/package.json")) as { version: string }).version).toBe(packageVersion);
+  });
+
   it("is the newest release in CHANGELOG.md", () => {
     expect(released[0]?.version).toBe(packageVersion);
   });

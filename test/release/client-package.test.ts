@@ -1,0 +1,332 @@
+// The two packages as their users get them. Packs both (`npm pack`, `npm pack -w server`, which
+// run each package's prepack build) and installs each tarball into a fresh project outside the
+// repository, as a user would:
+// - the contract/client package (what a frontend installs): no install script, a node_modules
+//   under 1 MB with nothing native, a TypeScript file importing it type-checks (a wrong call does
+//   not) and, run, gets the spec's example job from the Prism mock;
+// - every runnable example of the documentation (`<!-- example: NAME -->` blocks of README.md
+//   and docs/*.md, see test/support/doc-examples.ts) runs against the mock from the checkout
+//   (tsx resolves the package name to the sources, tsconfig.json `paths`) and from the package;
+// - the server package: `jobs-api --help` and `--version` work, and its server answers through
+//   the spec it carries. Installed here with --ignore-scripts (better-sqlite3's native build
+//   takes minutes), so it runs on PostgreSQL; `npm run check:pack -- --install` does the full
+//   install and runs the sandbox on SQLite.
+import { execFile, spawn } from "node:child_process";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databases } from "../support/databases.js";
+import { documentationExamples, isTypeScript, withBaseUrl, type DocExample } from "../support/doc-examples.js";
+import { startMock, type RunningMock } from "../support/mock.js";
+import { waitForOutput } from "../support/cli.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+const CLIENT_PACKAGE = "openreplay-jobs-api";
+const SERVER_PACKAGE = "openreplay-jobs-api-server";
+const MAX_NODE_MODULES_BYTES = 1024 * 1024;
+const INSTALL_SCRIPTS = ["preinstall", "install", "postinstall"];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeoutMs ?? 300_000, maxBuffer: 32 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) + (error && code === 1 && !stderr ? error.message : "") });
+      },
+    );
+  });
+}
+
+const describeRun = (what: string, run: Run) => `${what} exited ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
+
+/** A fresh project (outside the repository, so no workspace or tsconfig of ours applies). */
+function freshProject(parent: string, name: string): string {
+  const dir = join(parent, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }, null, 2) + "\n");
+  return dir;
+}
+
+/**
+ * `npm install TARBALL` from the npm cache only. npm ci fills the cache with the tarballs of the
+ * lockfile but not with the registry's package documents, so the first run on a machine may
+ * have to fetch those: it then falls back to --prefer-offline (tarballs still from the cache).
+ */
+async function npmInstall(dir: string, tarball: string, extra: string[] = []): Promise<Run & { mode: string }> {
+  const args = ["install", "--no-audit", "--no-fund", "--no-update-notifier", ...extra, tarball];
+  const offline = await exec("npm", ["--offline", ...args], { cwd: dir });
+  if (offline.code === 0) return { ...offline, mode: "offline" };
+  if (!/ENOTCACHED/.test(offline.stderr + offline.stdout)) return { ...offline, mode: "offline" };
+  rmSync(join(dir, "node_modules"), { recursive: true, force: true });
+  return { ...(await exec("npm", ["--prefer-offline", ...args], { cwd: dir })), mode: "prefer-offline" };
+}
+
+interface TreeReport {
+  bytes: number;
+  packages: Array<{ name: string; version: string; scripts: Record<string, string> }>;
+  native: string[];
+}
+
+/** Walks node_modules (not following links): total size, every package.json, native files. */
+function scanTree(nodeModules: string): TreeReport {
+  const report: TreeReport = { bytes: 0, packages: [], native: [] };
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        report.bytes += lstatSync(path).size;
+        if (entry.name.endsWith(".node") || entry.name === "binding.gyp") report.native.push(relative(nodeModules, path));
+        if (entry.name === "package.json" && /(^|\/)node_modules\/(@[^/]+\/)?[^/@]+$/.test(dir)) {
+          const manifest = JSON.parse(readFileSync(path, "utf8"));
+          report.packages.push({ name: manifest.name, version: manifest.version, scripts: manifest.scripts ?? {} });
+        }
+      }
+    }
+  };
+  walk(nodeModules);
+  return report;
+}
+
+/** tsconfig for a user's project: strict, NodeNext, and no Node types (the client needs none). */
+function writeTsconfig(dir: string, include: string[]): void {
+  const compilerOptions = {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    lib: ["ES2022", "DOM"],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    types: ["node"],
+    // The repository's @types/node, so an example may use process; the user's project has its own.
+    typeRoots: [join(ROOT, "node_modules", "@types")],
+  };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include }, null, 2) + "\n");
+}
+
+/** The first named example of getJob's 200 answer: what Prism answers without Prefer. */
+function specExampleJob(): unknown {
+  const spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+  const examples = spec.paths["/api/v1/{projectKey}/jobs/{jobId}"].get.responses["200"].content["application/json"].examples;
+  const first = Object.values<{ $ref?: string; value?: unknown }>(examples)[0]!;
+  const resolved = first.$ref ? spec.components.examples[first.$ref.split("/").pop()!] : first;
+  return (resolved.value as { data: unknown }).data;
+}
+
+const work = mkdtempSync(join(tmpdir(), "jobs-api-packages-"));
+const examples: DocExample[] = documentationExamples(ROOT);
+const tsExamples = examples.filter(isTypeScript);
+let mock: RunningMock;
+/** out/doc-examples-XXXX/ in the checkout (git-ignored), removed at the end. */
+let checkoutExamples: string | undefined;
+let clientTarball: string;
+let serverTarball: string;
+
+beforeAll(async () => {
+  const packs = join(work, "packs");
+  mkdirSync(packs);
+  const [client, server] = [
+    await exec("npm", ["pack", "--pack-destination", packs], { cwd: ROOT }),
+    await exec("npm", ["pack", "--workspace", "server", "--pack-destination", packs], { cwd: ROOT }),
+  ];
+  expect(client.code, describeRun("npm pack", client)).toBe(0);
+  expect(server.code, describeRun("npm pack -w server", server)).toBe(0);
+  const tarballs = readdirSync(packs);
+  clientTarball = join(packs, tarballs.find((f) => f.startsWith(`${CLIENT_PACKAGE}-`) && !f.startsWith(`${SERVER_PACKAGE}-`))!);
+  serverTarball = join(packs, tarballs.find((f) => f.startsWith(`${SERVER_PACKAGE}-`))!);
+  mock = await startMock();
+}, 600_000);
+
+afterAll(async () => {
+  await mock?.close();
+  rmSync(work, { recursive: true, force: true });
+  if (checkoutExamples) rmSync(checkoutExamples, { recursive: true, force: true });
+});
+
+describe("the documentation's examples", () => {
+  it("include the client example of docs/frontend.md", () => {
+    expect(examples.map((e) => `${e.file}: ${e.name}`)).toContain("docs/frontend.md: client");
+  });
+
+  it.each(tsExamples.map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
+    "%s runs from the checkout against the mock",
+    async (_label, example) => {
+      // Inside the repository, so tsx applies tsconfig.json's paths: the package's name is the sources.
+      mkdirSync(join(ROOT, "out"), { recursive: true });
+      checkoutExamples ??= mkdtempSync(join(ROOT, "out", "doc-examples-"));
+      const file = join(checkoutExamples, `${example.name}.ts`);
+      writeFileSync(file, withBaseUrl(example.code, mock.url));
+      const run = await exec(process.execPath, [TSX, file], { cwd: ROOT });
+      expect(run.code, describeRun(`tsx ${relative(ROOT, file)}`, run)).toBe(0);
+      if (example.name === "client") expectClientExampleOutput(run.stdout);
+    },
+    120_000,
+  );
+});
+
+/** The client example prints the job it got: the mock's answer is the spec's first getJob example. */
+function expectClientExampleOutput(stdout: string): void {
+  const job = specExampleJob() as { jobId: number; status: string };
+  expect(stdout).toContain(`${job.jobId} ${job.status}`);
+}
+
+describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => {
+  let app: string;
+  let install: Run & { mode: string };
+  let tree: TreeReport;
+
+  beforeAll(async () => {
+    app = freshProject(work, "frontend-app");
+    install = await npmInstall(app, clientTarball);
+    expect(install.code, describeRun(`npm install (${install.mode})`, install)).toBe(0);
+    tree = scanTree(join(app, "node_modules"));
+  }, 300_000);
+
+  it("brings only openapi-fetch (and its helper types) besides itself", () => {
+    expect(tree.packages.map((p) => p.name).sort()).toEqual(["openapi-fetch", "openapi-typescript-helpers", CLIENT_PACKAGE]);
+  });
+
+  it("runs no install script: no package declares one and npm reports none", () => {
+    // `prepare` too for ours: npm 11 warns about it on every install of a tarball.
+    const withScripts = tree.packages.filter(
+      (p) => INSTALL_SCRIPTS.some((s) => p.scripts[s] !== undefined) || (p.name === CLIENT_PACKAGE && p.scripts.prepare !== undefined),
+    );
+    expect(withScripts.map((p) => `${p.name}: ${JSON.stringify(p.scripts)}`)).toEqual([]);
+    // npm 11 lists the packages whose install scripts it would run ("install-scripts" warnings).
+    expect(install.stderr + install.stdout).not.toMatch(/install[- ]scripts?|node-gyp|prebuild/i);
+  });
+
+  it("has a node_modules under 1 MB with nothing native", () => {
+    expect(tree.native).toEqual([]);
+    expect(tree.bytes).toBeLessThan(MAX_NODE_MODULES_BYTES);
+  });
+
+  it("type-checks a TypeScript file that imports it, and refuses a wrong call", async () => {
+    writeFileSync(
+      join(app, "jobs.ts"),
+      [
+        `import { createJobsClient, JobsApiError, type Job } from "${CLIENT_PACKAGE}";`,
+        `import { createJobsClient as fromSubpath } from "${CLIENT_PACKAGE}/client";`,
+        `import type { paths } from "${CLIENT_PACKAGE}/types";`,
+        `const client = createJobsClient({ baseUrl: "${mock.url}", apiKey: "test-key" });`,
+        `const same: typeof fromSubpath = createJobsClient;`,
+        `type ListPath = keyof paths;`,
+        `const list: ListPath = "/api/v1/{projectKey}/jobs";`,
+        `const { data, error, response } = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", {`,
+        `  params: { path: { projectKey: "3sWXSsqHgSKnE87YkNJK", jobId: 3451 } },`,
+        `});`,
+        `if (error) throw new JobsApiError(response.status, error);`,
+        `const job: Job = data.data;`,
+        `console.log(JSON.stringify({ job, same: typeof same, list }));`,
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(app, "wrong.ts"),
+      [
+        `import { createJobsClient } from "${CLIENT_PACKAGE}";`,
+        `const client = createJobsClient({ baseUrl: "http://127.0.0.1:4010", apiKey: "k" });`,
+        `await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey: "p", jobId: "not-a-number" } } });`,
+        "",
+      ].join("\n"),
+    );
+    writeTsconfig(app, ["jobs.ts"]);
+    const good = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
+    expect(good.code, describeRun("tsc (jobs.ts)", good)).toBe(0);
+
+    writeTsconfig(app, ["wrong.ts"]);
+    const wrong = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stdout).toMatch(/wrong\.ts\(3,.*error TS2322: Type 'string' is not assignable to type 'number'/);
+  }, 300_000);
+
+  it("calls the Prism mock and gets the spec's example job", async () => {
+    const run = await exec(process.execPath, [TSX, "jobs.ts"], { cwd: app });
+    expect(run.code, describeRun("tsx jobs.ts", run)).toBe(0);
+    const printed = JSON.parse(run.stdout.trim().split("\n").pop()!) as { job: unknown; same: string };
+    expect(printed.job).toEqual(specExampleJob());
+    expect(printed.same).toBe("function");
+  }, 120_000);
+
+  it.each(tsExamples.map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
+    "runs the documentation example %s as written, against the mock",
+    async (_label, example) => {
+      const file = join(app, `example-${example.name}.ts`);
+      writeFileSync(file, withBaseUrl(example.code, mock.url));
+      writeTsconfig(app, [relative(app, file)]);
+      const types = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
+      expect(types.code, describeRun(`tsc ${relative(app, file)}`, types)).toBe(0);
+      const run = await exec(process.execPath, [TSX, file], { cwd: app });
+      expect(run.code, describeRun(`tsx ${relative(app, file)}`, run)).toBe(0);
+      if (example.name === "client") expectClientExampleOutput(run.stdout);
+    },
+    300_000,
+  );
+});
+
+describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => {
+  let app: string;
+  let bin: string;
+
+  beforeAll(async () => {
+    app = freshProject(work, "server-app");
+    // --ignore-scripts: better-sqlite3 would compile for minutes; check:pack --install does it.
+    const install = await npmInstall(app, serverTarball, ["--ignore-scripts"]);
+    expect(install.code, describeRun(`npm install (${install.mode})`, install)).toBe(0);
+    bin = join(app, "node_modules", ".bin", "jobs-api");
+  }, 600_000);
+
+  it("does not bring the client package or any development tool", () => {
+    const names = new Set(scanTree(join(app, "node_modules")).packages.map((p) => p.name));
+    for (const absent of [CLIENT_PACKAGE, "typescript", "tsx", "vitest", "@stoplight/prism-cli", "@redocly/cli", "esbuild"]) {
+      expect(names.has(absent), absent).toBe(false);
+    }
+    expect(names.has("express")).toBe(true);
+  });
+
+  it("has a working jobs-api command: --help and --version", async () => {
+    const help = await exec(bin, ["--help"], { cwd: app });
+    expect(help.code, describeRun("jobs-api --help", help)).toBe(0);
+    expect(help.stdout).toMatch(/Usage: jobs-api/);
+    expect(help.stdout).toMatch(/\bserve\b[\s\S]*\bsandbox\b/);
+    const version = await exec(bin, ["--version"], { cwd: app });
+    expect(version.code, describeRun("jobs-api --version", version)).toBe(0);
+    const { version: expected } = JSON.parse(readFileSync(join(ROOT, "server", "package.json"), "utf8")) as { version: string };
+    expect(version.stdout.trim()).toBe(expected);
+  }, 120_000);
+
+  const postgres = databases.find((d) => d.name === "postgres");
+  it.skipIf(postgres === undefined)("serves the API from the spec it carries (on PostgreSQL)", async () => {
+    const env = { ...process.env, DATABASE_URL: await postgres!.url(), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", JOBS_RUNNER: "off" };
+    const demo = await exec(bin, ["demo", "--json"], { cwd: app, env });
+    expect(demo.code, describeRun("jobs-api demo", demo)).toBe(0);
+    const { apiKey, projectKey } = JSON.parse(demo.stdout) as { apiKey: string; projectKey: string };
+    const child = spawn(bin, ["serve"], { cwd: app, env });
+    try {
+      const [, url] = await waitForOutput(child, /jobs-api listening on (http:\/\/\S+)/, 60_000);
+      const jobs = await fetch(`${url}/api/v1/${projectKey}/jobs`, { headers: { Authorization: apiKey } });
+      expect(jobs.status).toBe(200);
+      expect(((await jobs.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+      const noKey = await fetch(`${url}/api/v1/${projectKey}/jobs`);
+      expect(noKey.status).toBe(401);
+      expect(noKey.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
+    }
+  }, 180_000);
+});
