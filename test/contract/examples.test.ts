@@ -273,7 +273,7 @@ describe("every example in generated/openapi.json validates against its schema (
 });
 
 // ---------------------------------------------------------------------------------------------
-// The original document's examples, verbatim (seed document: OpenReplay's "Jobs" API page)
+// The original document's examples, verbatim (OpenReplay's "Jobs" API page; docs/behaviour.md)
 // ---------------------------------------------------------------------------------------------
 
 const seedJobList = {
@@ -363,7 +363,7 @@ describe("the original document's examples are in the contract verbatim", () => 
   });
 
   it("deleteUserData shows a newly scheduled delete_user_data job for that user, starting at the next 00:00 UTC", () => {
-    // The document shows no answer of the user deletion call; jobs-api.md §2 says what it is.
+    // The document shows no answer of the user deletion call; docs/behaviour.md ("Operations") does.
     const jobs = successExamples("deleteUserData").map((e) => (e as { data: Json }).data);
     const scheduled = jobs.filter((job) => job?.status === "scheduled");
     expect(scheduled.length).toBeGreaterThan(0);
