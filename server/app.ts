@@ -190,7 +190,7 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
   if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
   if (status === 404) {
-    // DELETE /api/v1/KEY/users/ matches no route, but the reference answers an empty userId with 400.
+    // DELETE /api/v1/KEY/users/ matches no route, but an empty userId is a 400 (docs/behaviour.md#operations).
     if (/^\/api\/v1\/[^/]+\/users\/?$/.test(req.path)) return answer("path parameter userId must not be empty", 400);
     return answer(`No operation at ${req.method} ${redactUserId(req.path)}.`);
   }

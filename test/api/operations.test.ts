@@ -1,4 +1,4 @@
-// Every row of the reference's operation table (shared/reference/jobs-api.md §3), against the
+// Every row of the operation table in docs/behaviour.md ("Operations"), against the
 // real server with response validation on, on SQLite and on PostgreSQL.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";

@@ -19,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const spec: any = JSON.parse(readFileSync(join(root, "generated", "openapi.json"), "utf8"));
 const projectKey = "3sWXSsqHgSKnE87YkNJK";
 
-// The original document's jobs (seed document, restated in shared/reference/jobs-api.md §1).
+// The original document's jobs (docs/behaviour.md, "Where the API comes from").
 const documentJob3451 = {
   jobId: 3451,
   description: "Delete user sessions of userId = shekar@example.com",

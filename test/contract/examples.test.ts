@@ -231,7 +231,7 @@ describe("every example in generated/openapi.json validates against its schema (
 });
 
 // ---------------------------------------------------------------------------------------------
-// The original document's examples, verbatim (seed document: OpenReplay's "Jobs" API page)
+// The original document's examples, verbatim (OpenReplay's "Jobs" API page; docs/behaviour.md)
 // ---------------------------------------------------------------------------------------------
 
 const seedJobList = {
@@ -321,7 +321,7 @@ describe("the original document's examples are in the contract verbatim", () => 
   });
 
   it("deleteUserData shows a newly scheduled delete_user_data job for that user, starting at the next 00:00 UTC", () => {
-    // The document shows no answer of the user deletion call; jobs-api.md §2 says what it is.
+    // The document shows no answer of the user deletion call; docs/behaviour.md ("Operations") does.
     const jobs = successExamples("deleteUserData").map((e) => (e as { data: Json }).data);
     const scheduled = jobs.filter((job) => job?.status === "scheduled");
     expect(scheduled.length).toBeGreaterThan(0);
@@ -400,11 +400,15 @@ describe("the operations and their answers", () => {
     "%s has x-codeSamples in curl and TypeScript that call it",
     (_id, { method, path, operation }) => {
       const samples: Json[] = operation["x-codeSamples"] ?? [];
-      const curl = samples.find((s) => s.lang === "curl");
-      const ts = samples.find((s) => s.lang === "TypeScript");
-      expect(curl?.source).toContain(`curl -X ${method.toUpperCase()} `);
-      expect(curl?.source).toContain("Authorization: ");
-      expect(ts?.source).toContain(`client.${method.toUpperCase()}("${path}"`);
+      const curl: string = samples.find((s) => s.lang === "curl")?.source ?? "";
+      const ts: string = samples.find((s) => s.lang === "TypeScript")?.source ?? "";
+      // GET is curl's own method; any other is named. The path's parameters hold sample values.
+      if (method === "get") expect(curl).not.toMatch(/ -X /);
+      else expect(curl).toContain(`curl -X ${method.toUpperCase()} `);
+      const url = new RegExp(`'https://openreplay\\.example\\.com${path.replace(/\{[^}]+\}/g, "[^/?']+")}[?']`);
+      expect(curl).toMatch(url);
+      expect(curl).toContain("Authorization: ");
+      expect(ts).toContain(`client.${method.toUpperCase()}("${path}"`);
     },
   );
 });

@@ -17,7 +17,7 @@ import { chromium, type BrowserContext, type LaunchOptions } from "playwright-co
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
-/** The flags the Debian Chromium needs in a container (see the team's notes). */
+/** The flags the Debian Chromium needs in a container: no sandbox or GPU there, and no background traffic. */
 export const CHROMIUM_ARGS: readonly string[] = [
   "--headless",
   "--no-sandbox",
