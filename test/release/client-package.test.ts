@@ -130,6 +130,9 @@ function specExampleJob(): unknown {
 const work = mkdtempSync(join(tmpdir(), "jobs-api-packages-"));
 const examples: DocExample[] = documentationExamples(ROOT);
 const tsExamples = examples.filter(isTypeScript);
+/** Examples of the MSW handlers need msw and openapi-msw, the client package's optional peers. */
+const needsMsw = (e: DocExample) => e.code.includes(`"${CLIENT_PACKAGE}/msw"`);
+const ROOT_PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
 let mock: RunningMock;
 /** out/doc-examples-XXXX/ in the checkout (git-ignored), removed at the end. */
 let checkoutExamples: string | undefined;
@@ -262,21 +265,41 @@ describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => 
     expect(printed.same).toBe("function");
   }, 120_000);
 
-  it.each(tsExamples.map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
+  it.each(tsExamples.filter((e) => !needsMsw(e)).map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
     "runs the documentation example %s as written, against the mock",
-    async (_label, example) => {
-      const file = join(app, `example-${example.name}.ts`);
-      writeFileSync(file, withBaseUrl(example.code, mock.url));
-      writeTsconfig(app, [relative(app, file)]);
-      const types = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
-      expect(types.code, describeRun(`tsc ${relative(app, file)}`, types)).toBe(0);
-      const run = await exec(process.execPath, [TSX, file], { cwd: app });
-      expect(run.code, describeRun(`tsx ${relative(app, file)}`, run)).toBe(0);
-      if (example.name === "client") expectClientExampleOutput(run.stdout);
-    },
+    async (_label, example) => runInstalledExample(app, example),
     300_000,
   );
 });
+
+describe(`the ${CLIENT_PACKAGE} tarball installed with its optional peers msw and openapi-msw`, () => {
+  let app: string;
+
+  beforeAll(async () => {
+    app = freshProject(work, "msw-app");
+    const peers = ["msw", "openapi-msw"].map((name) => `${name}@${ROOT_PACKAGE.devDependencies[name]}`);
+    const install = await npmInstall(app, clientTarball, peers);
+    expect(install.code, describeRun(`npm install (${install.mode})`, install)).toBe(0);
+  }, 300_000);
+
+  it.each(tsExamples.filter(needsMsw).map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
+    "runs the documentation example %s as written",
+    async (_label, example) => runInstalledExample(app, example),
+    300_000,
+  );
+});
+
+/** Type-checks and runs one documentation example in an installed project, against the mock. */
+async function runInstalledExample(app: string, example: DocExample): Promise<void> {
+  const file = join(app, `example-${example.name}.ts`);
+  writeFileSync(file, withBaseUrl(example.code, mock.url));
+  writeTsconfig(app, [relative(app, file)]);
+  const types = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
+  expect(types.code, describeRun(`tsc ${relative(app, file)}`, types)).toBe(0);
+  const run = await exec(process.execPath, [TSX, file], { cwd: app });
+  expect(run.code, describeRun(`tsx ${relative(app, file)}`, run)).toBe(0);
+  if (example.name === "client") expectClientExampleOutput(run.stdout);
+}
 
 describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => {
   let app: string;
