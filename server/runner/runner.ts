@@ -26,6 +26,8 @@ export interface RunnerOptions {
   workerId?: string;
   /** The action table (tests may add or replace actions). */
   actions?: Readonly<Record<string, Action>>;
+  /** How often a long job logs "job progress" (default 10 s; by the clock). */
+  progressEveryMs?: number;
 }
 
 export interface Runner {
@@ -42,6 +44,7 @@ export interface Runner {
 }
 
 const MAX_ERROR_LENGTH = 1000;
+const PROGRESS_EVERY_MS = 10_000;
 
 export function createRunner(options: RunnerOptions): Runner {
   const { store, pollIntervalMs, batchSize, leaseMs } = options;
@@ -94,6 +97,7 @@ export function createRunner(options: RunnerOptions): Runner {
         now: clock,
         stopping: () => stopping,
         logger: log,
+        progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
       });
     } catch (error) {
       const errors = failureMessage(action.title, error);
