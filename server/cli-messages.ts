@@ -95,7 +95,7 @@ export function explainError(error: unknown, env: Env, ports: { api?: number; me
     if (e.code === "SQLITE_READONLY") return `the SQLite file ${file} (${from}) is read-only for this user: ${reason}. Fix its permissions or use another file.`;
     return undefined;
   }
-  if (sqlite && ["EACCES", "EROFS", "ENOTDIR", "EPERM"].includes(e.code ?? "") && e.syscall === "mkdir") {
+  if (sqlite && ["EACCES", "EROFS", "ENOTDIR", "EEXIST", "EPERM"].includes(e.code ?? "") && e.syscall === "mkdir") {
     return `cannot create the folder of the SQLite database file (${databaseUrl === undefined ? "the default ./data/jobs-api.db" : "DATABASE_URL"}): ${reason}. Set DATABASE_URL=sqlite:PATH to a writable place.`;
   }
 

@@ -10,6 +10,9 @@ import { migrationProvider } from "./migrations.js";
 import { generateApiKey, generateProjectKey, hashApiKey, sameHash } from "./keys.js";
 import { StoreError, constraintViolation } from "./errors.js";
 import { openSqlite } from "./sqlite.js";
+import { readiness, type Readiness } from "./readiness.js";
+import { hitRateLimit, rateLimitCount, resetRateLimit, unhitRateLimit, type RateLimitCount } from "./rate-limits.js";
+import { explainPrivilegeError } from "./privileges.js";
 import { precompile, type PrecompiledQuery } from "../perf/precompiled-query.js";
 import type {
   BatchResult,
@@ -19,6 +22,7 @@ import type {
   Job,
   ListJobsQuery,
   Organization,
+  PoolStats,
   Project,
   SessionRow,
   Store,
@@ -115,6 +119,16 @@ export class KyselyStore implements Store {
   // --- lifecycle -----------------------------------------------------------------------------
 
   async migrate(): Promise<void> {
+    try {
+      await this.migrateNow();
+    } catch (error) {
+      // PostgreSQL 15+: "permission denied for schema public" says nothing of the fix; name the GRANT.
+      const connectionString = this.backend.dialect === "postgres" ? this.backend.pool.options.connectionString : undefined;
+      throw explainPrivilegeError(error, "Database migration failed", connectionString) ?? error;
+    }
+  }
+
+  private async migrateNow(): Promise<void> {
     const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
     const run = async () => {
       const { error, results } = await migrator.migrateToLatest();
@@ -162,6 +176,34 @@ export class KyselyStore implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+
+  // --- operations ----------------------------------------------------------------------------
+
+  readiness(): Promise<Readiness> {
+    return readiness(this.db, this.dialect);
+  }
+
+  poolStats(): PoolStats | undefined {
+    const { backend } = this;
+    if (backend.dialect !== "postgres") return undefined;
+    return { total: backend.pool.totalCount, idle: backend.pool.idleCount, waiting: backend.pool.waitingCount };
+  }
+
+  rateLimitHit(key: string, now: number, windowMs: number): Promise<RateLimitCount> {
+    return hitRateLimit(this.db, key, now, windowMs);
+  }
+
+  rateLimitCount(key: string, now: number): Promise<RateLimitCount | undefined> {
+    return rateLimitCount(this.db, key, now);
+  }
+
+  rateLimitUnhit(key: string, now: number): Promise<void> {
+    return unhitRateLimit(this.db, key, now);
+  }
+
+  rateLimitReset(key: string): Promise<void> {
+    return resetRateLimit(this.db, key);
   }
 
   // --- authentication and tenancy ----------------------------------------------------------

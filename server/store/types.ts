@@ -2,6 +2,11 @@
 // SQLite (better-sqlite3) and PostgreSQL (pg) through Kysely. Handlers, the runner and the CLI
 // use nothing else. Job and JobStatus come from the generated spec types: never copy them.
 import type { components } from "../../generated/schema.js";
+import type { Readiness } from "./readiness.js";
+import type { RateLimitCount } from "./rate-limits.js";
+
+export type { Readiness } from "./readiness.js";
+export type { RateLimitCount } from "./rate-limits.js";
 
 export type Job = components["schemas"]["Job"];
 export type JobStatus = components["schemas"]["JobStatus"];
@@ -64,11 +69,29 @@ export interface SessionRow {
   durationMs?: number | null;
 }
 
+/** A PostgreSQL pool's connections: open, idle, and requests waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** Runs pending migrations (idempotent; safe with several processes starting at once). */
   migrate(): Promise<void>;
   close(): Promise<void>;
+
+  // --- operations (store/readiness.ts, store/rate-limits.ts) --------------------------------
+  /** Ready when the database answers and has every migration (GET /readyz). Never throws. */
+  readiness(): Promise<Readiness>;
+  /** The PostgreSQL pool's use (metrics); undefined on SQLite (one connection). */
+  poolStats(): PoolStats | undefined;
+  /** Counts one call of `key` (atomic across processes): its hits in the window, this one included. */
+  rateLimitHit(key: string, now: number, windowMs: number): Promise<RateLimitCount>;
+  rateLimitCount(key: string, now: number): Promise<RateLimitCount | undefined>;
+  rateLimitUnhit(key: string, now: number): Promise<void>;
+  rateLimitReset(key: string): Promise<void>;
 
   // --- authentication and tenancy -------------------------------------------------------
   /** Hashes the key and finds its organization (hash compared in constant time). */
