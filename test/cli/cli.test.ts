@@ -98,6 +98,25 @@ describe.each(databases)("jobs-api on $name", (database) => {
     await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(0));
   });
 
+  it("sessions import of a duplicate session names its line and session id, and imports nothing", async () => {
+    const env = { DATABASE_URL: await database.url() };
+    const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "D", "--name", "P", "--json"], env)).stdout);
+    const line = (sessionId: string) => JSON.stringify({ sessionId, projectKey, userId: "u", startedAt: 1 });
+    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    // Twice in the file: the second occurrence (line 1503, past the first chunk) is named.
+    const twice = join(folder, "twice.ndjson");
+    writeFileSync(twice, [...Array.from({ length: 1502 }, (_, i) => line(`s${i}`)), line("s7")].join("\n"));
+    const inFile = await runCli(["sessions", "import", twice], env);
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toContain(`import failed at line 1503: session id "s7" appears earlier in this input for project ${projectKey}; nothing was imported`);
+    // Already in the database.
+    expect((await runCli(["sessions", "import", "-"], env, line("kept") + "\n")).code).toBe(0);
+    const stored = await runCli(["sessions", "import", "-"], env, [line("new-1"), line("kept"), line("new-2")].join("\n"));
+    expect(stored.code).toBe(1);
+    expect(stored.stderr).toContain(`import failed at line 2: session id "kept" is already in project ${projectKey}; nothing was imported`);
+    await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(1));
+  });
+
   it("demo fills an empty database with a job in every status and prints a working key", async () => {
     const env = { DATABASE_URL: await database.url() };
     const result = await runCli(["demo", "--json"], env);
