@@ -119,6 +119,15 @@ program
     process.on("SIGINT", () => shutdown("SIGINT", 0));
   });
 
+program
+  .command("migrate")
+  .description("Apply the pending database migrations, then exit (serve does it too, at start): for a migration role.")
+  .addHelpText("after", databaseHelp("Migrates"))
+  .action(async () => {
+    await withStore(async () => undefined);
+    process.stdout.write(`${describeDatabase(process.env.DATABASE_URL || undefined)}: every migration is applied\n`);
+  });
+
 const project = program.command("project").description("Manage projects.");
 project
   .command("create")

@@ -53,7 +53,7 @@ export function explainPrivilegeError(error: unknown, what: string, connectionSt
       fix =
         `The role ${ident(role)} may not create tables in schema ${object[2]} (PostgreSQL 15 and later no longer let every role). ` +
         `${asOwner}:\n  GRANT USAGE, CREATE ON SCHEMA ${ident(object[2]!)} TO ${ident(role)};\n` +
-        "or run the migrations (jobs-api serve, once) as a role that may, and the server as one that only reads and writes rows.";
+        "or run the migrations (jobs-api migrate) as a role that may, and the server as one that only reads and writes rows.";
       break;
     case "database":
       fix = `The role ${ident(role)} may not connect to database ${ident(database)}. ${asOwner}:\n  GRANT CONNECT ON DATABASE ${ident(database)} TO ${ident(role)};`;
