@@ -45,6 +45,7 @@ export function demoCredentialsFor(databaseUrl: string | undefined): DemoCredent
     },
     async load(store) {
       const rotate = `run "jobs-api org rotate-key --org ${DEMO_ORGANIZATION}" for a new key`;
+      if (path !== undefined && !existsSync(path)) await adoptLegacyFile(path, store);
       if (path === undefined || !existsSync(path)) {
         return { problem: `The "${DEMO_ORGANIZATION}" organization exists, but its key was not kept${path ? ` (no ${shown})` : ""}: ${rotate}.` };
       }
@@ -61,4 +62,19 @@ export function demoCredentialsFor(databaseUrl: string | undefined): DemoCredent
       return { credentials: saved, note: `from ${shown}` };
     },
   };
+}
+
+/** Before 1.1, one data/demo-credentials.json served every database: keep its key if it opens this one. */
+const LEGACY_FILE = resolve("data", "demo-credentials.json");
+
+async function adoptLegacyFile(path: string, store: Store): Promise<void> {
+  if (!existsSync(LEGACY_FILE)) return;
+  try {
+    const saved = JSON.parse(readFileSync(LEGACY_FILE, "utf8")) as DemoCredentials;
+    if (typeof saved.apiKey !== "string" || (await store.findOrganizationByApiKey(saved.apiKey))?.name !== DEMO_ORGANIZATION) return;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify(saved, null, 2) + "\n", { mode: 0o600 });
+  } catch {
+    // unreadable: as if there were none
+  }
 }

@@ -30,6 +30,7 @@ export function createLogger(options: LoggerOptions): Logger {
       // The time of day is enough at a terminal; pid and hostname are the same on every line.
       translateTime: "SYS:HH:MM:ss.l",
       ignore: "pid,hostname",
+      singleLine: true,
     }),
   );
 }
