@@ -114,7 +114,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     lifecycle.beginShutdown();
     // The runner stops at once (its job is handed back for another process to take up); the
     // HTTP side keeps answering until the load balancer has seen /readyz fail.
-    void runner?.stop();
+    runner?.stop().catch((error: unknown) => logger.error({ err: error }, "stopping the runner failed"));
     if (drainMs > 0) {
       logger.info({ drainMs }, "shutting down: /readyz answers 503, requests are still served until the drain period ends");
       await new Promise<void>((resolve) => {
