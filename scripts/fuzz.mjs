@@ -135,6 +135,8 @@ async function main() {
     JOBS_POLL_INTERVAL: "100ms",
     JOBS_BATCH_SIZE: "20",
     LOG_LEVEL: "info",
+    LOG_FORMAT: "json", // the log is read back below
+    SHUTDOWN_DRAIN: "0s",
   };
   let server;
   try {

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type Response, type NextFunction } from "express";
 import cors from "cors";
-import { rateLimit } from "express-rate-limit";
+import { rateLimit, type Store as RateLimitStore } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
@@ -15,6 +15,9 @@ import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type Pro
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
+import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "./health.js";
+import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "./metrics.js";
+import { rateLimitStoreFor } from "./rate-limit-store.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -31,6 +34,10 @@ export interface AppDeps {
   clock?: () => number;
   /** The sandbox only (startServer refuses it off loopback): every well-formed key is this organization's. */
   anyKeyAs?: Organization;
+  /** Shutting down or not (/readyz); a fresh one when not given. */
+  lifecycle?: Lifecycle;
+  /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
+  metrics?: Metrics;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -40,6 +47,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("etag", false); // JSON API answers change with every job update; ETags cost ~10%.
   app.set("x-powered-by", false);
   app.set("query parser", "simple");
+
+  if (deps.metrics) app.use(requestMetrics(deps.metrics));
+  const lifecycle = deps.lifecycle ?? createLifecycle();
+  app.use(closeConnectionsWhileDraining(lifecycle));
+  // Operational endpoints (docs/operations.md), outside the contract: before the validator, which
+  // would refuse them as undocumented, and before the request log, which probes would flood.
+  app.use(healthRouter({ store, lifecycle, logger }));
+  if (deps.metrics && config.metricsPort === undefined) app.all(METRICS_PATH, metricsEndpoint(deps.metrics));
 
   app.use(requestLogger(logger));
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
@@ -59,7 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
-  if (config.rateLimit > 0) app.use(perKeyRateLimit(config));
+  if (config.rateLimit > 0) app.use(perKeyRateLimit(config, rateLimitStoreFor(store, config)));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
   app.use(usersRouter({ store, clock, startDelay: config.startDelay }));
@@ -133,8 +148,10 @@ function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void 
   next();
 }
 
-function perKeyRateLimit(config: Config) {
+function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
   return rateLimit({
+    // undefined: express-rate-limit's memory store (this process alone); see rate-limit-store.ts.
+    store,
     windowMs: config.rateLimitWindowMs,
     limit: config.rateLimit,
     standardHeaders: false,

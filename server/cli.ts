@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 // The jobs-api command: serve, project, org, sessions, demo. Settings for `serve` come from the
 // environment (config.ts); administrative commands print JSON with --json for scripts.
-import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { pino } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { startServer } from "./index.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
-import { DEMO_ORGANIZATION, demoInstructions, seedDemo, type DemoCredentials } from "./demo.js";
+import { createLogger } from "./logger.js";
+import { DEMO_ORGANIZATION, demoInstructions, seedDemo } from "./demo.js";
+import { demoCredentialsFor } from "./demo-credentials.js";
 import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
 import { sandboxInstructions, startSandbox } from "./sandbox.js";
+import { describeDatabase, explainError } from "./cli-messages.js";
+import { projectKeyProblem } from "./spec-rules.js";
 
 class UsageError extends Error {}
 
@@ -20,9 +23,13 @@ function settings(): Config {
   return loadConfig(process.env);
 }
 
+/** Help text: the database a command works on, as the environment says now. */
+const databaseHelp = (verb: string) => () => `\n${verb}: ${describeDatabase(process.env.DATABASE_URL || undefined)}.\nSet DATABASE_URL to use another (sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE).`;
+
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   const config = settings();
-  const store = await openStore(config.databaseUrl, { logger: pino({ level: "warn" }, process.stderr) });
+  const logger = createLogger({ level: "warn", format: config.logFormat, destination: process.stderr });
+  const store = await openStore(config.databaseUrl, { logger });
   try {
     await store.migrate();
     return await run(store);
@@ -33,13 +40,6 @@ async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
 
 function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(value) + "\n" : text + "\n");
-}
-
-/** Where `serve --demo` keeps the demo key between starts (beside the SQLite file; git-ignored). */
-function demoCredentialsPath(config: Config): string {
-  const url = config.databaseUrl;
-  const folder = url?.startsWith("sqlite:") && !url.includes(":memory:") ? dirname(url.slice("sqlite:".length)) : "data";
-  return join(folder, "demo-credentials.json");
 }
 
 /**
@@ -59,40 +59,59 @@ const program = new Command()
   .description("The reference server of OpenReplay's Jobs API, and its administration commands.")
   .version(packageVersion(), "-V, --version", "print the version (the API contract's version)")
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  .addHelpText("after", databaseHelp("Database"));
+
+/** `serve --demo` without these settings: a job starts soon enough to watch it run. */
+const DEMO_START_DELAY_MS = 10_000;
+const DEMO_POLL_INTERVAL_MS = 1_000;
 
 program
   .command("serve")
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
-      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
-      "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW (see the README).",
+      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, LOG_FORMAT, CORS_ORIGINS, " +
+      "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW, RATE_LIMIT_STORE, METRICS, METRICS_PORT, SHUTDOWN_DRAIN " +
+      "(see docs/server.md and docs/operations.md).",
   )
-  .option("--demo", "on an empty database, create the demo organization and project first, and print how to try them")
+  .option(
+    "--demo",
+    "on an empty database, create the demo organization and project first, and print how to try them; " +
+      `unless set, JOBS_START_DELAY is ${DEMO_START_DELAY_MS / 1000}s and JOBS_POLL_INTERVAL ${DEMO_POLL_INTERVAL_MS / 1000}s`,
+  )
+  .addHelpText("after", databaseHelp("Serves"))
   .action(async (options: { demo?: boolean }) => {
     const config = settings();
-    const running = await startServer({ config });
+    if (options.demo && !process.env.JOBS_START_DELAY) config.startDelay = { kind: "delay", ms: DEMO_START_DELAY_MS };
+    if (options.demo && !process.env.JOBS_POLL_INTERVAL) config.pollIntervalMs = DEMO_POLL_INTERVAL_MS;
+    const running = await startServer({ config }).catch((error: unknown) => {
+      throw Object.assign(error as object, { ports: { api: config.port, metrics: config.metricsPort } });
+    });
     const log = running.runner ? "with the job runner" : "API only (JOBS_RUNNER=off)";
     process.stderr.write(`jobs-api listening on ${running.url} (${running.store.dialect}, ${log})\n`);
+    process.stderr.write(`  database: ${describeDatabase(config.databaseUrl)}\n`);
+    if (running.metricsUrl) process.stderr.write(`  metrics: ${running.metricsUrl}\n`);
     if (options.demo) {
-      const credentialsFile = demoCredentialsPath(config);
+      const credentials = demoCredentialsFor(config.databaseUrl);
       const created = await seedDemo(running.store, { now: Date.now(), startDelay: config.startDelay });
-      if (created) {
-        mkdirSync(dirname(credentialsFile), { recursive: true });
-        writeFileSync(credentialsFile, JSON.stringify(created, null, 2) + "\n", { mode: 0o600 });
-      }
-      const credentials: DemoCredentials | undefined =
-        created ?? (existsSync(credentialsFile) ? JSON.parse(readFileSync(credentialsFile, "utf8")) : undefined);
+      const keyNote = created ? credentials.save(created) : undefined;
+      const known = created ? { credentials: created, note: keyNote! } : await credentials.load(running.store);
       process.stderr.write(
-        credentials
-          ? `\n${demoInstructions(running.url, credentials)}\n\n`
-          : `\nThe "${DEMO_ORGANIZATION}" organization exists but its key is not in ${credentialsFile}; ` +
-              `run "jobs-api org rotate-key --org ${DEMO_ORGANIZATION}" for a new one.\n\n`,
+        "credentials" in known
+          ? `\n${await demoInstructions(running.url, known.credentials, { store: running.store, keyNote: known.note, startDelay: config.startDelay })}\n\n`
+          : `\n${known.problem}\n\n`,
       );
     }
-    const shutdown = (signal: string) => {
-      process.stderr.write(`${signal}: finishing the batch in flight and closing the database\n`);
-      running.close().then(
+    // SIGTERM (an orchestrator): /readyz fails at once, requests are served for SHUTDOWN_DRAIN,
+    // then the server closes. SIGINT (Ctrl-C at a terminal): close now. A second signal: close now.
+    const shutdown = (signal: string, drainMs: number) => {
+      const drain = running.lifecycle.shuttingDown ? 0 : drainMs;
+      process.stderr.write(
+        drain > 0
+          ? `${signal}: not ready any more; serving for ${drain} ms (SHUTDOWN_DRAIN), then finishing the batch in flight and closing the database\n`
+          : `${signal}: finishing the batch in flight and closing the database\n`,
+      );
+      running.drainAndClose(drain).then(
         () => process.exit(0),
         (error) => {
           process.stderr.write(`shutdown failed: ${String(error)}\n`);
@@ -100,8 +119,17 @@ program
         },
       );
     };
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM", config.shutdownDrainMs));
+    process.on("SIGINT", () => shutdown("SIGINT", 0));
+  });
+
+program
+  .command("migrate")
+  .description("Apply the pending database migrations, then exit (serve does it too, at start): for a migration role.")
+  .addHelpText("after", databaseHelp("Migrates"))
+  .action(async () => {
+    await withStore(async () => undefined);
+    process.stdout.write(`${describeDatabase(process.env.DATABASE_URL || undefined)}: every migration is applied\n`);
   });
 
 program
@@ -136,9 +164,14 @@ project
   .description("Create a project (and its organization, when new: its API key is printed once).")
   .requiredOption("--org <name>", "organization name")
   .requiredOption("--name <name>", "project name")
-  .option("--key <projectKey>", "use this project key instead of a generated one")
+  .option("--key <projectKey>", "use this project key instead of a generated one (letters, digits, _ and -, as the API's projectKey)")
   .option("--json", "print JSON")
+  .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { org: string; name: string; key?: string; json?: boolean }) => {
+    if (options.key !== undefined) {
+      const problem = projectKeyProblem(options.key);
+      if (problem !== undefined) throw new UsageError(`--key ${JSON.stringify(options.key)} is not valid: ${problem}.`);
+    }
     await withStore(async (store) => {
       let organization = await store.findOrganizationByName(options.org);
       let apiKey: string | undefined;
@@ -169,6 +202,7 @@ program
   .description("Issue a new API key for an organization; the old key stops working at once.")
   .requiredOption("--org <name>", "organization name")
   .option("--json", "print JSON")
+  .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { org: string; json?: boolean }) => {
     await withStore(async (store) => {
       const organization = await store.findOrganizationByName(options.org);
@@ -188,6 +222,7 @@ program
   )
   .argument("<file>", 'NDJSON file, or "-" for standard input')
   .option("--json", "print JSON")
+  .addHelpText("after", databaseHelp("Writes to"))
   .action(async (file: string, options: { json?: boolean }) => {
     const input = file === "-" ? process.stdin : createReadStream(file);
     const tty = process.stderr.isTTY;
@@ -204,13 +239,15 @@ program
   .command("demo")
   .description("Fill an empty database with a demo organization, project, sessions and jobs in every status.")
   .option("--json", "print JSON")
+  .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { json?: boolean }) => {
     const config = settings();
     await withStore(async (store) => {
       const credentials = await seedDemo(store, { now: Date.now(), startDelay: config.startDelay });
       if (credentials === undefined) throw new UsageError(`the database already has the "${DEMO_ORGANIZATION}" organization`);
       const url = `http://${config.host}:${config.port}`;
-      print(!!options.json, credentials, demoInstructions(url, credentials));
+      const text = await demoInstructions(url, credentials, { store, keyNote: "shown once; keep it", startDelay: config.startDelay });
+      print(!!options.json, credentials, text);
     });
   });
 
@@ -218,12 +255,13 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  const message =
-    error instanceof ConfigError || error instanceof UsageError
-      ? error.message
-      : error instanceof ImportLineError
-        ? `import failed at ${error.message}; nothing was imported`
-        : `error: ${error instanceof Error ? error.message : String(error)}`;
+  const usage = error instanceof ConfigError || error instanceof UsageError;
+  const explained = usage ? undefined : explainError(error, process.env, (error as { ports?: { api?: number; metrics?: number } }).ports);
+  const message = usage
+    ? (error as Error).message
+    : error instanceof ImportLineError
+      ? `import failed at ${error.message}; nothing was imported`
+      : (explained ?? `error: ${error instanceof Error ? error.message : String(error)}`);
   process.stderr.write(`jobs-api: ${message}\n`);
-  process.exit(error instanceof ConfigError || error instanceof UsageError ? 2 : 1);
+  process.exit(usage ? 2 : 1);
 }

@@ -35,6 +35,16 @@ export interface Config {
   /** Calls allowed per API key per rate-limit window (0 = no limit). */
   rateLimit: number;
   rateLimitWindowMs: number;
+  /** Where the per-key rate limit counts: in the database (shared by every process) or in this process. */
+  rateLimitStore: "database" | "memory" | "auto";
+  /** Prometheus metrics at GET /metrics (on the API port, or on metricsPort). */
+  metrics: boolean;
+  /** A separate port for GET /metrics (on HOST); undefined = the API's port. */
+  metricsPort: number | undefined;
+  /** Log lines: JSON (one object a line), pretty (for people), or auto (pretty on a terminal). */
+  logFormat: "json" | "pretty" | "auto";
+  /** On SIGTERM: how long to stay up, answering, while /readyz says 503, before closing. */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -75,6 +85,11 @@ export const DEFAULTS: Config = {
   validateResponses: true,
   rateLimit: 600,
   rateLimitWindowMs: 60_000,
+  rateLimitStore: "auto",
+  metrics: true,
+  metricsPort: undefined,
+  logFormat: "auto",
+  shutdownDrainMs: 5_000,
 };
 
 type Env = Record<string, string | undefined>;
@@ -100,6 +115,14 @@ export function loadConfig(env: Env = process.env): Config {
     const ms = parseDuration(raw);
     return ms !== undefined && ms >= min ? ms : undefined;
   };
+  const durationUpTo = (max: number) => (raw: string) => {
+    const ms = parseDuration(raw);
+    return ms !== undefined && ms <= max ? ms : undefined;
+  };
+  const oneOf =
+    <T extends string>(...values: T[]) =>
+    (raw: string) =>
+      values.includes(raw as T) ? (raw as T) : undefined;
   const onOff = (raw: string) => ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()] as
     | boolean
     | undefined;
@@ -151,6 +174,11 @@ export function loadConfig(env: Env = process.env): Config {
     validateResponses: read("RESPONSE_VALIDATION", DEFAULTS.validateResponses, onOff, "on or off"),
     rateLimit: read("RATE_LIMIT", DEFAULTS.rateLimit, integer(0, 1_000_000_000), "a whole number of calls (0 = no limit)"),
     rateLimitWindowMs: read("RATE_LIMIT_WINDOW", DEFAULTS.rateLimitWindowMs, duration(1000), "a duration of at least 1s, such as 60s"),
+    rateLimitStore: read("RATE_LIMIT_STORE", DEFAULTS.rateLimitStore, oneOf("database", "memory", "auto"), "database, memory or auto"),
+    metrics: read("METRICS", DEFAULTS.metrics, onOff, "on or off"),
+    metricsPort: read("METRICS_PORT", DEFAULTS.metricsPort, integer(1, 65535), "a port number from 1 to 65535"),
+    logFormat: read("LOG_FORMAT", DEFAULTS.logFormat, oneOf("json", "pretty", "auto"), "json, pretty or auto"),
+    shutdownDrainMs: read("SHUTDOWN_DRAIN", DEFAULTS.shutdownDrainMs, durationUpTo(600_000), "a duration from 0s to 10m, such as 5s"),
   };
   // The lease is renewed once a batch: a pause longer than it would let another runner take the job over.
   const pauseMs = config.paceSessionsPerSecond > 0 ? (config.batchSize * 1000) / config.paceSessionsPerSecond : 0;

@@ -78,14 +78,43 @@ export async function seedDemo(
   return { organization: DEMO_ORGANIZATION, apiKey, projectId: project.projectId, projectKey: project.projectKey };
 }
 
-export function demoInstructions(url: string, credentials: DemoCredentials): string {
-  const { apiKey, projectKey } = credentials;
+/** The user whose deletion the printed lines request: sessions to delete, and no pending job. */
+export const DEMO_TRY_USER = "ana@example.com";
+
+/**
+ * What `serve --demo` and `jobs-api demo` print: the key, then curl lines that show a job being
+ * created and run (listing, deleting a user's data, and following the new job to its end).
+ */
+export async function demoInstructions(
+  url: string,
+  credentials: DemoCredentials,
+  options: { store: Store; keyNote: string; startDelay: StartDelay },
+): Promise<string> {
+  const { apiKey, projectKey, projectId } = credentials;
+  const project = `${url}/api/v1/${projectKey}`;
+  const auth = `-H 'Authorization: ${apiKey}'`;
+  // Jobs created from now on have larger ids: listing after the newest shows exactly the new one.
+  const newest = (await options.store.listJobs(projectId, {})).at(-1)?.jobId;
+  const since = newest === undefined ? `${project}/jobs` : `'${project}/jobs?after=${newest}'`;
+  const when =
+    options.startDelay.kind === "midnight"
+      ? "at the next 00:00 UTC (JOBS_START_DELAY=midnight; set JOBS_START_DELAY=10s to watch one run)"
+      : `${formatDelay(options.startDelay.ms)} after it is created (JOBS_START_DELAY)`;
   return [
     `Demo organization "${credentials.organization}", project ${projectKey}`,
-    `API key (shown once; keep it): ${apiKey}`,
+    `API key (${options.keyNote}): ${apiKey}`,
     "",
-    "Try:",
-    `  curl -s ${url}/api/v1/${projectKey}/jobs -H 'Authorization: ${apiKey}'`,
-    `  curl -s -X DELETE ${url}/api/v1/${projectKey}/users/shekar@example.com -H 'Authorization: ${apiKey}'`,
+    `Try it. A job starts ${when}.`,
+    "  # the demo project's jobs, one in every status",
+    `  curl -s ${project}/jobs ${auth}`,
+    `  # delete the sessions of ${DEMO_TRY_USER}: the answer is a new job, "status":"scheduled"`,
+    `  curl -s -X DELETE ${project}/users/${DEMO_TRY_USER} ${auth}`,
+    "  # the jobs created since this start: the new one, \"running\" then \"completed\"",
+    `  curl -s ${since} ${auth}`,
   ].join("\n");
+}
+
+function formatDelay(ms: number): string {
+  if (ms === 0) return "as soon as the runner looks (JOBS_POLL_INTERVAL)";
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

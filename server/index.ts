@@ -1,13 +1,16 @@
 // The server factory: what `jobs-api serve`, the tests and the package's `./server` export use.
-import type http from "node:http";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
 import { ConfigError, DEFAULTS, isLoopbackHost, type Config } from "./config.js";
 import { createApp } from "./app.js";
 import { createHttpServer } from "./http.js";
 import { openStore } from "./store/index.js";
 import { createRunner, type Runner } from "./runner/runner.js";
 import type { Organization, Store } from "./store/types.js";
+import { createLogger } from "./logger.js";
+import { createLifecycle, type Lifecycle } from "./health.js";
+import { METRICS_PATH, createMetrics, instrumentStore, type Metrics } from "./metrics.js";
 
 export { createApp } from "./app.js";
 export { createHttpServer } from "./http.js";
@@ -39,8 +42,18 @@ export interface RunningServer {
   store: Store;
   runner: Runner | undefined;
   server: http.Server;
+  /** Prometheus metrics of this server (undefined with METRICS=off). */
+  metrics: Metrics | undefined;
+  /** http://host:port/metrics when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
+  lifecycle: Lifecycle;
   /** Stops accepting, finishes the batch in flight, closes the database. */
   close(): Promise<void>;
+  /**
+   * A graceful shutdown for a load balancer: /readyz answers 503 at once, requests are still
+   * served for drainMs (so the balancer notices and stops sending), then close().
+   */
+  drainAndClose(drainMs: number): Promise<void>;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -51,22 +64,32 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         "127.0.0.1, ::1 or localhost.",
     );
   }
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const ownsStore = options.store === undefined;
-  const store = options.store ?? (await openStore(config.databaseUrl, { logger }));
-  await store.migrate();
+  const rawStore = options.store ?? (await openStore(config.databaseUrl, { logger }));
+  await rawStore.migrate();
+  const metrics = config.metrics ? createMetrics({ store: rawStore }) : undefined;
+  // The handlers and the runner use the instrumented store; callers get the store itself.
+  const store = metrics ? instrumentStore(rawStore, metrics) : rawStore;
+  const lifecycle = createLifecycle();
 
-  const app = createApp({ store, config, logger, clock: options.clock, anyKeyAs: options.anyKeyAs });
+  const app = createApp({ store, config, logger, clock: options.clock, anyKeyAs: options.anyKeyAs, lifecycle, metrics });
   const server = createHttpServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  let metricsServer: http.Server | undefined;
+  try {
+    await listen(server, config.port, config.host);
+    if (metrics && config.metricsPort !== undefined) {
+      metricsServer = http.createServer(metricsOnly(metrics));
+      await listen(metricsServer, config.metricsPort, config.host);
+    }
+  } catch (error) {
+    server.close();
+    if (ownsStore) await rawStore.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const metricsUrl = metricsServer && `http://${host}:${(metricsServer.address() as AddressInfo).port}${METRICS_PATH}`;
 
   const runner = config.runner
     ? createRunner({
@@ -84,12 +107,75 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      lifecycle.beginShutdown();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      metricsServer?.close();
+      metricsServer?.closeAllConnections();
       await runner?.stop();
       await stopped;
-      if (ownsStore) await store.close();
+      if (ownsStore) await rawStore.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, config, store, runner, server, close };
+  let endDrain: (() => void) | undefined;
+  const drainAndClose = async (drainMs: number) => {
+    if (closing !== undefined || lifecycle.shuttingDown) {
+      endDrain?.(); // asked again while draining: close now
+      return close();
+    }
+    lifecycle.beginShutdown();
+    // The runner stops at once (its job is handed back for another process to take up); the
+    // HTTP side keeps answering until the load balancer has seen /readyz fail.
+    runner?.stop().catch((error: unknown) => logger.error({ err: error }, "stopping the runner failed"));
+    if (drainMs > 0) {
+      logger.info({ drainMs }, "shutting down: /readyz answers 503, requests are still served until the drain period ends");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        endDrain = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await close();
+  };
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    config,
+    store: rawStore,
+    runner,
+    server,
+    metrics,
+    metricsUrl,
+    lifecycle,
+    close,
+    drainAndClose,
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** The METRICS_PORT server: GET /metrics, and 404 for anything else. */
+function metricsOnly(metrics: Metrics): http.RequestListener {
+  return (req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== METRICS_PATH || (req.method !== "GET" && req.method !== "HEAD")) {
+      res.writeHead(path === METRICS_PATH ? 405 : 404, { "Content-Type": "text/plain" }).end(`Only GET ${METRICS_PATH} here.\n`);
+      return;
+    }
+    metrics.scrape().then(
+      (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(req.method === "HEAD" ? undefined : text),
+      () => res.writeHead(500, { "Content-Type": "text/plain" }).end("Collecting the metrics failed.\n"),
+    );
+  };
 }

@@ -4,6 +4,7 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { SessionRow, Store } from "./store/types.js";
+import { DuplicateSessionError } from "./store/errors.js";
 
 export class ImportLineError extends Error {
   override name = "ImportLineError";
@@ -64,6 +65,8 @@ export async function importSessionsFrom(
   onProgress?: ImportProgress,
 ): Promise<number> {
   const projectIds = new Map<string, number>();
+  // Where each row came from, for a duplicate the store finds (it answers the row itself).
+  const origin = new WeakMap<SessionRow, { line: number; projectKey: string }>();
   async function* chunks(): AsyncIterable<SessionRow[]> {
     let lineNumber = 0;
     let chunk: SessionRow[] = [];
@@ -83,7 +86,9 @@ export async function importSessionsFrom(
         projectId = project.projectId;
         projectIds.set(parsed.projectKey, projectId);
       }
-      chunk.push({ sessionId: parsed.sessionId, projectId, userId: parsed.userId, startedAt: parsed.startedAt });
+      const row: SessionRow = { sessionId: parsed.sessionId, projectId, userId: parsed.userId, startedAt: parsed.startedAt };
+      origin.set(row, { line: lineNumber, projectKey: parsed.projectKey });
+      chunk.push(row);
       if (chunk.length === CHUNK) {
         yield chunk;
         chunk = [];
@@ -93,5 +98,18 @@ export async function importSessionsFrom(
     if (chunk.length > 0) yield chunk;
     onProgress?.(lineNumber);
   }
-  return store.importSessions(chunks());
+  try {
+    return await store.importSessions(chunks());
+  } catch (error) {
+    if (!(error instanceof DuplicateSessionError)) throw error;
+    const from = origin.get(error.row as SessionRow);
+    if (from === undefined) throw error;
+    const id = JSON.stringify(error.row.sessionId);
+    throw new ImportLineError(
+      from.line,
+      error.alreadyStored
+        ? `session id ${id} is already in project ${from.projectKey}`
+        : `session id ${id} appears earlier in this input for project ${from.projectKey}`,
+    );
+  }
 }

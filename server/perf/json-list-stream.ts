@@ -74,7 +74,7 @@ function drained(res: Response): Promise<void> {
 }
 
 /** generated/openapi.json, from server/perf/ (sources, tsx) or dist/server/perf/ (the package). */
-function specUrl(): URL {
+export function specUrl(): URL {
   const candidates = ["../../generated/openapi.json", "../../../generated/openapi.json"].map((path) => new URL(path, import.meta.url));
   const found = candidates.find((url) => existsSync(url));
   if (found === undefined) throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);

@@ -14,6 +14,8 @@ export interface ActionContext {
   /** Waits as JOBS_PACE asks after `sessions` were deleted (at once when off); ends early on stop. */
   pace?(sessions: number): Promise<void>;
   logger: Logger;
+  /** A long job logs its progress at most this often (by now()). */
+  progressEveryMs: number;
 }
 
 export type ActionOutcome =
@@ -41,14 +43,22 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
  */
 export const deleteUserData: Action = {
   title: "Deleting the user's sessions",
-  async run({ store, claim, batchSize, leaseMs, now, stopping, pace }) {
+  async run({ store, claim, batchSize, leaseMs, now, stopping, pace, logger, progressEveryMs }) {
     let deleted = 0;
+    let batches = 0;
+    let reported = now();
     for (;;) {
       const batch = await store.deleteSessionsBatch(claim, batchSize, now(), leaseMs);
       if (!batch.stillOwned) return { kind: "lost", deleted };
       if (batch.deleted === 0) return { kind: "done", deleted };
       deleted += batch.deleted;
       await pace?.(batch.deleted);
+      batches++;
+      if (now() - reported >= progressEveryMs) {
+        // A user with millions of sessions takes minutes: say that the job is alive and how far.
+        logger.info({ deleted, batches }, "job progress");
+        reported = now();
+      }
       await yieldToEventLoop();
       if (stopping()) return { kind: "interrupted", deleted };
     }

@@ -28,6 +28,8 @@ export interface RunnerOptions {
   workerId?: string;
   /** The action table (tests may add or replace actions). */
   actions?: Readonly<Record<string, Action>>;
+  /** How often a long job logs "job progress" (default 10 s; by the clock). */
+  progressEveryMs?: number;
 }
 
 export interface Runner {
@@ -44,6 +46,7 @@ export interface Runner {
 }
 
 const MAX_ERROR_LENGTH = 1000;
+const PROGRESS_EVERY_MS = 10_000;
 
 export function createRunner(options: RunnerOptions): Runner {
   const { store, pollIntervalMs, batchSize, leaseMs } = options;
@@ -99,6 +102,7 @@ export function createRunner(options: RunnerOptions): Runner {
         stopping: () => stopping,
         pace,
         logger: log,
+        progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
       });
     } catch (error) {
       const errors = failureMessage(action.title, error);

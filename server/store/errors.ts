@@ -62,3 +62,24 @@ export function constraintViolation(error: unknown): { code: StoreErrorCode; det
       return undefined;
   }
 }
+
+/**
+ * An import met a session id its project already has, in the database or earlier in the same
+ * input. `row` is the very object of the input that could not be inserted, so the importer can
+ * say which line it came from.
+ */
+export class DuplicateSessionError extends StoreError {
+  override name = "DuplicateSessionError";
+  constructor(
+    readonly row: { sessionId: string; projectId: number },
+    /** True: the database had it before the import; false: it appears twice in the input. */
+    readonly alreadyStored: boolean,
+  ) {
+    super(
+      "duplicate",
+      alreadyStored
+        ? `Nothing was imported: session id ${JSON.stringify(row.sessionId)} is already in project ${row.projectId}.`
+        : `Nothing was imported: session id ${JSON.stringify(row.sessionId)} appears twice in the input (project ${row.projectId}).`,
+    );
+  }
+}

@@ -3,11 +3,23 @@
 import { Migrator } from "kysely";
 import type { StoreContext } from "./context.js";
 import { migrationProvider } from "./migrations.js";
+import { explainPrivilegeError } from "./privileges.js";
 
 /** The key of the PostgreSQL advisory lock that makes migrate() exclusive across processes. */
 const MIGRATION_LOCK_KEY = 0x6a6f6273; // "jobs"
 
-export async function migrate({ db, backend, logger }: StoreContext): Promise<void> {
+export async function migrate(context: StoreContext): Promise<void> {
+  try {
+    await migrateExclusively(context);
+  } catch (error) {
+    // PostgreSQL 15+: "permission denied for schema public" says nothing of the fix; name the GRANT.
+    const { backend } = context;
+    const connectionString = backend.dialect === "postgres" ? backend.pool.options.connectionString : undefined;
+    throw explainPrivilegeError(error, "Database migration failed", connectionString) ?? error;
+  }
+}
+
+async function migrateExclusively({ db, backend, logger }: StoreContext): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider(backend.dialect) });
   const run = async () => {
     const { error, results } = await migrator.migrateToLatest();

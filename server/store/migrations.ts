@@ -114,6 +114,21 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         await db.schema.dropIndex("sessions_project_user_id").execute();
       },
     },
+    "0003_rate_limits": {
+      // The per-key rate limit's counts, shared by every process on the database
+      // (store/rate-limits.ts): one row per key, its hits and when its window ends.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("rate_limits")
+          .addColumn("key", "text", (col) => col.primaryKey())
+          .addColumn("hits", "integer", (col) => col.notNull())
+          .addColumn("reset_at", "bigint", (col) => col.notNull())
+          .execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.dropTable("rate_limits").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

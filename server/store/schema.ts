@@ -52,4 +52,13 @@ export interface Database {
   projects: ProjectsTable;
   jobs: JobsTable;
   sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** The per-key rate limit's counts (store/rate-limits.ts), shared by every process. */
+export interface RateLimitsTable {
+  key: string;
+  hits: number;
+  /** Epoch ms when the key's current window ends. */
+  reset_at: number;
 }

@@ -6,6 +6,7 @@ import { claimsStore } from "./claims.js";
 import type { StoreContext } from "./context.js";
 import { jobsStore } from "./jobs.js";
 import { migrate } from "./migrate.js";
+import { operationsStore } from "./operations.js";
 import { sessionsStore } from "./sessions.js";
 import { tenancyStore } from "./tenancy.js";
 import type { Store } from "./types.js";
@@ -29,6 +30,7 @@ export function createStore(context: StoreContext): Store {
     ...jobsStore(context),
     ...claimsStore(context),
     ...sessionsStore(context),
+    ...operationsStore(context),
   };
   return store;
 }

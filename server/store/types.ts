@@ -2,6 +2,11 @@
 // SQLite (better-sqlite3) and PostgreSQL (pg) through Kysely. Handlers, the runner and the CLI
 // use nothing else. Job and JobStatus come from the generated spec types: never copy them.
 import type { components } from "../../generated/schema.js";
+import type { Readiness } from "./readiness.js";
+import type { RateLimitCount } from "./rate-limits.js";
+
+export type { Readiness } from "./readiness.js";
+export type { RateLimitCount } from "./rate-limits.js";
 
 export type Job = components["schemas"]["Job"];
 export type JobStatus = components["schemas"]["JobStatus"];
@@ -134,11 +139,33 @@ export interface SessionsStore {
   importSessions(rows: AsyncIterable<SessionRow[]>): Promise<number>;
 }
 
+/** A PostgreSQL pool's connections: open, idle, and requests waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** What operating the server needs: readiness, pool use, the shared rate limit (server/store/operations.ts). */
+export interface OperationsStore {
+  /** Ready when the database answers and has every migration (GET /readyz). Never throws. */
+  readiness(): Promise<Readiness>;
+  /** The PostgreSQL pool's use (metrics); undefined on SQLite (one connection). */
+  poolStats(): PoolStats | undefined;
+  /** Counts one call of `key` (atomic across processes): its hits in the window, this one included. */
+  rateLimitHit(key: string, now: number, windowMs: number): Promise<RateLimitCount>;
+  /** The key's count in its current window, if it has one. */
+  rateLimitCount(key: string, now: number): Promise<RateLimitCount | undefined>;
+  /** Takes one hit back, within the current window. */
+  rateLimitUnhit(key: string, now: number): Promise<void>;
+  rateLimitReset(key: string): Promise<void>;
+}
+
 /**
  * What handlers, the runner and the CLI are given. Writes that only the demo and tests need
  * (a job inserted as given, a count of sessions) are not here: see server/store/fixtures.ts.
  */
-export interface Store extends TenancyStore, JobsStore, ClaimsStore, SessionsStore {
+export interface Store extends TenancyStore, JobsStore, ClaimsStore, SessionsStore, OperationsStore {
   readonly dialect: Dialect;
   /** Runs pending migrations (idempotent; safe with several processes starting at once). */
   migrate(): Promise<void>;

@@ -1,10 +1,11 @@
 // The jobs-api command, run for real as a child process, on SQLite and on PostgreSQL.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { databases } from "../support/databases.js";
-import { runCli, spawnCli, waitForOutput } from "../support/cli.js";
+import { ROOT, runCli, spawnCli, waitForOutput } from "../support/cli.js";
 import { openStore } from "../../server/store/index.js";
 import { countSessions } from "../../server/store/fixtures.js";
 
@@ -97,6 +98,25 @@ describe.each(databases)("jobs-api on $name", (database) => {
     await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(0));
   });
 
+  it("sessions import of a duplicate session names its line and session id, and imports nothing", async () => {
+    const env = { DATABASE_URL: await database.url() };
+    const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "D", "--name", "P", "--json"], env)).stdout);
+    const line = (sessionId: string) => JSON.stringify({ sessionId, projectKey, userId: "u", startedAt: 1 });
+    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    // Twice in the file: the second occurrence (line 1503, past the first chunk) is named.
+    const twice = join(folder, "twice.ndjson");
+    writeFileSync(twice, [...Array.from({ length: 1502 }, (_, i) => line(`s${i}`)), line("s7")].join("\n"));
+    const inFile = await runCli(["sessions", "import", twice], env);
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toContain(`import failed at line 1503: session id "s7" appears earlier in this input for project ${projectKey}; nothing was imported`);
+    // Already in the database.
+    expect((await runCli(["sessions", "import", "-"], env, line("kept") + "\n")).code).toBe(0);
+    const stored = await runCli(["sessions", "import", "-"], env, [line("new-1"), line("kept"), line("new-2")].join("\n"));
+    expect(stored.code).toBe(1);
+    expect(stored.stderr).toContain(`import failed at line 2: session id "kept" is already in project ${projectKey}; nothing was imported`);
+    await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(1));
+  });
+
   it("demo fills an empty database with a job in every status and prints a working key", async () => {
     const env = { DATABASE_URL: await database.url() };
     const result = await runCli(["demo", "--json"], env);
@@ -128,29 +148,184 @@ describe("jobs-api serve", () => {
     expect(result.stderr).toContain(message);
   });
 
-  it("serve --demo prints a curl line that answers the demo jobs, and SIGTERM exits 0", async () => {
+  it("serve --demo prints lines that create a job and follow it to completed, and SIGTERM exits 0", async () => {
     const folder = mkdtempSync(join(tmpdir(), "serve-"));
     const child = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, "jobs.db")}`, PORT: "0" });
     try {
-      const [, url, key] = await waitForOutput(child, /curl -s (http:\/\/\S+\/jobs) -H 'Authorization: (\S+)'/);
-      const answer = await fetch(url!, { headers: { Authorization: key! } });
-      expect(answer.status).toBe(200);
-      const body = (await answer.json()) as { data: Array<{ status: string }> };
-      expect(body.data.length).toBeGreaterThanOrEqual(5);
+      const printed = await demoLines(child);
+      expect(printed.keyNote).toMatch(/^kept in .*jobs\.db\.demo-credentials\.json, so later starts print it again$/);
+      expect(printed.text).toContain("A job starts 10 s after it is created (JOBS_START_DELAY)");
+      const list = await curl(printed.list);
+      expect(list.status).toBe(200);
+      expect(list.body.data.length).toBeGreaterThanOrEqual(5);
+      // The printed DELETE creates a new job (not the seeded pending one)...
+      const created = await curl(printed.delete);
+      expect(created.status).toBe(200);
+      expect(created.body.data).toMatchObject({ status: "scheduled", referenceId: "ana@example.com" });
+      expect(list.body.data.map((job: { jobId: number }) => job.jobId)).not.toContain(created.body.data.jobId);
+      // ...which the third line shows, running and then completed.
+      const done = await waitUntil(async () => {
+        const since = await curl(printed.since);
+        const job = since.body.data.find((j: { jobId: number }) => j.jobId === created.body.data.jobId);
+        return job?.status === "completed" ? since.body.data : undefined;
+      });
+      expect(done).toHaveLength(1);
     } finally {
       child.kill("SIGTERM");
     }
     const code = await new Promise((resolve) => child.once("exit", resolve));
     expect(code).toBe(0);
+  });
 
-    // A second start on the same file prints the same demo key again (kept beside the database).
-    const again = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, "jobs.db")}`, PORT: "0" });
+  it("serve --demo prints the key of the database in use, every start, and only one that works", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "serve-"));
+    const start = async (file: string) => {
+      const child = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, file)}`, PORT: "0" });
+      try {
+        const printed = await demoLines(child);
+        return { ...printed, works: (await curl(printed.list)).status === 200 };
+      } finally {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    };
+    const one = await start("one.db");
+    const two = await start("two.db");
+    expect(one.works && two.works).toBe(true);
+    expect(one.key).not.toBe(two.key);
+    // Started again, each prints its own key, from the file beside its database.
+    const oneAgain = await start("one.db");
+    expect(oneAgain.key).toBe(one.key);
+    expect(oneAgain.keyNote).toBe(`from ${join(folder, "one.db")}.demo-credentials.json`);
+    expect(oneAgain.works).toBe(true);
+    // A rotated key is not printed: the kept one no longer works.
+    const rotated = await runCli(["org", "rotate-key", "--org", "Demo"], { DATABASE_URL: `sqlite:${join(folder, "one.db")}` });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const child = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, "one.db")}`, PORT: "0" });
     try {
-      const [, url, key] = await waitForOutput(again, /curl -s (http:\/\/\S+\/jobs) -H 'Authorization: (\S+)'/);
-      expect((await fetch(url!, { headers: { Authorization: key! } })).status).toBe(200);
+      await waitForOutput(child, /does not open this database's "Demo" organization \(rotated since\?\): run "jobs-api org rotate-key --org Demo"/);
     } finally {
-      again.kill("SIGTERM");
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
     }
-    expect(await new Promise((resolve) => again.once("exit", resolve))).toBe(0);
+  });
+
+  it("logs are JSON lines when not on a terminal, and pretty with LOG_FORMAT=pretty", async () => {
+    const run = async (env: Record<string, string>) => {
+      const child = spawnCli(["serve"], { DATABASE_URL: "sqlite::memory:", PORT: "0", LOG_LEVEL: "info", ...env });
+      try {
+        return (await waitForOutput(child, /^(.*runner started.*)\n/m))[1]!;
+      } finally {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+    };
+    expect(JSON.parse(await run({}))).toMatchObject({ level: 30, msg: "runner started", component: "runner" });
+    expect(JSON.parse(await run({ LOG_FORMAT: "json" }))).toMatchObject({ msg: "runner started" });
+    const pretty = await run({ LOG_FORMAT: "pretty" });
+    expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: runner started/);
   });
 });
+
+describe("jobs-api, first hour", () => {
+  it("--version prints the package version", async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    const result = await runCli(["--version"], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
+
+  it("help says which database a command writes to, without a password", async () => {
+    const sqlite = await runCli(["project", "create", "--help"], { DATABASE_URL: "sqlite:/tmp/somewhere/jobs.db" });
+    expect(sqlite.stdout).toContain("Writes to: the SQLite file /tmp/somewhere/jobs.db (DATABASE_URL).");
+    const unset = await runCli(["sessions", "import", "--help"], { DATABASE_URL: "" });
+    expect(unset.stdout).toContain(`Writes to: the SQLite file ${join(ROOT, "data", "jobs-api.db")} (DATABASE_URL is not set).`);
+    const postgres = await runCli(["--help"], { DATABASE_URL: "postgres://app:s3cret@db.internal:6543/jobs" });
+    expect(postgres.stdout).toContain("Database: PostgreSQL database jobs on db.internal:6543 as app (DATABASE_URL).");
+    expect(postgres.stdout).not.toContain("s3cret");
+    expect((await runCli(["serve", "--help"], {})).stdout).toContain("Serves: ");
+  });
+
+  it.each([
+    ["a space and punctuation", "bad key!"],
+    ["nothing", ""],
+    ["100 characters", "k".repeat(100)],
+  ])("project create --key with %s is refused with the spec's rule, and nothing is created", async (_name, key) => {
+    const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "key-")), "jobs.db")}`;
+    const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", key], { DATABASE_URL: url });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--key ${JSON.stringify(key)} is not valid: a project key is 1 to 64 characters, matching ^[A-Za-z0-9_-]+$`);
+    await withStore(url, async (store) => {
+      await store.migrate();
+      expect(await store.findOrganizationByName("Acme")).toBeUndefined();
+    });
+  });
+
+  it("project create --key accepts any key the spec's pattern allows", async () => {
+    const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "key-")), "jobs.db")}`;
+    const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", "my-Key_64", "--json"], { DATABASE_URL: url });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).projectKey).toBe("my-Key_64");
+  });
+
+  it("a database file that cannot be opened: the message names the file, DATABASE_URL and the fix", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "cantopen-"));
+    const result = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: `sqlite:${folder}` }); // a folder
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`jobs-api: cannot open the SQLite database file ${folder} (from DATABASE_URL): unable to open database file.`);
+    expect(result.stderr).toContain("set DATABASE_URL=sqlite:PATH");
+    const file = join(folder, "plain-file");
+    writeFileSync(file, "");
+    const under = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: `sqlite:${file}/jobs.db` });
+    expect(under.stderr).toContain("cannot create the folder of the SQLite database file (DATABASE_URL)");
+  });
+
+  it("a PostgreSQL server that is not there: the message names DATABASE_URL's host and port and how to get one", async () => {
+    const result = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: "postgres://app:pw@127.0.0.1:1/jobs" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("jobs-api: cannot connect to PostgreSQL at 127.0.0.1:1 (DATABASE_URL): connection refused");
+    expect(result.stderr).toContain('npm run db:postgres');
+    expect(result.stderr).not.toContain("pw@");
+  });
+
+  it("a port in use: the message names PORT and how to choose another", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const result = await runCli(["serve"], { DATABASE_URL: "sqlite::memory:", PORT: String(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`jobs-api: port ${port} on 127.0.0.1 (PORT) is already in use by another process`);
+      expect(result.stderr).toContain("PORT=0 picks a free one");
+      const metrics = await runCli(["serve"], { DATABASE_URL: "sqlite::memory:", PORT: "0", METRICS_PORT: String(port) });
+      expect(metrics.stderr).toContain(`jobs-api: port ${port} on 127.0.0.1 (METRICS_PORT) is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+/** The key and the three curl lines `serve --demo` prints. */
+async function demoLines(child: ReturnType<typeof spawnCli>) {
+  const [text, keyNote, key] = await waitForOutput(child, /API key \((.*)\): (\S+)\n[\s\S]*?curl -s [^\n]*\n[\s\S]*?curl -s -X DELETE [^\n]*\n[\s\S]*?curl -s '[^\n]*\n/);
+  const lines = text!.split("\n").filter((line) => line.trim().startsWith("curl "));
+  return { text: text!, keyNote: keyNote!, key: key!, list: lines[0]!, delete: lines[1]!, since: lines[2]! };
+}
+
+/** Runs a printed curl line (`curl -s [-X METHOD] URL -H 'Authorization: KEY'`) with fetch. */
+async function curl(line: string): Promise<{ status: number; body: any }> {
+  const match = /curl -s (?:-X (\w+) )?'?(http:\/\/[^\s']+)'? -H 'Authorization: (\S+)'/.exec(line);
+  if (!match) throw new Error(`not a curl line: ${line}`);
+  const answer = await fetch(match[2]!, { method: match[1] ?? "GET", headers: { Authorization: match[3]! } });
+  return { status: answer.status, body: await answer.json() };
+}
+
+async function waitUntil<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -129,7 +129,10 @@ describe.each(databases)("crashes on $name", (database) => {
       expect(started).toHaveLength(1);
       expect(started[0]!.attempt).toBe(2);
       expect(started[0]!.time).toBeGreaterThanOrEqual(leaseAtKill);
-      expect(jsonLines(second.output()).filter((line) => line.msg === "job completed" && line.jobId === jobId)).toHaveLength(1);
+      // The API may answer "completed" before the child's log line has come through its pipe.
+      const completedLines = () => jsonLines(second.output()).filter((line) => line.msg === "job completed" && line.jobId === jobId);
+      await waitFor("the job completed log line", async () => (completedLines().length > 0 ? true : undefined), 10_000);
+      expect(completedLines()).toHaveLength(1);
 
       // Every session of that user in that project is gone; nothing else is touched.
       expect(await count(url, `${inA} and user_id = ${sql(VICTIM)}`)).toBe(0);

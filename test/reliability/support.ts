@@ -40,6 +40,7 @@ export function serverEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     PORT: "0",
     LOG_LEVEL: "debug",
     RATE_LIMIT: "0",
+    SHUTDOWN_DRAIN: "0s", // tests that stop a server do not wait for a load balancer
     ...env,
   };
 }

@@ -290,4 +290,23 @@ describe.each(databases)("the job runner on $name", (database) => {
     expect(records).toContainEqual(expect.objectContaining({ msg: "job completed", jobId: job.jobId, attempt: 1, deleted: 5 }));
     expect(JSON.stringify(records)).not.toContain(USER);
   });
+
+  it("a long deletion logs its progress (sessions deleted, batches) at most every progressEveryMs of the clock", async () => {
+    await addSessions(store, project.projectId, USER, 35);
+    const job = await scheduleDeletion();
+    const { logger, records } = recordingLogger();
+    // Every batch moves the clock 4 s: with a report every 10 s, one batch in three reports.
+    const ticking = withOverrides(store, {
+      deleteSessionsBatch: async (...args) => {
+        clock.now += 4000;
+        return store.deleteSessionsBatch(...args);
+      },
+    });
+    await runner({ store: ticking, logger, batchSize: 5, progressEveryMs: 10_000 }).runOnce();
+    const progress = records.filter((r) => r.msg === "job progress");
+    expect(progress.map((r) => [r.deleted, r.batches])).toEqual([[15, 3], [30, 6]]);
+    for (const line of progress) expect(line).toMatchObject({ jobId: job.jobId, component: "runner" });
+    expect(JSON.stringify(progress)).not.toContain(USER);
+    expect(records).toContainEqual(expect.objectContaining({ msg: "job completed", deleted: 35 }));
+  });
 });

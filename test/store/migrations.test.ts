@@ -50,7 +50,7 @@ describe.each(databases)("migrations on $name", (database) => {
     await store.migrate();
     expect(await store.findProjectByKey(project.projectKey)).toEqual(project);
     const applied = await queryRaw(url, "select name from kysely_migration order by name");
-    expect(applied.map((row) => row.name)).toEqual(["0001_initial", "0002_sessions_user_id_order"]);
+    expect(applied.map((row) => row.name)).toEqual(["0001_initial", "0002_sessions_user_id_order", "0003_rate_limits"]);
   });
 
   it("a second process opening a migrated database finds nothing to do and sees the data", async () => {
@@ -67,7 +67,7 @@ describe.each(databases)("migrations on $name", (database) => {
     const url = await database.url();
     await migrateInProcessesAtOnce(url, 3);
     const applied = await queryRaw(url, "select name from kysely_migration");
-    expect(applied).toHaveLength(2);
+    expect(applied).toHaveLength(3);
     const store = await open(url);
     await store.migrate();
     await seedTenant(store, "Acme");

@@ -3,6 +3,7 @@ import type { Project, SessionRow, Store } from "../../server/store/types.js";
 import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
 import { NOW, sessionsOf } from "../support/jobs.js";
 import { countSessions } from "../../server/store/fixtures.js";
+import { DuplicateSessionError, StoreError } from "../../server/store/errors.js";
 
 describe.each(databases)("importSessions on $name", (database) => {
   let store: Store;
@@ -49,15 +50,26 @@ describe.each(databases)("importSessions on $name", (database) => {
     expect(await countSessions(store, project.projectId)).toBe(0);
   });
 
-  it("a session id twice in the input is a StoreError and nothing is imported", async () => {
+  it("a session id twice in the input is a StoreError naming the second row, and nothing is imported", async () => {
+    const second = row("s1", "li@example.com");
     const duplicated = (async function* () {
       yield [row("s1"), row("s2")];
-      yield [row("s3"), row("s1", "li@example.com")];
+      yield [row("s3"), second];
     })();
     const error = await store.importSessions(duplicated).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ name: "StoreError", code: "duplicate" });
-    expect((error as Error).message).toMatch(/^Nothing was imported: a session id is already in its project/);
+    expect(error).toMatchObject({ code: "duplicate", alreadyStored: false });
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as DuplicateSessionError).row).toBe(second);
+    expect((error as Error).message).toBe(`Nothing was imported: session id "s1" appears twice in the input (project ${project.projectId}).`);
     expect(await countSessions(store, project.projectId)).toBe(0);
+  });
+
+  it("a session id twice in one statement is found too: the second occurrence is the duplicate", async () => {
+    const second = row("s2", "li@example.com");
+    const error = await store
+      .importSessions((async function* () { yield [row("s1"), row("s2"), row("s3"), second, row("s4")]; })())
+      .catch((caught: unknown) => caught);
+    expect((error as DuplicateSessionError).row).toBe(second);
   });
 
   it("a session id already in the project is a StoreError and nothing of the new import is kept", async () => {
@@ -70,7 +82,12 @@ describe.each(databases)("importSessions on $name", (database) => {
       yield [row("s2"), row("s3")];
       yield [row("s1")];
     })();
-    await expect(store.importSessions(again)).rejects.toMatchObject({ name: "StoreError", code: "duplicate" });
+    await expect(store.importSessions(again)).rejects.toMatchObject({
+      code: "duplicate",
+      alreadyStored: true,
+      row: { sessionId: "s1" },
+      message: `Nothing was imported: session id "s1" is already in project ${project.projectId}.`,
+    });
     expect(await countSessions(store, project.projectId)).toBe(1);
   });
 

@@ -12,7 +12,7 @@ export interface CliResult {
 }
 
 export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  return { ...process.env, LOG_LEVEL: "warn", ...env };
+  return { ...process.env, LOG_LEVEL: "warn", SHUTDOWN_DRAIN: "0s", ...env };
 }
 
 export function spawnCli(args: string[], env: Record<string, string | undefined>): ChildProcess {

