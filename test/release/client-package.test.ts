@@ -161,8 +161,8 @@ afterAll(async () => {
 });
 
 describe("the documentation's examples", () => {
-  it("include the client example of docs/frontend.md", () => {
-    expect(examples.map((e) => `${e.file}: ${e.name}`)).toContain("docs/frontend.md: client");
+  it("include the client example of the README's quick start", () => {
+    expect(examples.map((e) => `${e.file}: ${e.name}`)).toContain("README.md: client");
   });
 
   it.each(tsExamples.map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
