@@ -5,7 +5,10 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { Dialect } from "./types.js";
 
-/** The statuses in the jobs.status CHECK constraint (the spec's JobStatus enum). */
+/**
+ * The statuses in the jobs.status CHECK constraint: the spec's JobStatus enum, spelled out because
+ * a shipped migration never changes (test/store/migrations.test.ts proves they agree).
+ */
 const STATUSES = "'scheduled', 'running', 'cancelled', 'failed', 'completed'";
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -67,7 +70,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         await db.schema.createIndex("jobs_lease").on("jobs").columns(["status", "lease_expires_at"]).execute();
         // At most one active (scheduled or running) job per project, action and reference: it
         // makes scheduleUserDeletion idempotent under concurrency on both dialects (INSERT ...
-        // ON CONFLICT DO NOTHING), and it is the index of its lookup of the active job.
+        // ON CONFLICT DO NOTHING), and it is the index of its lookup of the active job. Its
+        // predicate is the store's ACTIVE_STATUSES (jobs.ts), which the queries must match.
         await db.schema
           .createIndex("jobs_one_active_per_reference")
           .unique()
