@@ -243,8 +243,16 @@ describe.each(databases)("the Jobs API on $name", (database) => {
       expectProblem(answer, 400, "bad-request");
     });
 
-    it("answers 400 for an empty userId", async () => {
-      expectProblem(await server.call("DELETE", `/api/v1/${projectKey}/users/`, { key }), 400, "bad-request");
+    it("answers 400 for an empty userId, with or without a key or the trailing slash", async () => {
+      for (const path of [`/api/v1/${projectKey}/users/`, `/api/v1/${projectKey}/users`]) {
+        for (const withKey of [key, null]) {
+          const answer = await server.call("DELETE", path, { key: withKey });
+          expectProblem(answer, 400, "bad-request");
+          expect(answer.body.detail).toBe("path parameter userId must not be empty");
+        }
+      }
+      // Paths are case-sensitive: this is no operation at all.
+      expectProblem(await server.call("DELETE", `/API/v1/${projectKey}/users/`, { key }), 404, "not-found");
     });
 
     it("answers 404 for an unknown project", async () => {
