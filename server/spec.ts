@@ -35,18 +35,36 @@ export function openApiDocument(): OpenApiDocument {
   return (document ??= JSON.parse(readFileSync(specUrl(), "utf8")) as OpenApiDocument);
 }
 
-/** An operation's parameter, with a components/parameters $ref resolved; throws when there is none. */
+/**
+ * Follows local `$ref`s ("#/components/...", JSON pointers) until a node that is not a reference;
+ * throws on a reference that leads nowhere, leaves the document or loops.
+ */
+export function resolveRef<T = unknown>(spec: unknown, node: unknown): T {
+  let current = node;
+  for (let hops = 0; isReference(current); hops++) {
+    const ref = current.$ref;
+    if (hops > 20 || !ref.startsWith("#/")) throw new Error(`openapi.json: cannot resolve ${ref}`);
+    current = ref
+      .slice(2)
+      .split("/")
+      .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+      .reduce<unknown>((at, part) => (typeof at === "object" && at !== null ? (at as Record<string, unknown>)[part] : undefined), spec);
+    if (current === undefined) throw new Error(`openapi.json: unresolved ${ref}`);
+  }
+  return current as T;
+}
+
+function isReference(node: unknown): node is { $ref: string } {
+  return typeof node === "object" && node !== null && typeof (node as { $ref?: unknown }).$ref === "string";
+}
+
+/** An operation's parameter, with a $ref resolved; throws when there is none. */
 export function operationParameter(operationId: string, name: string, spec = openApiDocument()): Parameter {
-  const resolve = (item: ParameterOrRef): Parameter => {
-    if (!("$ref" in item)) return item;
-    const found = spec.components.parameters?.[item.$ref.replace("#/components/parameters/", "")];
-    if (found === undefined) throw new Error(`openapi.json: unresolved parameter ${item.$ref}`);
-    return found;
-  };
   for (const pathItem of Object.values(spec.paths)) {
     for (const operation of Object.values(pathItem)) {
       if (operation === undefined || Array.isArray(operation) || operation.operationId !== operationId) continue;
-      const parameter = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map(resolve).find((p) => p.name === name);
+      const parameters = [...(pathItem.parameters ?? []), ...(operation.parameters ?? [])].map((item) => resolveRef<Parameter>(spec, item));
+      const parameter = parameters.find((p) => p.name === name);
       if (parameter !== undefined) return parameter;
     }
   }

@@ -1,22 +1,13 @@
-// Every row of the reference's operation table (shared/reference/jobs-api.md §3), against the
-// real server with response validation on, on SQLite and on PostgreSQL.
+// Every row of the Jobs API's operation table (each operation and its documented answers), against
+// the real server with response validation on, on SQLite and on PostgreSQL.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
 import { startTestServer, type Answer, type TestServer } from "../support/server.js";
+import { expectProblem } from "../support/problems.js";
 import type { Job, JobStatus } from "../../server/store/types.js";
 import { nextMidnightUtc } from "../../server/config.js";
 import { insertJob } from "../../server/store/fixtures.js";
-
-function expectProblem(answer: Answer, status: number, type: string): void {
-  expect(answer.status).toBe(status);
-  expect(answer.contentType).toMatch(/^application\/problem\+json/);
-  expect(answer.body).toMatchObject({ type: `urn:problem:jobs-api:${type}`, status });
-  expect(typeof answer.body.title).toBe("string");
-  expect(typeof answer.body.detail).toBe("string");
-  expect(answer.body.errors).toEqual([answer.body.detail]);
-  expect(JSON.stringify(answer.body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // never a stack trace
-}
 
 describe.each(databases)("the Jobs API on $name", (database) => {
   let server: TestServer;
@@ -353,17 +344,7 @@ describe("response validation", () => {
   it("is on: a job the store returns that breaks the spec becomes a logged 500 problem, not a bad answer", async () => {
     const running = (server = await startTestServer(await databases[0]!.url()));
     const { apiKey, project } = await seedTenant(running.store, "Broken");
-    const created = await insertJob(running.store, {
-      description: "x",
-      status: "scheduled",
-      projectId: project.projectId,
-      action: "delete_user_data",
-      referenceId: "x",
-      createdAt: 1,
-      updatedAt: 1,
-      startAt: 1,
-      errors: null,
-    });
+    const created = await insertJob(running.store, jobData(project.projectId, "scheduled", "x", { createdAt: 1, updatedAt: 1, startAt: 1 }));
     const original = running.store.getJob.bind(running.store);
     running.store.getJob = async (...args) => {
       const found = await original(...args);

@@ -13,45 +13,22 @@ import { createJobsClient, JobsApiError, JobWaitTimeoutError, type JobsClient } 
 import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
 import { type RunningMock, startMock } from "../support/mock.js";
+import { DOCUMENT_PROJECT_KEY, documentJob3451, documentJob3452 } from "../support/document.js";
+import { resolveRef } from "../../server/spec.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the bundled OpenAPI document
-const spec: any = JSON.parse(readFileSync(join(root, "generated", "openapi.json"), "utf8"));
-const projectKey = "3sWXSsqHgSKnE87YkNJK";
-
-// The original document's jobs (seed document, restated in shared/reference/jobs-api.md §1).
-const documentJob3451 = {
-  jobId: 3451,
-  description: "Delete user sessions of userId = shekar@example.com",
-  status: "scheduled",
-  projectId: 1,
-  action: "delete_user_data",
-  referenceId: "mehdi@openreplay.com",
-  createdAt: 1623912955277,
-  updatedAt: 1623912955277,
-  startAt: 1623954600000,
-  errors: null,
+const spec = JSON.parse(readFileSync(join(root, "generated", "openapi.json"), "utf8")) as {
+  paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> } | undefined>>;
+  components: { schemas: { Job: { required: string[] }; JobStatus: { enum: string[] } } };
 };
-const documentJob3452 = {
-  ...documentJob3451,
-  jobId: 3452,
-  status: "cancelled",
-  createdAt: 1623912962910,
-  updatedAt: 1623913015276,
-};
+/** A response of the spec, as far as this test reads it. */
+interface SpecResponse {
+  headers?: Record<string, unknown>;
+  content?: Record<string, { examples?: Record<string, unknown> }>;
+}
+const projectKey = DOCUMENT_PROJECT_KEY;
 
 // ---- what openapi.json declares --------------------------------------------------------------
-
-function deref<T = any>(node: any): T { // eslint-disable-line @typescript-eslint/no-explicit-any
-  while (node && typeof node.$ref === "string") {
-    node = node.$ref
-      .replace(/^#\//, "")
-      .split("/")
-      .map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce((at: any, key: string) => at?.[key], spec); // eslint-disable-line @typescript-eslint/no-explicit-any
-  }
-  return node;
-}
 
 interface Scenario {
   operationId: string;
@@ -67,19 +44,19 @@ interface Scenario {
 
 const declared: Scenario[] = [];
 const operations = new Map<string, { method: string; path: string }>();
-for (const [path, item] of Object.entries<Record<string, any>>(spec.paths)) { // eslint-disable-line @typescript-eslint/no-explicit-any
+for (const [path, item] of Object.entries(spec.paths)) {
   for (const method of ["get", "put", "post", "delete", "patch", "options", "head", "trace"]) {
     const operation = item[method];
     if (!operation) continue;
     operations.set(operation.operationId, { method, path });
     for (const [status, ref] of Object.entries(operation.responses)) {
-      const response = deref(ref);
+      const response = resolveRef<SpecResponse>(spec, ref);
       const headers = Object.fromEntries(
-        Object.entries<unknown>(response.headers ?? {}).map(([name, h]) => [name, String(deref(h).example)]),
+        Object.entries<unknown>(response.headers ?? {}).map(([name, h]) => [name, String(resolveRef<{ example?: unknown }>(spec, h).example)]),
       );
-      for (const [mediaType, content] of Object.entries<any>(response.content ?? {})) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const [mediaType, content] of Object.entries(response.content ?? {})) {
         for (const [example, exampleRef] of Object.entries(content.examples ?? {})) {
-          const body = deref<{ value: unknown }>(exampleRef).value;
+          const body = resolveRef<{ value: unknown }>(spec, exampleRef).value;
           const code = status === "default" ? (body as { status: number }).status : Number(status);
           declared.push({ operationId: operation.operationId, status, code, example, mediaType, body, headers });
         }
@@ -176,7 +153,7 @@ describe("what openapi.json declares is what this file and the README cover", ()
 
   it("declares at least one example for every declared status", () => {
     for (const [operationId, { method, path }] of operations) {
-      for (const status of Object.keys(spec.paths[path][method].responses)) {
+      for (const status of Object.keys(spec.paths[path]![method]!.responses)) {
         expect(declared.some((s) => s.operationId === operationId && s.status === status), `${operationId} ${status}`).toBe(true);
       }
     }

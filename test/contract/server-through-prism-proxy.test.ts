@@ -10,26 +10,15 @@
 const NOT_PROXIABLE = ["cancelJob 413", "cancelJob 501", "deleteUserData 413", "getJob 413", "listJobs 413"];
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { declaredPairs } from "../support/contract-coverage.js";
+import { freePort } from "../../scripts/lib/ports.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProxy(upstream: string): Promise<{ url: string; child: ChildProcess; output: string[] }> {
   const port = await freePort();

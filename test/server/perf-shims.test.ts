@@ -18,6 +18,7 @@ import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { insertJob } from "../../server/store/fixtures.js";
 import { contextOf } from "../../server/store/store.js";
+import { jobData } from "../support/jobs.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -197,17 +198,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
     projectKey = tenant.project.projectKey;
     projectId = tenant.project.projectId;
     for (let i = 0; i < total; i++) {
-      await insertJob(api.store, {
-        description: `Delete user sessions of userId = u${i}`,
-        status: i % 3 === 0 ? "completed" : "cancelled",
-        projectId,
-        action: "delete_user_data",
-        referenceId: `u${i}`,
-        createdAt: 1_700_000_000_000 + i,
-        updatedAt: 1_700_000_000_000 + i,
-        startAt: 1_700_000_000_000 + i,
-        errors: null,
-      });
+      const at = 1_700_000_000_000 + i;
+      await insertJob(api.store, jobData(projectId, i % 3 === 0 ? "completed" : "cancelled", `u${i}`, { createdAt: at, updatedAt: at, startAt: at }));
     }
   }, 120_000);
   afterAll(() => api?.close());
@@ -234,17 +226,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
 
   it("an invalid job in the first chunk answers 500, not a list", async () => {
     const other = await seedTenant(api.store, "invalid-first");
-    await insertJob(api.store, {
-      description: "broken",
-      status: "completed",
-      projectId: other.project.projectId,
-      action: "delete_user_data",
-      referenceId: "x",
-      createdAt: -5, // EpochMillis has minimum 0
-      updatedAt: 0,
-      startAt: 0,
-      errors: null,
-    });
+    // EpochMillis has minimum 0.
+    await insertJob(api.store, jobData(other.project.projectId, "completed", "x", { createdAt: -5, updatedAt: 0, startAt: 0 }));
     const answer = await api.call("GET", `/api/v1/${other.project.projectKey}/jobs`, { key: other.apiKey });
     expect(answer.status).toBe(500);
     expect(answer.contentType).toMatch(/^application\/problem\+json/);

