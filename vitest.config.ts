@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Type tests (test/**/*.test-d.ts, expectTypeOf and @ts-expect-error) run with tsc beside the others.
+    typecheck: { enabled: true, include: ["test/**/*.test-d.ts"], tsconfig: "tsconfig.json" },
     // One PostgreSQL server for the run (embedded unless TEST_POSTGRES_URL is set).
     globalSetup: ["test/support/global-setup.ts", "test/support/contract-coverage-setup.ts"],
     // The JSON report (out/, git-ignored) lets .ci/run print one closing "N passed, N failed" line.

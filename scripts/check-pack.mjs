@@ -6,7 +6,8 @@
 // Usage: node scripts/check-pack.mjs [--no-build]
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs, ROOT, run } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { ROOT, run, runMain } from "./lib/tools.mjs";
 
 const REQUIRED = [
   ["openapi.yaml", "the spec"],
@@ -45,7 +46,7 @@ function exportTargets(exportsField) {
 }
 
 function main() {
-  const args = parseArgs(process.argv.slice(2), { flags: ["no-build"] });
+  const { values: args } = parseArgs({ options: { "no-build": { type: "boolean" } } });
   if (!args["no-build"]) run("npm", ["run", "--silent", "build"]);
   // --ignore-scripts: the prepack build already ran above, and its output would corrupt the JSON.
   const json = run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { quiet: true });
@@ -80,9 +81,4 @@ function main() {
   return 0;
 }
 
-try {
-  process.exit(main());
-} catch (err) {
-  console.error(`check:pack: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-}
+await runMain("check:pack", main);

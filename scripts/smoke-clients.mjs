@@ -20,10 +20,11 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { parseArgs, ROOT, run } from "./lib/tools.mjs";
+import { freePort } from "./lib/ports.mjs";
+import { parseArgs } from "node:util";
+import { ROOT, run, runMain } from "./lib/tools.mjs";
 
 const LANGS = ["python", "go"];
 const MOCK_PROJECT = "3sWXSsqHgSKnE87YkNJK";
@@ -35,18 +36,6 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     for (const stop of running) stop();
     process.exit(130);
-  });
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
-    });
   });
 }
 
@@ -225,9 +214,16 @@ async function phase(mode, baseUrl, key, project, langs, clientsDir) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), {
-    flags: ["mock", "local-server"],
-    options: ["server", "key", "project", "lang", "clients"],
+  const { values: args } = parseArgs({
+    options: {
+      mock: { type: "boolean" },
+      "local-server": { type: "boolean" },
+      server: { type: "string" },
+      key: { type: "string" },
+      project: { type: "string" },
+      lang: { type: "string" },
+      clients: { type: "string" },
+    },
   });
   const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
   for (const lang of langs) {
@@ -269,10 +265,4 @@ async function main() {
   return failed.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`smoke-clients: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+await runMain("smoke-clients", main);
