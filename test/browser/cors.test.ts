@@ -189,7 +189,7 @@ async function watchPreflights(tab: Page): Promise<{ preflights: Preflight[]; cd
   return { preflights, cdp };
 }
 
-describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another origin (Chromium)", () => {
+describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another origin (Chromium)", { tags: ["chromium"] }, () => {
   let chromium: LaunchedChromium;
   let mock: RunningMock;
   let server: TestServer;

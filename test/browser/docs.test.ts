@@ -33,7 +33,7 @@ function isLocal(url: string): boolean {
   return hostname === "127.0.0.1";
 }
 
-describe.skipIf(skipWithoutChromium())("the HTML docs built with redocly build-docs --inlineBundle", () => {
+describe.skipIf(skipWithoutChromium())("the HTML docs built with redocly build-docs --inlineBundle", { tags: ["chromium"] }, () => {
   let dir: string;
   let html: string;
   let server: Server;
