@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(refuseLongUrls);
   // Before the validator, for which a path without a userId is no operation (404).
   app.use(emptyUserIdRouter());
-  installValidatorRouteCache(); // until express-openapi-validator ships #1217: see server/perf/
+  installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/perf/
   app.use(
     OpenApiValidator.middleware({
       apiSpec: SPEC_PATH,

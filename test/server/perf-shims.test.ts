@@ -1,6 +1,7 @@
 // The performance shims in server/perf/ and the prototype fix in server/http.ts: each test here
 // fails when upstream behaviour changes, saying what to do (remove the shim, or rework it).
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import http from "node:http";
 import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,7 @@ import express from "express";
 import * as OpenApiValidator from "express-openapi-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expressPrototypeClasses, createHttpServer } from "../../server/http.js";
-import { installValidatorRouteCache, validatorPathToRegexpModule } from "../../server/perf/validator-route-cache.js";
+import { installValidatorRouteCache, VALIDATOR_METADATA_MODULE } from "../../server/perf/validator-route-cache.js";
 import { precompile } from "../../server/perf/precompiled-query.js";
 import { compileSchemaValidator } from "../../server/perf/json-list-stream.js";
 import { LIST_ALL_CHUNK } from "../../server/routes/jobs.js";
@@ -127,7 +128,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   it("the validator still compiles route regexps on every request, and the cache answers them", async () => {
-    const stats = installValidatorRouteCache();
+    const { stats } = installValidatorRouteCache()!;
     await fetch(`${base}/other/first/items`); // compiles (and caches) what it has not seen
     const before = { ...stats };
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/other/x${i}/items`)).status).toBe(200);
@@ -146,7 +147,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
   });
 
   it("a cached compilation is the same as a fresh one, and options are part of the key", () => {
-    const { pathToRegexp } = validatorPathToRegexpModule();
+    const { pathToRegexp } = installValidatorRouteCache()!;
     const first = pathToRegexp("/a/:id/b", { sensitive: false, strict: false });
     const second = pathToRegexp("/a/:id/b", { sensitive: false, strict: false });
     expect(second.regexp).toBe(first.regexp);
@@ -155,6 +156,30 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
     expect(sensitive.regexp.flags).not.toBe(first.regexp.flags);
     expect(first.regexp.exec("/A/7/B")?.[1]).toBe("7");
     expect(sensitive.regexp.exec("/A/7/B")).toBeNull();
+  });
+
+  it("is scoped to the validator: path-to-regexp itself (Express's router, anyone else) is untouched", () => {
+    installValidatorRouteCache();
+    const validatorRequire = createRequire(createRequire(import.meta.url).resolve(VALIDATOR_METADATA_MODULE));
+    const shared = validatorRequire("path-to-regexp") as { pathToRegexp: (path: string) => { regexp: RegExp } };
+    expect(shared).toBe(createRequire(import.meta.url)("path-to-regexp"));
+    // The original function: every call compiles afresh.
+    expect(shared.pathToRegexp("/a/:id/b").regexp).not.toBe(shared.pathToRegexp("/a/:id/b").regexp);
+  });
+
+  it("installs once: a second call answers the same cache", () => {
+    expect(installValidatorRouteCache()).toBe(installValidatorRouteCache());
+  });
+
+  it("when it cannot be installed, warns once and answers undefined, and the validator works without it", async () => {
+    const warnings: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
+    // A module that is not the route lookup (no applyOpenApiMetadata), then one that does not exist.
+    expect(installValidatorRouteCache(logger, "express-openapi-validator/dist/middlewares/util.js")).toBeUndefined();
+    expect(installValidatorRouteCache(logger, "express-openapi-validator/dist/no/such/file.js")).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0])).toMatch(/could not be installed; running without it/);
+    expect(await (await fetch(`${base}/things/42`)).json()).toEqual({ id: 42 });
   });
 });
 
