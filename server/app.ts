@@ -204,7 +204,7 @@ function describeValidationError(item: { path?: string; message?: string }): str
 function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const { status, kind, detail, headers } = toProblem(error, req);
-    const requestId = String(req.id ?? "");
+    const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
     else if (kind === "unavailable") logger.warn({ reqId: requestId }, "database busy: answered 503");

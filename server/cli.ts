@@ -67,7 +67,7 @@ program
         writeFileSync(credentialsFile, JSON.stringify(created, null, 2) + "\n", { mode: 0o600 });
       }
       const credentials: DemoCredentials | undefined =
-        created ?? (existsSync(credentialsFile) ? JSON.parse(readFileSync(credentialsFile, "utf8")) : undefined);
+        created ?? (existsSync(credentialsFile) ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as DemoCredentials) : undefined);
       process.stderr.write(
         credentials
           ? `\n${demoInstructions(running.url, credentials)}\n\n`

@@ -88,9 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     const ms = parseDuration(raw);
     return ms !== undefined && ms >= min ? ms : undefined;
   };
-  const onOff = (raw: string) => ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()] as
-    | boolean
-    | undefined;
+  const onOff = (raw: string) => ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()];
 
   const config: Config = {
     port: read("PORT", DEFAULTS.port, integer(0, 65535), "a port number from 0 to 65535"),

@@ -31,6 +31,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
+import { compileFunction } from "node:vm";
 import type { Logger } from "pino";
 
 interface PathToRegexpResult {
@@ -38,7 +39,6 @@ interface PathToRegexpResult {
   keys: Array<{ type: string; name: string }>;
 }
 type PathToRegexp = (path: unknown, options?: Record<string, unknown>) => PathToRegexpResult;
-type ApplyOpenApiMetadata = (...args: unknown[]) => unknown;
 
 /** Far more than the spec's routes; past it, new routes are compiled without caching. */
 const MAX_ENTRIES = 1000;
@@ -103,20 +103,23 @@ function install(metadataModule: string): RouteCache {
   const cache = cachingPathToRegexp(shared.pathToRegexp as PathToRegexp);
   const copy = loadCommonJs(metadataFile, source, { "path-to-regexp": { ...shared, pathToRegexp: cache.pathToRegexp } });
   if (typeof copy.applyOpenApiMetadata !== "function") throw new Error(`${metadataModule}: its copy has no applyOpenApiMetadata`);
-  metadata.applyOpenApiMetadata = copy.applyOpenApiMetadata as ApplyOpenApiMetadata;
+  metadata.applyOpenApiMetadata = copy.applyOpenApiMetadata;
   return cache;
 }
 
 /**
- * Evaluates a CommonJS file as Node would (the same wrapper arguments), with some of its
- * require() answers replaced. Hand-rolled because Node has no public API to load a second
+ * Evaluates a CommonJS file as Node would (vm.compileFunction with the same wrapper arguments),
+ * with some of its require() answers replaced. Hand-rolled because Node has no public API to load a second
  * instance of a module with another dependency.
  */
 function loadCommonJs(file: string, source: string, replaced: Record<string, unknown>): Record<string, unknown> {
   const require = createRequire(file);
-  const requireWithReplacements = Object.assign((id: string) => (Object.hasOwn(replaced, id) ? replaced[id] : require(id)), require);
+  const requireWithReplacements = Object.assign(
+    (id: string): unknown => (Object.hasOwn(replaced, id) ? replaced[id] : (require(id) as unknown)),
+    require,
+  );
   const module = { exports: {} as Record<string, unknown> };
-  const wrapper = new Function("exports", "require", "module", "__filename", "__dirname", source) as (...args: unknown[]) => void;
+  const wrapper = compileFunction(source, ["exports", "require", "module", "__filename", "__dirname"], { filename: file });
   wrapper.call(module.exports, module.exports, requireWithReplacements, module, file, dirname(file));
   return module.exports;
 }

@@ -8,9 +8,10 @@ export interface ActionContext {
   claim: ClaimedJob;
   batchSize: number;
   leaseMs: number;
-  now(): number;
+  // Function properties (not methods): actions take them out of the context and call them alone.
+  now: () => number;
   /** True once the runner is stopping: end after the current batch, with "interrupted". */
-  stopping(): boolean;
+  stopping: () => boolean;
   logger: Logger;
 }
 

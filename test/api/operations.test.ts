@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
-import { startTestServer, type Answer, type TestServer } from "../support/server.js";
+import { startTestServer, type TestServer } from "../support/server.js";
 import { expectProblem } from "../support/problems.js";
 import type { Job, JobStatus } from "../../server/store/types.js";
 import { nextMidnightUtc } from "../../server/config.js";

@@ -269,9 +269,9 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
     const { tab, preflights } = await openPage(allowedPage.origin);
     try {
       const since = exchanges.length;
-      const result = (await tab.evaluate(
+      const result = await tab.evaluate<Record<string, any>>(
         `window.scenarios.server(${JSON.stringify(server.url)}, ${JSON.stringify(projectKey)}, ${JSON.stringify(apiKey)})`,
-      )) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the page
+      );
       const ids = jobs.map((j) => j.jobId);
 
       // The Link header is readable from JS (exposed), and listAllJobs follows it across pages.

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
-import { runRedocly, ROOT } from "../support/redocly.js";
+import { runRedocly } from "../support/redocly.js";
 
 const OPERATIONS = [
   { tag: "Jobs", operationId: "listJobs", summary: "List the jobs of a project" },

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { expectProblem } from "../support/problems.js";
-import { httpRequest, rawHttp, type HttpAnswer } from "./support.js";
+import { httpRequest, rawHttp } from "./support.js";
 import { MAX_HEADER_BYTES, TIMEOUTS } from "../../server/http.js";
 import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../../server/app.js";
 

