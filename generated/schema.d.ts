@@ -214,7 +214,9 @@ export interface components {
              * @description A URI that identifies the kind of problem; stable, so clients may branch on it:
              *     `urn:problem:jobs-api:bad-request`, `...:unauthorized`, `...:not-found`,
              *     `...:job-not-cancellable`, `...:content-too-large`, `...:rate-limited`,
-             *     `...:internal`, `...:unavailable` (503 with `Retry-After`: the database is busy, retry), and for errors raised before any operation is matched
+             *     `...:internal`, `...:unavailable` (503 with `Retry-After`: the database is busy, retry),
+             *     `...:unsupported-media-type` (415: a request body in a `Content-Encoding` the server
+             *     cannot decode), and for errors raised before any operation is matched
              *     `...:method-not-allowed`, `...:uri-too-long`, `...:header-too-large`,
              *     `...:request-timeout`.
              * @example urn:problem:jobs-api:not-found

@@ -41,7 +41,7 @@ const args = [
 ];
 const prism = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- the ANSI colour codes Prism prints
 const ansi = /\u001b\[[0-9;]*m/g;
 let announced = false;
 createInterface({ input: prism.stdout }).on("line", (line) => {

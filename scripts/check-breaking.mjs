@@ -20,7 +20,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { compareSemver, ensureOasdiff, parseArgs, parseSemver, ROOT, specVersion } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { compareSemver, ensureOasdiff, parseSemver, ROOT, runMain, specVersion } from "./lib/tools.mjs";
 
 const LEVELS = join(ROOT, "scripts", "oasdiff-levels.txt");
 const LEVEL_NAMES = { 1: "info", 2: "warning", 3: "error" };
@@ -75,7 +76,7 @@ function majorRaised(from, to) {
 }
 
 function main() {
-  const args = parseArgs(process.argv.slice(2), { options: ["base", "revision", "releases"] });
+  const { values: args } = parseArgs({ options: { base: { type: "string" }, revision: { type: "string" }, releases: { type: "string" } } });
   const revision = resolve(ROOT, args.revision ?? join("generated", "openapi.json"));
   if (!existsSync(revision)) throw new Error(`${shown(revision)} does not exist`);
   let base;
@@ -114,9 +115,4 @@ function main() {
   return 1;
 }
 
-try {
-  process.exit(main());
-} catch (err) {
-  console.error(`check:breaking: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-}
+await runMain("check:breaking", main);

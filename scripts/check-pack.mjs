@@ -20,7 +20,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs, ROOT, run } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { ROOT, run, runMain } from "./lib/tools.mjs";
 
 /** Path segments and names that neither tarball may hold. */
 const FORBIDDEN = [
@@ -221,7 +222,7 @@ async function tryTheSandbox(bin, cwd) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), { flags: ["no-build", "install"] });
+  const { values: args } = parseArgs({ options: { "no-build": { type: "boolean" }, install: { type: "boolean" } } });
   if (!args["no-build"]) run("npm", ["run", "--silent", "build"]);
   const rootPkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   let failed = false;
@@ -246,9 +247,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-try {
-  process.exit(await main());
-} catch (err) {
-  console.error(`check:pack: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-}
+await runMain("check:pack", main);

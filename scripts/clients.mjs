@@ -9,7 +9,8 @@
 // are downloaded only the first time.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { ensureGeneratorJar, parseArgs, ROOT, run, specVersion, VERSIONS } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { ensureGeneratorJar, ROOT, run, runMain, specVersion, VERSIONS } from "./lib/tools.mjs";
 
 export const PYTHON_PACKAGE = "openreplay_jobs_api";
 export const PYTHON_PROJECT = "openreplay-jobs-api";
@@ -72,7 +73,9 @@ function generateGo(spec, dir, goModule) {
 }
 
 function main() {
-  const args = parseArgs(process.argv.slice(2), { options: ["lang", "out", "spec", "go-module"] });
+  const { values: args } = parseArgs({
+    options: { lang: { type: "string" }, out: { type: "string" }, spec: { type: "string" }, "go-module": { type: "string" } },
+  });
   const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
   for (const lang of langs) {
     if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
@@ -94,9 +97,4 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`clients: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-}
+await runMain("clients", main);

@@ -12,11 +12,11 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import pg from "pg";
 import { freePort, portInUse, randomPassword, reachableByPostgresUser, startEmbeddedPostgres } from "./lib/embedded-postgres.mjs";
-import { parseArgs } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
 
 const DATABASE = "jobs_api";
 
-const args = parseArgs(process.argv.slice(2), { options: ["data-dir", "port"] });
+const args = parseArgs({ options: { "data-dir": { type: "string" }, port: { type: "string" } } }).values;
 let dataDir = resolve(args["data-dir"] ?? join("data", "postgres"));
 if (args["data-dir"] === undefined && !reachableByPostgresUser(dataDir)) {
   const checkout = createHash("sha256").update(process.cwd()).digest("hex").slice(0, 8);

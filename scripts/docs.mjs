@@ -17,7 +17,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { bundleSpec, operationsOf, REDOCLY, REDOCLY_ENV } from "./lib/spec.mjs";
-import { parseArgs, ROOT } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { ROOT } from "./lib/tools.mjs";
 
 /**
  * Notices redocly 2.77 prints on every build-docs run, which need no action from whoever runs it:
@@ -75,7 +76,7 @@ function withoutKnownNotices(text) {
 }
 
 function main() {
-  const args = parseArgs(process.argv.slice(2), { options: ["output"] });
+  const args = parseArgs({ options: { output: { type: "string" } } }).values;
   const output = resolve(args.output ?? join(ROOT, "out", "docs", "index.html"));
   mkdirSync(dirname(output), { recursive: true });
 

@@ -23,6 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWri
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const VENV = join(ROOT, ".venv-fuzz");
@@ -31,7 +32,7 @@ const SCHEMATHESIS = join(VENV, "bin", "schemathesis");
 const CLI = join(ROOT, "server", "cli.ts");
 const MIN_CASES = 1000;
 
-const args = new Set(process.argv.slice(2));
+const { values: args } = parseArgs({ options: { install: { type: "boolean" }, keep: { type: "boolean" } } });
 const maxExamples = Number(process.env.FUZZ_MAX_EXAMPLES ?? 500);
 const workers = process.env.FUZZ_WORKERS ?? "2";
 
@@ -120,7 +121,7 @@ checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "501"]
 
 async function main() {
   ensureSchemathesis();
-  if (args.has("--install")) return;
+  if (args.install) return;
 
   const work = mkdtempSync(join(tmpdir(), "jobs-api-fuzz-"));
   const serverLog = join(work, "server.log");
@@ -206,7 +207,7 @@ async function main() {
       server.child.kill("SIGTERM");
       await new Promise((resolve) => server.child.once("exit", resolve));
     }
-    if (args.has("--keep") || process.exitCode === 1) console.log(`fuzz: database, server log and reports kept in ${work}`);
+    if (args.keep || process.exitCode === 1) console.log(`fuzz: database, server log and reports kept in ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
 }

@@ -27,7 +27,8 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism } from "./lib/services.mjs";
 import { bundleSpec, operationsOf } from "./lib/spec.mjs";
-import { parseArgs, ROOT, run } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { ROOT, run } from "./lib/tools.mjs";
 
 const LANGS = ["curl", "TypeScript", "Python", "Go"];
 const PLACEHOLDERS = {
@@ -308,7 +309,7 @@ async function check(label, { cmd, args }, lang, verify) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), { flags: ["mock", "local-server"], options: ["lang"] });
+  const args = parseArgs({ options: { mock: { type: "boolean" }, "local-server": { type: "boolean" }, lang: { type: "string" } } }).values;
   const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
   for (const lang of langs) {
     if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);

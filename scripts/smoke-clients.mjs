@@ -22,7 +22,8 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism } from "./lib/services.mjs";
-import { parseArgs, ROOT, run } from "./lib/tools.mjs";
+import { parseArgs } from "node:util";
+import { ROOT, run, runMain } from "./lib/tools.mjs";
 
 const LANGS = ["python", "go"];
 
@@ -81,9 +82,16 @@ async function phase(mode, baseUrl, key, project, langs, clientsDir) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2), {
-    flags: ["mock", "local-server"],
-    options: ["server", "key", "project", "lang", "clients"],
+  const { values: args } = parseArgs({
+    options: {
+      mock: { type: "boolean" },
+      "local-server": { type: "boolean" },
+      server: { type: "string" },
+      key: { type: "string" },
+      project: { type: "string" },
+      lang: { type: "string" },
+      clients: { type: "string" },
+    },
   });
   const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
   for (const lang of langs) {
@@ -125,10 +133,4 @@ async function main() {
   return failed.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`smoke-clients: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+await runMain("smoke-clients", main);

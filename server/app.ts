@@ -9,11 +9,12 @@ import * as OpenApiValidator from "express-openapi-validator";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
+import { StoreError } from "./store/errors.js";
 import type { Organization, Store } from "./store/types.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
-import { usersRouter } from "./routes/users.js";
+import { emptyUserIdRouter, usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "./health.js";
 import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "./metrics.js";
@@ -59,7 +60,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requestLogger(logger));
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
-  installValidatorRouteCache(); // until express-openapi-validator ships #1217: see server/perf/
+  // Before the validator, for which a path without a userId is no operation (404).
+  app.use(emptyUserIdRouter());
+  installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/perf/
   app.use(
     OpenApiValidator.middleware({
       apiSpec: SPEC_PATH,
@@ -195,9 +198,9 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   const status = given >= 400 && given <= 599 ? given : 500;
   const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
 
-  // SQLite allows one writer: while another process holds the write lock longer than
-  // busy_timeout (a large `sessions import`, say), a write waits, then fails. Not a bug: retry.
-  if ((error as { code?: string } | null)?.code === "SQLITE_BUSY") {
+  // The store's "busy": SQLite allows one writer, and while another process holds the write lock
+  // longer than busy_timeout (a large `sessions import`, say), a write waits, then fails. Not a bug: retry.
+  if (error instanceof StoreError && error.code === "busy") {
     return { status: 503, kind: "unavailable", detail: "The database is busy; retry in a moment.", headers: { "Retry-After": "1" } };
   }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
@@ -206,11 +209,7 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   if (status === 401) return answer("Invalid API Key");
   if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
   if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
-  if (status === 404) {
-    // DELETE /api/v1/KEY/users/ matches no route, but an empty userId is a 400 (docs/behaviour.md#operations).
-    if (/^\/api\/v1\/[^/]+\/users\/?$/.test(req.path)) return answer("path parameter userId must not be empty", 400);
-    return answer(`No operation at ${req.method} ${redactUserId(req.path)}.`);
-  }
+  if (status === 404) return answer(`No operation at ${req.method} ${redactUserId(req.path)}.`);
   if (status === 405) return answer(`${req.method} is not an operation of ${redactUserId(req.path)}.`);
   if (e.errors && e.errors.length > 0) return answer(e.errors.map(describeValidationError).join("; "));
   return answer(e.message ?? "The request is not valid.");
@@ -230,7 +229,7 @@ function describeValidationError(item: { path?: string; message?: string }): str
 function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const { status, kind, detail, headers } = toProblem(error, req);
-    const requestId = String(req.id ?? "");
+    const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
     else if (kind === "unavailable") logger.warn({ reqId: requestId }, "database busy: answered 503");

@@ -34,8 +34,8 @@ export function expressPrototypeClasses(app: express.Express): {
   ServerResponse: typeof http.ServerResponse;
 } {
   return {
-    IncomingMessage: withPrototype(http.IncomingMessage, app.request) as typeof http.IncomingMessage,
-    ServerResponse: withPrototype(http.ServerResponse, app.response) as typeof http.ServerResponse,
+    IncomingMessage: withPrototype<typeof http.IncomingMessage>(http.IncomingMessage, app.request),
+    ServerResponse: withPrototype<typeof http.ServerResponse>(http.ServerResponse, app.response),
   };
 }
 

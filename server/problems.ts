@@ -8,21 +8,27 @@ export type Problem = components["schemas"]["Problem"];
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-/** Stable problem types, documented in openapi.yaml (Problem.type). */
-export type ProblemKind =
-  | "bad-request"
-  | "unauthorized"
-  | "not-found"
-  | "method-not-allowed"
-  | "job-not-cancellable"
-  | "content-too-large"
-  | "uri-too-long"
-  | "header-too-large"
-  | "request-timeout"
-  | "unsupported-media-type"
-  | "rate-limited"
-  | "unavailable"
-  | "internal";
+/**
+ * Stable problem types, as listed in openapi.yaml (Problem.type's description);
+ * test/server/spec-constants.test.ts proves the two lists equal.
+ */
+export const PROBLEM_KINDS = [
+  "bad-request",
+  "unauthorized",
+  "not-found",
+  "method-not-allowed",
+  "job-not-cancellable",
+  "content-too-large",
+  "uri-too-long",
+  "header-too-large",
+  "request-timeout",
+  "unsupported-media-type",
+  "rate-limited",
+  "unavailable",
+  "internal",
+] as const;
+
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

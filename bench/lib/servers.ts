@@ -51,7 +51,7 @@ export async function startAll(starting: Array<Promise<BenchServer>>): Promise<B
   const failed = settled.find((outcome) => outcome.status === "rejected");
   if (failed !== undefined) {
     for (const outcome of settled) if (outcome.status === "fulfilled") await outcome.value.stop();
-    throw (failed as PromiseRejectedResult).reason;
+    throw failed.reason;
   }
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<BenchServer>).value);
 }

@@ -14,8 +14,9 @@ export async function withTempDir<T>(name: string, run: (dir: string) => Promise
 
 /** Runs `run` with the resources `open` gives, and always closes them, last opened first. */
 export class Resources {
-  private closers: Array<() => Promise<unknown> | unknown> = [];
-  add<T>(value: T, close: (value: T) => Promise<unknown> | unknown): T {
+  private closers: Array<() => unknown> = [];
+  /** `close` may answer a promise: it is awaited. */
+  add<T>(value: T, close: (value: T) => unknown): T {
     this.closers.push(() => close(value));
     return value;
   }

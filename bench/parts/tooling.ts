@@ -29,7 +29,7 @@ async function mockStart(): Promise<{ listening: number; answered: number }> {
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("the mock did not start within 60 s")), 60_000);
-      for (const stream of [child.stdout!, child.stderr!]) {
+      for (const stream of [child.stdout, child.stderr]) {
         createInterface({ input: stream }).on("line", (line) => {
           const match = /Jobs API mock listening on (http:\/\/\S+)/.exec(line);
           if (match) {

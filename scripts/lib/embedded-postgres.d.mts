@@ -14,6 +14,8 @@ export interface StartOptions {
   persistent?: boolean;
   /** true: no fsync (test data). */
   throwaway?: boolean;
+  /** More `name=value` server settings (after the defaults, so they win). */
+  settings?: string[];
   onLog?: (line: string) => void;
 }
 

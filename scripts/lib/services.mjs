@@ -4,9 +4,9 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { freePort } from "./ports.mjs";
 import { ROOT, run } from "./tools.mjs";
 
 /** The project key of the spec's examples; the mock answers any project key. */
@@ -24,17 +24,6 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /**
  * Every file under dir (sorted), hashed: tells whether the generated package changed. What pip

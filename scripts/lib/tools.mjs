@@ -134,22 +134,15 @@ export function compareSemver(a, b) {
   return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
 }
 
-/** Parses --name value / --name=value / --flag arguments. */
-export function parseArgs(argv, { flags = [], options = [] }) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) throw new Error(`unexpected argument "${arg}"`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (flags.includes(name)) {
-      out[name] = true;
-    } else if (options.includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new Error(`--${name} needs a value`);
-      out[name] = value;
-    } else {
-      throw new Error(`unknown option --${name}`);
-    }
+/**
+ * Runs a script's main() (sync or async) and exits with the code it answers (0 when none); an
+ * error is printed as "name: message" and exits 1.
+ */
+export async function runMain(name, main) {
+  try {
+    process.exit((await main()) ?? 0);
+  } catch (err) {
+    console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
   }
-  return out;
 }

@@ -11,10 +11,11 @@
 // destroying the connection (throwing, so the error handler logs it): the client sees a
 // truncated body and a failed request, never a silently incomplete list.
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Response } from "express";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import { specUrl } from "../spec.js";
 
 export class InvalidResponseItemError extends Error {
   override name = "InvalidResponseItemError";
@@ -71,14 +72,6 @@ function drained(res: Response): Promise<void> {
     () => controller.abort(),
     () => undefined,
   );
-}
-
-/** generated/openapi.json, from server/perf/ (sources, tsx) or dist/server/perf/ (the package). */
-export function specUrl(): URL {
-  const candidates = ["../../generated/openapi.json", "../../../generated/openapi.json"].map((path) => new URL(path, import.meta.url));
-  const found = candidates.find((url) => existsSync(url));
-  if (found === undefined) throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
-  return found;
 }
 
 /**

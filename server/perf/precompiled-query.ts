@@ -12,7 +12,7 @@
 // The placeholders are unique strings. `precompile` checks at start-up that each one became
 // exactly one parameter of the compiled query, so a query whose builder inspects or transforms
 // a value (rather than passing it as a parameter) fails at start-up, not on a request.
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from "kysely";
+import type { Compilable, CompiledQuery, QueryResult } from "kysely";
 
 /** A placeholder for the parameter `name`; typed as the value it stands for. */
 type Placeholders<P> = { readonly [K in keyof P]: P[K] };
@@ -21,9 +21,13 @@ export type PrecompiledQuery<P, R> = (params: P) => Promise<QueryResult<R>>;
 
 const MARK = "\u0000precompiled-parameter:";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any schema
+/** What precompile needs of a Kysely instance (of any schema): running a compiled query. */
+interface QueryExecutor {
+  executeQuery<O>(query: CompiledQuery<O>): Promise<QueryResult<O>>;
+}
+
 export function precompile<P extends Record<string, unknown>, R>(
-  db: Kysely<any>,
+  db: QueryExecutor,
   names: ReadonlyArray<keyof P & string>,
   build: (params: Placeholders<P>) => Compilable<R>,
 ): PrecompiledQuery<P, R> {

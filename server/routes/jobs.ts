@@ -6,6 +6,7 @@ import { projectOf, resolveProject } from "../auth.js";
 import { HttpProblem } from "../problems.js";
 import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
 import { compileSchemaValidator, streamJsonList } from "../perf/json-list-stream.js";
+import { integerBounds } from "../spec.js";
 
 /**
  * Jobs per database read when listJobs streams the whole list (no limit): large enough that the
@@ -18,16 +19,19 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
   // The whole list is streamed past res.json (and so past the response validator): its items
   // are validated here instead, with the Job schema compiled once.
   const validateJob = deps.validateResponses ? compileSchemaValidator("Job") : undefined;
+  // The bounds the 400 answers name, from the spec (the validator enforces them).
+  const limitBounds = integerBounds("listJobs", "limit");
+  const afterBounds = integerBounds("listJobs", "after");
   const router = Router();
   router.param("projectKey", resolveProject(store));
-  router.param("jobId", jobIdAsNumber);
+  router.param("jobId", jobIdAsNumber(integerBounds("getJob", "jobId")));
 
   router.get("/api/v1/:projectKey/jobs", async (req: OperationRequest<"listJobs">, res: OperationResponse<"listJobs">) => {
     const project = projectOf(res);
     const { status, limit, after } = req.query;
     // ajv (strictNumbers + coerceTypes) lets "1e309" through as Infinity, past minimum/maximum.
-    if (limit !== undefined && !Number.isSafeInteger(limit)) throw badNumber("query parameter limit", "from 1 to 1000");
-    if (after !== undefined && !Number.isSafeInteger(after)) throw badNumber("query parameter after", "from 0 to 9007199254740991");
+    if (limit !== undefined && !Number.isSafeInteger(limit)) throw badNumber("query parameter limit", limitBounds.words);
+    if (after !== undefined && !Number.isSafeInteger(after)) throw badNumber("query parameter after", afterBounds.words);
     if (limit === undefined) {
       // Streamed in keyset chunks: memory stays bounded however many jobs the project has.
       await streamJsonList(res, "data", allJobs(store, project.projectId, status, after), validateJob);
@@ -81,14 +85,16 @@ function badNumber(name: string, range: string): HttpProblem {
  * number too large for a double ("1e309", 400 digits) through as Infinity. So jobId becomes a
  * number here, and what is not a safe positive integer is refused as the spec says.
  */
-function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: string): void {
-  const jobId = Number(value);
-  if (!Number.isSafeInteger(jobId) || jobId < 1) {
-    next(badNumber("path parameter jobId", "from 1 to 9007199254740991"));
-    return;
-  }
-  (req.params as Record<string, unknown>).jobId = jobId;
-  next();
+function jobIdAsNumber(bounds: { minimum: number; words: string }) {
+  return (req: Request, _res: Response, next: NextFunction, value: string): void => {
+    const jobId = Number(value);
+    if (!Number.isSafeInteger(jobId) || jobId < bounds.minimum) {
+      next(badNumber("path parameter jobId", bounds.words));
+      return;
+    }
+    (req.params as Record<string, unknown>).jobId = jobId;
+    next();
+  };
 }
 
 /** Every job of the project after `after`, ascending, LIST_ALL_CHUNK at a time (keyset pages). */

@@ -8,11 +8,12 @@ export interface ActionContext {
   claim: ClaimedJob;
   batchSize: number;
   leaseMs: number;
-  now(): number;
+  // Function properties (not methods): actions take them out of the context and call them alone.
+  now: () => number;
   /** True once the runner is stopping: end after the current batch, with "interrupted". */
-  stopping(): boolean;
+  stopping: () => boolean;
   /** Waits as JOBS_PACE asks after `sessions` were deleted (at once when off); ends early on stop. */
-  pace?(sessions: number): Promise<void>;
+  pace?: (sessions: number) => Promise<void>;
   logger: Logger;
   /** A long job logs its progress at most this often (by now()). */
   progressEveryMs: number;

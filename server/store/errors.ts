@@ -7,7 +7,9 @@ export type StoreErrorCode =
   /** A row refers to something that does not exist (an unknown project id, organization id). */
   | "unknown-reference"
   /** A row breaks another rule of the schema (a missing value, a status outside the enum). */
-  | "invalid";
+  | "invalid"
+  /** The database is busy (SQLite: another connection held the write lock past busy_timeout): retry later. */
+  | "busy";
 
 export class StoreError extends Error {
   override name = "StoreError";
@@ -82,4 +84,11 @@ export class DuplicateSessionError extends StoreError {
         : `Nothing was imported: session id ${JSON.stringify(row.sessionId)} appears twice in the input (project ${row.projectId}).`,
     );
   }
+}
+
+/** better-sqlite3's SQLITE_BUSY and SQLITE_LOCKED (and their extended codes) become a StoreError "busy". */
+export function busyOrAsIs(error: unknown): unknown {
+  const code = typeof error === "object" && error !== null ? (error as DriverError).code : undefined;
+  if (typeof code !== "string" || !/^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return error;
+  return new StoreError("busy", "The database is busy; retry in a moment.", { cause: error });
 }

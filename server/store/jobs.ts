@@ -2,15 +2,22 @@
 import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { JOB_COLUMNS, toJob, type JobRow } from "./rows.js";
-import type { Job, JobsStore } from "./types.js";
+import type { Job, JobsStore, JobStatus } from "./types.js";
 import { precompile, type PrecompiledQuery } from "../perf/precompiled-query.js";
+
+/**
+ * The statuses of a job that may still run: at most one such job per (project, action,
+ * reference), and the ones cancelJob cancels. Migration 0001's partial index spells them too
+ * (a shipped migration is never edited); test/store/migrations.test.ts proves the two agree.
+ */
+export const ACTIVE_STATUSES = ["scheduled", "running"] as const satisfies readonly JobStatus[];
 
 /**
  * The predicate of the jobs_one_active_per_reference partial index, as a literal: both
  * databases use a partial index (and PostgreSQL infers it as an ON CONFLICT target) only when
  * the query's condition matches the index's, which bound parameters would not.
  */
-const ACTIVE = sql<boolean>`status in ('scheduled', 'running')`;
+const ACTIVE = sql.raw<boolean>(`status in (${ACTIVE_STATUSES.map((status) => `'${status}'`).join(", ")})`);
 
 const ACTION_DELETE_USER_DATA = "delete_user_data";
 
@@ -58,7 +65,7 @@ export function jobsStore({ db }: StoreContext): JobsStore {
         .set({ status: "cancelled", updated_at: now })
         .where("job_id", "=", jobId)
         .where("project_id", "=", projectId)
-        .where("status", "in", ["scheduled", "running"])
+        .where("status", "in", ACTIVE_STATUSES)
         .returning(JOB_COLUMNS)
         .executeTakeFirst();
       if (cancelled !== undefined) return { outcome: "cancelled", job: toJob(cancelled) };

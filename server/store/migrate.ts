@@ -1,5 +1,6 @@
 // Runs the migrations (migrations.ts) exclusively: several processes may start at once on one
 // database, and exactly one of them applies what is pending.
+import { inspect } from "node:util";
 import { Migrator } from "kysely";
 import type { StoreContext } from "./context.js";
 import { migrationProvider } from "./migrations.js";
@@ -28,7 +29,7 @@ async function migrateExclusively({ db, backend, logger }: StoreContext): Promis
       if (result.status === "Error") logger?.error({ migration: result.migrationName }, "migration failed");
     }
     if (error !== undefined) {
-      throw new Error(`Database migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+      throw new Error(`Database migration failed: ${error instanceof Error ? error.message : inspect(error)}`, {
         cause: error,
       });
     }

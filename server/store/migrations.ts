@@ -5,7 +5,10 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { Dialect } from "./types.js";
 
-/** The statuses in the jobs.status CHECK constraint (the spec's JobStatus enum). */
+/**
+ * The statuses in the jobs.status CHECK constraint: the spec's JobStatus enum, spelled out because
+ * a shipped migration never changes (test/store/migrations.test.ts proves they agree).
+ */
 const STATUSES = "'scheduled', 'running', 'cancelled', 'failed', 'completed'";
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
@@ -17,8 +20,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
 
   const migrations: Record<string, Migration> = {
     "0001_initial": {
-      // Kysely<any>: a migration sees the schema as it was then, not today's Database type.
-      async up(db: Kysely<any>) {
+      // Kysely<unknown>: a migration sees the schema as it was then, not today's Database type.
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("organizations")
           .addColumn("id", idType, id)
@@ -67,7 +70,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         await db.schema.createIndex("jobs_lease").on("jobs").columns(["status", "lease_expires_at"]).execute();
         // At most one active (scheduled or running) job per project, action and reference: it
         // makes scheduleUserDeletion idempotent under concurrency on both dialects (INSERT ...
-        // ON CONFLICT DO NOTHING), and it is the index of its lookup of the active job.
+        // ON CONFLICT DO NOTHING), and it is the index of its lookup of the active job. Its
+        // predicate is the store's ACTIVE_STATUSES (jobs.ts), which the queries must match.
         await db.schema
           .createIndex("jobs_one_active_per_reference")
           .unique()
@@ -90,7 +94,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         // delete_user_data's batches (and the tests' countSessions).
         await db.schema.createIndex("sessions_project_user").on("sessions").columns(["project_id", "user_id"]).execute();
       },
-      async down(db: Kysely<any>) {
+      async down(db: Kysely<unknown>) {
         for (const table of ["sessions", "jobs", "projects", "organizations"]) {
           await db.schema.dropTable(table).execute();
         }
@@ -103,12 +107,12 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       // user's entries from the start would step over every row deleted so far (quadratic: 16,000
       // sessions/s for a user with 1,000,000, against 1,600,000/s for one DELETE). SQLite's index
       // already ends with the rowid (= id), and removes deleted entries at once.
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         if (dialect !== "postgres") return;
         await db.schema.createIndex("sessions_project_user_id").on("sessions").columns(["project_id", "user_id", "id"]).execute();
         await db.schema.dropIndex("sessions_project_user").execute();
       },
-      async down(db: Kysely<any>) {
+      async down(db: Kysely<unknown>) {
         if (dialect !== "postgres") return;
         await db.schema.createIndex("sessions_project_user").on("sessions").columns(["project_id", "user_id"]).execute();
         await db.schema.dropIndex("sessions_project_user_id").execute();

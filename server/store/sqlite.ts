@@ -9,10 +9,14 @@
 // connection (a mutex), so a cached statement is never in use twice at once; SQLite re-prepares
 // a cached statement by itself after a schema change. Bounded (least recently used goes first)
 // because some SQL varies in shape, such as a multi-row INSERT's row count.
+//
+// Every statement's failure for a busy database (another process holds the write lock past
+// busy_timeout) is raised as the store's own StoreError "busy": callers never see a driver code.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import type { SqliteDatabase } from "kysely";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { busyOrAsIs } from "./errors.js";
 
 const CACHE_SIZE = 200;
 
@@ -35,7 +39,7 @@ export function openSqlite(path: string): OpenedSqlite {
   raw.pragma("busy_timeout = 5000");
   raw.pragma("foreign_keys = ON");
 
-  const cache = new Map<string, BetterSqlite3.Statement>();
+  const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {
     prepare(sql) {
       let statement = cache.get(sql);
@@ -43,7 +47,7 @@ export function openSqlite(path: string): OpenedSqlite {
         // Map keeps insertion order: move the hit to the end, so the first entry is the oldest.
         cache.delete(sql);
       } else {
-        statement = raw.prepare(sql);
+        statement = busyAware(raw, sql);
         if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, statement);
@@ -55,4 +59,23 @@ export function openSqlite(path: string): OpenedSqlite {
     },
   };
   return { database, raw };
+}
+
+/** A prepared statement whose busy-database failures are StoreErrors (see the top of this file). */
+function busyAware(raw: BetterSqlite3.Database, sql: string): SqliteStatement {
+  const statement = translated(() => raw.prepare(sql));
+  return {
+    reader: statement.reader,
+    all: (parameters) => translated(() => statement.all(parameters)),
+    run: (parameters) => translated(() => statement.run(parameters)),
+    iterate: (parameters) => translated(() => statement.iterate(parameters)),
+  };
+}
+
+function translated<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw busyOrAsIs(error);
+  }
 }

@@ -28,13 +28,11 @@ const operations = (projectKey: string, jobId: number) =>
 
 describe("request limits", () => {
   let server: TestServer;
-  let key: string;
   let projectKey: string;
   let jobId: number;
   beforeAll(async () => {
     server = await startTestServer(await databases[0]!.url(), { rateLimit: 3, rateLimitWindowMs: 60_000 });
     const tenant = await seedTenant(server.store, "Limits");
-    ({ apiKey: key } = tenant);
     projectKey = tenant.project.projectKey;
     jobId = (await server.store.scheduleUserDeletion(tenant.project.projectId, "someone", 1, 2)).job.jobId;
   });

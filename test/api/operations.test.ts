@@ -3,20 +3,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
-import { startTestServer, type Answer, type TestServer } from "../support/server.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { expectProblem } from "../support/problems.js";
 import type { Job, JobStatus } from "../../server/store/types.js";
 import { nextMidnightUtc } from "../../server/config.js";
 import { insertJob } from "../../server/store/fixtures.js";
-
-function expectProblem(answer: Answer, status: number, type: string): void {
-  expect(answer.status).toBe(status);
-  expect(answer.contentType).toMatch(/^application\/problem\+json/);
-  expect(answer.body).toMatchObject({ type: `urn:problem:jobs-api:${type}`, status });
-  expect(typeof answer.body.title).toBe("string");
-  expect(typeof answer.body.detail).toBe("string");
-  expect(answer.body.errors).toEqual([answer.body.detail]);
-  expect(JSON.stringify(answer.body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // never a stack trace
-}
 
 describe.each(databases)("the Jobs API on $name", (database) => {
   let server: TestServer;
@@ -243,8 +234,16 @@ describe.each(databases)("the Jobs API on $name", (database) => {
       expectProblem(answer, 400, "bad-request");
     });
 
-    it("answers 400 for an empty userId", async () => {
-      expectProblem(await server.call("DELETE", `/api/v1/${projectKey}/users/`, { key }), 400, "bad-request");
+    it("answers 400 for an empty userId, with or without a key or the trailing slash", async () => {
+      for (const path of [`/api/v1/${projectKey}/users/`, `/api/v1/${projectKey}/users`]) {
+        for (const withKey of [key, null]) {
+          const answer = await server.call("DELETE", path, { key: withKey });
+          expectProblem(answer, 400, "bad-request");
+          expect(answer.body.detail).toBe("path parameter userId must not be empty");
+        }
+      }
+      // Paths are case-sensitive: this is no operation at all.
+      expectProblem(await server.call("DELETE", `/API/v1/${projectKey}/users/`, { key }), 404, "not-found");
     });
 
     it("answers 404 for an unknown project", async () => {
@@ -345,17 +344,7 @@ describe("response validation", () => {
   it("is on: a job the store returns that breaks the spec becomes a logged 500 problem, not a bad answer", async () => {
     const running = (server = await startTestServer(await databases[0]!.url()));
     const { apiKey, project } = await seedTenant(running.store, "Broken");
-    const created = await insertJob(running.store, {
-      description: "x",
-      status: "scheduled",
-      projectId: project.projectId,
-      action: "delete_user_data",
-      referenceId: "x",
-      createdAt: 1,
-      updatedAt: 1,
-      startAt: 1,
-      errors: null,
-    });
+    const created = await insertJob(running.store, jobData(project.projectId, "scheduled", "x", { createdAt: 1, updatedAt: 1, startAt: 1 }));
     const original = running.store.getJob.bind(running.store);
     running.store.getJob = async (...args) => {
       const found = await original(...args);

@@ -19,8 +19,10 @@ import { databases, seedTenant } from "../support/databases.js";
 import { type RunningMock, startMock } from "../support/mock.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { insertJob } from "../../server/store/fixtures.js";
+import { jobData } from "../support/jobs.js";
+import { DOCUMENT_PROJECT_KEY } from "../support/document.js";
 
-const MOCK_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK";
+const MOCK_PROJECT_KEY = DOCUMENT_PROJECT_KEY;
 
 // The page's code: the bundled client, used as a frontend would. Each scenario returns plain JSON.
 const PAGE_SCRIPT = `
@@ -187,7 +189,7 @@ async function watchPreflights(tab: Page): Promise<{ preflights: Preflight[]; cd
   return { preflights, cdp };
 }
 
-describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another origin (Chromium)", () => {
+describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another origin (Chromium)", { tags: ["chromium"] }, () => {
   let chromium: LaunchedChromium;
   let mock: RunningMock;
   let server: TestServer;
@@ -209,17 +211,14 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
     jobs = [];
     for (let i = 0; i < 5; i++) {
       jobs.push(
-        await insertJob(server.store, {
-          description: `Delete user sessions of userId = page-${i}@example.com`,
-          status: "completed",
-          projectId: tenant.project.projectId,
-          action: "delete_user_data",
-          referenceId: `page-${i}@example.com`,
-          createdAt: server.clock.now - 1000,
-          updatedAt: server.clock.now - 1000,
-          startAt: server.clock.now - 1000,
-          errors: null,
-        }),
+        await insertJob(
+          server.store,
+          jobData(tenant.project.projectId, "completed", `page-${i}@example.com`, {
+            createdAt: server.clock.now - 1000,
+            updatedAt: server.clock.now - 1000,
+            startAt: server.clock.now - 1000,
+          }),
+        ),
       );
     }
     chromium = await launchChromium();
@@ -270,9 +269,9 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
     const { tab, preflights } = await openPage(allowedPage.origin);
     try {
       const since = exchanges.length;
-      const result = (await tab.evaluate(
+      const result = await tab.evaluate<Record<string, any>>(
         `window.scenarios.server(${JSON.stringify(server.url)}, ${JSON.stringify(projectKey)}, ${JSON.stringify(apiKey)})`,
-      )) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the page
+      );
       const ids = jobs.map((j) => j.jobId);
 
       // The Link header is readable from JS (exposed), and listAllJobs follows it across pages.

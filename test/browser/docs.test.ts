@@ -68,7 +68,7 @@ function buildDocs(output: string): Promise<{ code: number; printed: string }> {
   });
 }
 
-describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", () => {
+describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { tags: ["chromium"] }, () => {
   let dir: string;
   let html: string;
   let printed: string;

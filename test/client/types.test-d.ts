@@ -1,7 +1,9 @@
-// Compile-time contract of the client, checked by test/client/types.test.ts (TypeScript compiler,
-// no @types/node, so the client also proves it needs nothing from Node).
-// Every line after `// @ts-expect-error <what>` is a misuse that must NOT compile: if one starts
-// compiling, the directive becomes unused and the check fails. One misuse per line, on one line.
+// Compile-time contract of the client: vitest's type tests (typecheck mode, `npm test` runs them
+// with tsc). Correct uses must compile, with the types expectTypeOf states; each misuse is
+// marked `// @ts-expect-error`, so a misuse that starts compiling leaves an unused directive,
+// which fails its test. (`npm run typecheck` also checks the client alone without @types/node:
+// client/tsconfig.json.)
+import { describe, expectTypeOf, test } from "vitest";
 import {
   createJobsClient,
   JobsApiError,
@@ -13,109 +15,155 @@ import {
   type paths,
 } from "../../client/index.js";
 
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function assertType<_T extends true>(): void {}
-
 const client = createJobsClient({ baseUrl: "http://127.0.0.1:4010", apiKey: "key" });
 const projectKey = "3sWXSsqHgSKnE87YkNJK";
+const getJob = () => client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3451 } } });
 
-export async function correctUsesCompile(): Promise<void> {
-  const got = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3451 } } });
-  const status: number = got.response.status;
-  if (got.error) {
-    const problem: Problem = got.error;
-    const detail: string = problem.detail;
-    void [status, detail];
-  } else {
-    const job: Job = got.data.data;
-    const jobStatus: JobStatus = job.status;
-    const errors: string | null = job.errors;
-    void [jobStatus, errors];
-  }
-
-  const list = await client.GET("/api/v1/{projectKey}/jobs", {
-    params: { path: { projectKey }, query: { status: "failed", limit: 10, after: 3451 } },
-    headers: { Prefer: "example=documentJobList" },
-  });
-  if (!list.error) assertType<Equal<typeof list.data.data, Job[]>>();
-
-  const cancelled = await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3452 } } });
-  if (cancelled.response.status === 501 && cancelled.error) void cancelled.error.type;
-
-  const scheduled = await client.DELETE("/api/v1/{projectKey}/users/{userId}", {
-    params: { path: { projectKey, userId: "shekar@example.com" } },
-  });
-  if (scheduled.data) void new Date(scheduled.data.data.startAt);
-
-  for await (const job of client.listAllJobs(projectKey, { status: "scheduled", pageSize: 50 })) {
-    assertType<Equal<typeof job, Job>>();
-  }
-  const done = await client.waitForJob(projectKey, 3451, { until: ["running"], intervalMs: 500, timeoutMs: 10_000 });
-  assertType<Equal<typeof done, Job>>();
-
-  try {
-    await client.waitForJob(projectKey, 3451, { until: "running", signal: AbortSignal.timeout(1000) });
-  } catch (e) {
-    if (e instanceof JobsApiError) {
-      const s: number = e.status;
-      const p: Problem | undefined = e.problem;
-      void [s, p];
+describe("correct uses compile", () => {
+  test("getJob: the Job on success, a Problem on error", async () => {
+    const got = await getJob();
+    expectTypeOf(got.response.status).toEqualTypeOf<number>();
+    if (got.error) {
+      expectTypeOf(got.error).toEqualTypeOf<Problem>();
+      expectTypeOf(got.error.detail).toEqualTypeOf<string>();
+    } else {
+      expectTypeOf(got.data.data).toEqualTypeOf<Job>();
+      expectTypeOf(got.data.data.status).toEqualTypeOf<JobStatus>();
+      expectTypeOf(got.data.data.errors).toEqualTypeOf<string | null>();
     }
-  }
+  });
 
-  assertType<Equal<Job, components["schemas"]["Job"]>>();
-  assertType<Equal<operations["getJob"]["parameters"]["path"]["jobId"], number>>();
-  assertType<Equal<keyof paths, "/api/v1/{projectKey}/jobs" | "/api/v1/{projectKey}/jobs/{jobId}" | "/api/v1/{projectKey}/users/{userId}">>();
-}
+  test("listJobs with every query parameter and a Prefer header: a Job[]", async () => {
+    const list = await client.GET("/api/v1/{projectKey}/jobs", {
+      params: { path: { projectKey }, query: { status: "failed", limit: 10, after: 3451 } },
+      headers: { Prefer: "example=documentJobList" },
+    });
+    if (!list.error) expectTypeOf(list.data.data).toEqualTypeOf<Job[]>();
+  });
 
-export async function misusesDoNotCompile(): Promise<void> {
-  // @ts-expect-error unknown path
-  await client.GET("/api/v1/{projectKey}/job/{jobId}", { params: { path: { projectKey, jobId: 1 } } });
-  // @ts-expect-error method the path does not declare (POST on the job list)
-  await client.POST("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } } });
-  // @ts-expect-error jobId given as a string with letters
-  await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: "abc" } } });
-  // @ts-expect-error jobId given as a numeric string
-  await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: "3451" } } });
-  // @ts-expect-error missing projectKey
-  await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { jobId: 3451 } } });
-  // @ts-expect-error missing path parameters altogether
-  await client.GET("/api/v1/{projectKey}/jobs");
-  // @ts-expect-error userId given as a number
-  await client.DELETE("/api/v1/{projectKey}/users/{userId}", { params: { path: { projectKey, userId: 42 } } });
-  // @ts-expect-error status filter outside the JobStatus enum
-  await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey }, query: { status: "done" } } });
-  // @ts-expect-error limit given as a string
-  await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey }, query: { limit: "10" } } });
+  test("cancelJob and deleteUserData", async () => {
+    const cancelled = await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3452 } } });
+    if (cancelled.response.status === 501 && cancelled.error) expectTypeOf(cancelled.error.type).toEqualTypeOf<string>();
+    const scheduled = await client.DELETE("/api/v1/{projectKey}/users/{userId}", {
+      params: { path: { projectKey, userId: "shekar@example.com" } },
+    });
+    if (scheduled.data) expectTypeOf(scheduled.data.data.startAt).toEqualTypeOf<number>();
+  });
 
-  const got = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3451 } } });
-  // @ts-expect-error reading data.data without narrowing on error
-  void got.data.data;
-  // @ts-expect-error reading error.detail without narrowing on data
-  void got.error.detail;
-  if (got.error) {
-    // @ts-expect-error the error body is a Problem: it has no `data`
-    void got.error.data;
-  } else {
-    // @ts-expect-error a Job has no `state` field (it is `status`)
-    void got.data.data.state;
-    // @ts-expect-error jobId is read-only
-    got.data.data.jobId = 1;
-  }
+  test("listAllJobs yields Jobs; waitForJob answers a Job and throws JobsApiError", async () => {
+    for await (const job of client.listAllJobs(projectKey, { status: "scheduled", pageSize: 50 })) {
+      expectTypeOf(job).toEqualTypeOf<Job>();
+    }
+    const done = await client.waitForJob(projectKey, 3451, { until: ["running"], intervalMs: 500, timeoutMs: 10_000 });
+    expectTypeOf(done).toEqualTypeOf<Job>();
+    try {
+      await client.waitForJob(projectKey, 3451, { until: "running", signal: AbortSignal.timeout(1000) });
+    } catch (e) {
+      if (e instanceof JobsApiError) {
+        expectTypeOf(e.status).toEqualTypeOf<number>();
+        expectTypeOf(e.problem).toEqualTypeOf<Problem | undefined>();
+      }
+    }
+  });
 
-  // @ts-expect-error listAllJobs status filter outside the enum
-  client.listAllJobs(projectKey, { status: "done" });
-  // @ts-expect-error listAllJobs pageSize as a string
-  client.listAllJobs(projectKey, { pageSize: "100" });
-  // @ts-expect-error waitForJob until a status that does not exist
-  await client.waitForJob(projectKey, 3451, { until: "done" });
-  // @ts-expect-error waitForJob until a list with a status that does not exist
-  await client.waitForJob(projectKey, 3451, { until: ["running", "finished"] });
-  // @ts-expect-error waitForJob jobId as a string
-  await client.waitForJob(projectKey, "3451");
-  // @ts-expect-error createJobsClient without an apiKey
-  createJobsClient({ baseUrl: "http://127.0.0.1:4010" });
-  // @ts-expect-error an unknown JobStatus
-  const status: JobStatus = "finished";
-  void status;
-}
+  test("the exported types are the generated ones", () => {
+    expectTypeOf<Job>().toEqualTypeOf<components["schemas"]["Job"]>();
+    expectTypeOf<operations["getJob"]["parameters"]["path"]["jobId"]>().toEqualTypeOf<number>();
+    expectTypeOf<keyof paths>().toEqualTypeOf<
+      "/api/v1/{projectKey}/jobs" | "/api/v1/{projectKey}/jobs/{jobId}" | "/api/v1/{projectKey}/users/{userId}"
+    >();
+  });
+});
+
+describe("misuses do not compile", () => {
+  test("an unknown path", async () => {
+    // @ts-expect-error unknown path
+    await client.GET("/api/v1/{projectKey}/job/{jobId}", { params: { path: { projectKey, jobId: 1 } } });
+  });
+  test("a method the path does not declare (POST on the job list)", async () => {
+    // @ts-expect-error POST on the job list
+    await client.POST("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } } });
+  });
+  test("jobId given as a string with letters", async () => {
+    // @ts-expect-error jobId "abc"
+    await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: "abc" } } });
+  });
+  test("jobId given as a numeric string", async () => {
+    // @ts-expect-error jobId "3451"
+    await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: "3451" } } });
+  });
+  test("a missing projectKey", async () => {
+    // @ts-expect-error no projectKey
+    await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { jobId: 3451 } } });
+  });
+  test("missing path parameters altogether", async () => {
+    // @ts-expect-error no params
+    await client.GET("/api/v1/{projectKey}/jobs");
+  });
+  test("userId given as a number", async () => {
+    // @ts-expect-error userId 42
+    await client.DELETE("/api/v1/{projectKey}/users/{userId}", { params: { path: { projectKey, userId: 42 } } });
+  });
+  test("a status filter outside the JobStatus enum", async () => {
+    // @ts-expect-error status "done"
+    await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey }, query: { status: "done" } } });
+  });
+  test("limit given as a string", async () => {
+    // @ts-expect-error limit "10"
+    await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey }, query: { limit: "10" } } });
+  });
+  test("reading data.data without narrowing on error", async () => {
+    const got = await getJob();
+    // @ts-expect-error data may be undefined
+    void got.data.data;
+  });
+  test("reading error.detail without narrowing on data", async () => {
+    const got = await getJob();
+    // @ts-expect-error error may be undefined
+    void got.error.detail;
+  });
+  test("the error body is a Problem: it has no data", async () => {
+    const got = await getJob();
+    // @ts-expect-error no data on a Problem
+    if (got.error) void got.error.data;
+  });
+  test("a Job has no state field (it is status)", async () => {
+    const got = await getJob();
+    // @ts-expect-error no state on a Job
+    if (!got.error) void got.data.data.state;
+  });
+  test("jobId is read-only", async () => {
+    const got = await getJob();
+    // @ts-expect-error read-only jobId
+    if (!got.error) got.data.data.jobId = 1;
+  });
+  test("listAllJobs with a status filter outside the enum", () => {
+    // @ts-expect-error status "done"
+    client.listAllJobs(projectKey, { status: "done" });
+  });
+  test("listAllJobs with pageSize as a string", () => {
+    // @ts-expect-error pageSize "100"
+    client.listAllJobs(projectKey, { pageSize: "100" });
+  });
+  test("waitForJob until a status that does not exist", async () => {
+    // @ts-expect-error until "done"
+    await client.waitForJob(projectKey, 3451, { until: "done" });
+  });
+  test("waitForJob until a list with a status that does not exist", async () => {
+    // @ts-expect-error until ["finished"]
+    await client.waitForJob(projectKey, 3451, { until: ["running", "finished"] });
+  });
+  test("waitForJob with jobId as a string", async () => {
+    // @ts-expect-error jobId "3451"
+    await client.waitForJob(projectKey, "3451");
+  });
+  test("createJobsClient without an apiKey", () => {
+    // @ts-expect-error no apiKey
+    createJobsClient({ baseUrl: "http://127.0.0.1:4010" });
+  });
+  test("an unknown JobStatus", () => {
+    // @ts-expect-error "finished"
+    const status: JobStatus = "finished";
+    void status;
+  });
+});

@@ -19,28 +19,10 @@ import type { Project } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { expectProblem, type ClientResult } from "../support/problems.js";
 import { countSessions, insertJob } from "../../server/store/fixtures.js";
 
 /** What every openapi-fetch call resolves to, loosely: enough to check an error answer. */
-interface Result {
-  data?: unknown;
-  error?: unknown;
-  response: Response;
-}
-
-/** A problem answer through the client: no data, the RFC 9457 body as `error`, the right status. */
-function expectProblem(result: Result, status: number, type: string): Problem {
-  expect(result.response.status).toBe(status);
-  expect(result.response.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
-  expect(result.data).toBeUndefined();
-  const problem = result.error as Problem;
-  expect(problem).toMatchObject({ type: `urn:problem:jobs-api:${type}`, status });
-  expect(typeof problem.title).toBe("string");
-  expect(typeof problem.detail).toBe("string");
-  expect(problem.errors).toEqual([problem.detail]);
-  return problem;
-}
-
 /** Exactly the document's Job fields, with integer ids and times. */
 function expectJobShape(job: Job): void {
   expect(Object.keys(job).sort()).toEqual(
@@ -442,17 +424,14 @@ describe.each(databases)("the typed client against the real server on $name", (d
       // A server of its own (runner off): the job below is the only one its database could claim.
       own = await startTestServer(await database.url());
       const { apiKey, project } = await seedTenant(own.store, "Watcher");
-      const job = await insertJob(own.store, {
-        description: "Delete user sessions of userId = until-running@example.com",
-        status: "scheduled",
-        projectId: project.projectId,
-        action: "delete_user_data",
-        referenceId: "until-running@example.com",
-        createdAt: own.clock.now - 1000,
-        updatedAt: own.clock.now - 1000,
-        startAt: own.clock.now - 1, // due
-        errors: null,
-      });
+      const job = await insertJob(
+        own.store,
+        jobData(project.projectId, "scheduled", "until-running@example.com", {
+          createdAt: own.clock.now - 1000,
+          updatedAt: own.clock.now - 1000,
+          startAt: own.clock.now - 1, // due
+        }),
+      );
       const seen: JobStatus[] = [];
       const watching = createJobsClient({
         baseUrl: own.url,
@@ -488,17 +467,14 @@ describe.each(databases)("the typed client against the real server on $name", (d
       projectKey = tenant.project.projectKey;
       projectId = tenant.project.projectId;
       jobId = (
-        await insertJob(limited.store, {
-          description: "Delete user sessions of userId = limited@example.com",
-          status: "scheduled",
-          projectId,
-          action: "delete_user_data",
-          referenceId: "limited@example.com",
-          createdAt: limited.clock.now,
-          updatedAt: limited.clock.now,
-          startAt: limited.clock.now + 3_600_000,
-          errors: null,
-        })
+        await insertJob(
+          limited.store,
+          jobData(projectId, "scheduled", "limited@example.com", {
+            createdAt: limited.clock.now,
+            updatedAt: limited.clock.now,
+            startAt: limited.clock.now + 3_600_000,
+          }),
+        )
       ).jobId;
       limitedClient = createJobsClient({ baseUrl: limited.url, apiKey: tenant.apiKey });
       for (let i = 0; i < 2; i++) {
@@ -509,7 +485,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     afterAll(async () => limited?.close());
 
     it("on every operation, with the rate-limited problem and Retry-After, and changes nothing", async () => {
-      const results: Array<[string, Result]> = [
+      const results: Array<[string, ClientResult]> = [
         ["listJobs", await limitedClient.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } } })],
         ["getJob", await limitedClient.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId } } })],
         ["cancelJob", await limitedClient.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId } } })],

@@ -6,9 +6,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../support/redocly.js";
+import { resolveRef } from "../../server/spec.js";
+import { documentJob3451, documentJob3452 } from "../support/document.js";
 import { createSpecAjv, forAjv } from "../support/spec-schemas.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed OpenAPI document
+/** A parsed OpenAPI document (any: each test asserts the part it reads). */
 type Json = any;
 
 const spec: Json = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
@@ -29,26 +31,11 @@ function operations(doc: Json): Operation[] {
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
-      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => resolve(doc, p));
+      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => resolveRef<Json>(doc, p));
       out.push({ method, path, operation, parameters });
     }
   }
   return out;
-}
-
-/** Follows local `$ref`s ("#/components/...") until a node that is not a reference. */
-function resolve(doc: Json, node: Json): Json {
-  let current = node;
-  for (let hops = 0; current && typeof current.$ref === "string"; hops++) {
-    if (hops > 20 || !current.$ref.startsWith("#/")) throw new Error(`cannot resolve ${current.$ref}`);
-    current = current.$ref
-      .slice(2)
-      .split("/")
-      .map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce((at: Json, part: string) => at?.[part], doc);
-    if (current === undefined) throw new Error(`unresolved ${node.$ref}`);
-  }
-  return current;
 }
 
 function pointer(parts: readonly (string | number)[]): string {
@@ -71,7 +58,7 @@ function examplesOf(doc: Json, holder: Json, where: string): { where: string; va
   const out: { where: string; value: unknown }[] = [];
   if (holder.example !== undefined) out.push({ where: `${where} example`, value: holder.example });
   for (const [name, entry] of Object.entries<Json>(holder.examples ?? {})) {
-    const example = resolve(doc, entry);
+    const example = resolveRef<Json>(doc, entry);
     const label = entry.$ref ? `${where} example "${name}" (${entry.$ref})` : `${where} example "${name}"`;
     if (example.externalValue !== undefined) throw new Error(`${label}: externalValue is not checked`);
     out.push({ where: label, value: example.value });
@@ -122,9 +109,9 @@ function collectExampleChecks(doc: Json): ExampleCheck[] {
       }
     }
     for (const [status, ref] of Object.entries<Json>(operation.responses ?? {})) {
-      const response = resolve(doc, ref);
+      const response = resolveRef<Json>(doc, ref);
       for (const [name, headerRef] of Object.entries<Json>(response.headers ?? {})) {
-        const header = resolve(doc, headerRef);
+        const header = resolveRef<Json>(doc, headerRef);
         for (const e of examplesOf(doc, header, `${op} → ${status} header ${name}`)) {
           checks.push({ ...e, schema: header.schema });
         }
@@ -234,64 +221,9 @@ describe("every example in generated/openapi.json validates against its schema (
 // The original document's examples, verbatim (OpenReplay's "Jobs" API page; docs/behaviour.md)
 // ---------------------------------------------------------------------------------------------
 
-const seedJobList = {
-  data: [
-    {
-      jobId: 3451,
-      description: "Delete user sessions of userId = shekar@example.com",
-      status: "scheduled",
-      projectId: 1,
-      action: "delete_user_data",
-      referenceId: "mehdi@openreplay.com",
-      createdAt: 1623912955277,
-      updatedAt: 1623912955277,
-      startAt: 1623954600000,
-      errors: null,
-    },
-    {
-      jobId: 3452,
-      description: "Delete user sessions of userId = shekar@example.com",
-      status: "cancelled",
-      projectId: 1,
-      action: "delete_user_data",
-      referenceId: "mehdi@openreplay.com",
-      createdAt: 1623912962910,
-      updatedAt: 1623913015276,
-      startAt: 1623954600000,
-      errors: null,
-    },
-  ],
-};
-
-const seedJob3451 = {
-  data: {
-    jobId: 3451,
-    description: "Delete user sessions of userId = shekar@example.com",
-    status: "scheduled",
-    projectId: 1,
-    action: "delete_user_data",
-    referenceId: "mehdi@openreplay.com",
-    createdAt: 1623912955277,
-    updatedAt: 1623912955277,
-    startAt: 1623954600000,
-    errors: null,
-  },
-};
-
-const seedCancelledJob3452 = {
-  data: {
-    jobId: 3452,
-    description: "Delete user sessions of userId = shekar@example.com",
-    status: "cancelled",
-    projectId: 1,
-    action: "delete_user_data",
-    referenceId: "mehdi@openreplay.com",
-    createdAt: 1623912962910,
-    updatedAt: 1623913015276,
-    startAt: 1623954600000,
-    errors: null,
-  },
-};
+const seedJobList = { data: [documentJob3451, documentJob3452] };
+const seedJob3451 = { data: documentJob3451 };
+const seedCancelledJob3452 = { data: documentJob3452 };
 
 function operationById(id: string): Operation {
   const found = operations(spec).filter((o) => o.operation.operationId === id);
@@ -301,10 +233,10 @@ function operationById(id: string): Operation {
 
 /** The example values of an operation's 200 application/json answer. */
 function successExamples(id: string): unknown[] {
-  const response = resolve(spec, operationById(id).operation.responses["200"]);
+  const response = resolveRef<Json>(spec, operationById(id).operation.responses["200"]);
   const media = response.content?.["application/json"];
   expect(media, `${id} 200 application/json`).toBeDefined();
-  return Object.values<Json>(media.examples ?? {}).map((e) => resolve(spec, e).value);
+  return Object.values<Json>(media.examples ?? {}).map((e) => resolveRef<Json>(spec, e).value);
 }
 
 describe("the original document's examples are in the contract verbatim", () => {
@@ -371,7 +303,7 @@ describe("the operations and their answers", () => {
   const errorResponses = all.flatMap(({ method, path, operation }) =>
     Object.entries<Json>(operation.responses)
       .filter(([status]) => /^[45]/.test(status) || status === "default")
-      .map(([status, ref]) => [`${method.toUpperCase()} ${path} → ${status}`, status, resolve(spec, ref)] as const),
+      .map(([status, ref]) => [`${method.toUpperCase()} ${path} → ${status}`, status, resolveRef<Json>(spec, ref)] as const),
   );
 
   it.each(errorResponses)(
@@ -383,7 +315,7 @@ describe("the operations and their answers", () => {
       const examples = Object.entries<Json>(media.examples ?? {});
       expect(examples.length).toBeGreaterThan(0);
       for (const [name, entry] of examples) {
-        const value = resolve(spec, entry).value;
+        const value = resolveRef<Json>(spec, entry).value;
         if (status === "default") expect(value.status, name).toBeGreaterThanOrEqual(500);
         else expect(value.status, name).toBe(Number(status));
       }

@@ -10,26 +10,15 @@
 const NOT_PROXIABLE = ["cancelJob 413", "cancelJob 501", "deleteUserData 413", "getJob 413", "listJobs 413"];
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { declaredPairs } from "../support/contract-coverage.js";
+import { freePort } from "../../scripts/lib/ports.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProxy(upstream: string): Promise<{ url: string; child: ChildProcess; output: string[] }> {
   const port = await freePort();
@@ -41,7 +30,7 @@ async function startProxy(upstream: string): Promise<{ url: string; child: Child
   const output: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`prism proxy did not start:\n${output.join("\n")}`)), 60_000);
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on("line", (line) => {
         output.push(line);
         if (/Prism is listening on/.test(line)) {
@@ -128,7 +117,7 @@ describe("the real server through prism proxy --errors", () => {
       const answer = await send(proxy.url, method, path, useKey, body);
       const violations = answer.headers["sl-violations"];
       if (answer.status !== expected || violations) {
-        failures.push(`${operationId} ${method} ${path}: expected ${expected}, got ${answer.status}${violations ? `, violations: ${violations}` : ""} ${JSON.stringify(answer.body)}`);
+        failures.push(`${operationId} ${method} ${path}: expected ${expected}, got ${answer.status}${violations ? `, violations: ${String(violations)}` : ""} ${JSON.stringify(answer.body)}`);
       }
       reached.add(`${operationId} ${answer.status}`);
     }
@@ -147,7 +136,7 @@ describe("the real server through prism proxy --errors", () => {
       const answer = await send(throttledProxy.url, method, path, t.apiKey);
       const violations = answer.headers["sl-violations"];
       if (answer.status !== 429 || violations || !answer.headers["retry-after"]) {
-        failures.push(`${operationId} ${method} ${path}: expected 429 with Retry-After, got ${answer.status}${violations ? `, violations: ${violations}` : ""}`);
+        failures.push(`${operationId} ${method} ${path}: expected 429 with Retry-After, got ${answer.status}${violations ? `, violations: ${String(violations)}` : ""}`);
       }
       reached.add(`${operationId} ${answer.status}`);
     }

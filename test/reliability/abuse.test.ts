@@ -4,21 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { httpRequest, rawHttp, type HttpAnswer } from "./support.js";
+import { expectProblem } from "../support/problems.js";
+import { httpRequest, rawHttp } from "./support.js";
 import { MAX_HEADER_BYTES, TIMEOUTS } from "../../server/http.js";
 import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../../server/app.js";
-
-/** A 4xx answer with a problem body of that status (and so: not a 5xx, not a hang). */
-function expectProblem(answer: { status: number; body: any }, status: number | number[], what = ""): void {
-  const allowed = Array.isArray(status) ? status : [status];
-  expect(allowed, `${what}: got ${answer.status} ${JSON.stringify(answer.body)?.slice(0, 300)}`).toContain(answer.status);
-  expect(answer.body, what).toMatchObject({ status: answer.status, type: expect.stringMatching(/^urn:problem:jobs-api:/) });
-  expect(answer.body.errors, what).toEqual([answer.body.detail]);
-}
-
-function expectProblemContentType(answer: HttpAnswer): void {
-  expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
-}
 
 describe.each(databases)("abuse of the API on $name", (database) => {
   let server: TestServer;
@@ -43,17 +32,16 @@ describe.each(databases)("abuse of the API on $name", (database) => {
   it("a userId over 256 characters answers 400, and one whose URL is over the limit 414 or 431; nothing is created", async () => {
     const before = await jobCount();
     for (const length of [257, 1000, 4000, 8000]) {
-      expectProblem(await del("u".repeat(length)), 400, `userId of ${length} characters`);
+      expectProblem(await del("u".repeat(length)), 400, { what: `userId of ${length} characters` });
     }
-    expectProblem(await del("u".repeat(256) + "%F0%9F%98%80"), 400, "256 characters and an emoji");
+    expectProblem(await del("u".repeat(256) + "%F0%9F%98%80"), 400, { what: "256 characters and an emoji" });
     // 10,000 characters: the request target is over MAX_URL_LENGTH (414); encoded Unicode makes it
     // larger than the header limit (431, answered by the HTTP parser).
     const long = await del("u".repeat(10_000));
-    expectProblem(long, 414, "10,000 ASCII characters");
-    expectProblemContentType(long);
+    expectProblem(long, 414, { what: "10,000 ASCII characters" });
     expect(MAX_URL_LENGTH).toBeLessThan(10_000);
-    expectProblem(await del("%E2%82%AC".repeat(10_000)), [414, 431], "10,000 euro signs");
-    expectProblem(await del("%F0%9F%98%80".repeat(10_000)), [414, 431], "10,000 emoji");
+    expectProblem(await del("%E2%82%AC".repeat(10_000)), [414, 431], { what: "10,000 euro signs" });
+    expectProblem(await del("%F0%9F%98%80".repeat(10_000)), [414, 431], { what: "10,000 emoji" });
     expect(await jobCount()).toBe(before);
   });
 
@@ -82,7 +70,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
   it("control characters in a userId answer 400 and create nothing", async () => {
     const before = await jobCount();
     for (const encoded of ["%00", "a%00b", "%01", "a%0Ab", "a%0Db", "%09", "%1F", "a%7F", "%0D%0ASet-Cookie:%20x=1"]) {
-      expectProblem(await del(encoded), 400, encoded);
+      expectProblem(await del(encoded), 400, { what: encoded });
     }
     expect(await jobCount()).toBe(before);
   });
@@ -116,7 +104,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
       `/api/v1/../v1/${projectKey}/users/x`,
     ]) {
       const answer = await httpRequest(server.url, path, { method: "DELETE", headers: { authorization: key } });
-      expectProblem(answer, [400, 404, 405], path);
+      expectProblem(answer, [400, 404, 405], { what: path });
     }
     expect(await jobCount()).toBe(before);
   });
@@ -124,7 +112,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
   it("malformed percent-encoding in a userId answers 400", async () => {
     const before = await jobCount();
     for (const encoded of ["%", "a%", "%G1", "%C0%AF", "%ED%A0%80", "%FF", "%E2%82"]) {
-      expectProblem(await del(encoded), 400, encoded);
+      expectProblem(await del(encoded), 400, { what: encoded });
     }
     expect(await jobCount()).toBe(before);
   });
@@ -134,7 +122,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     for (const method of ["GET", "DELETE"]) {
       for (const id of bad) {
         const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${id}`, { method, headers: { authorization: key } });
-        expectProblem(answer, 400, `${method} jobs/${id}`);
+        expectProblem(answer, 400, { what: `${method} jobs/${id}` });
       }
     }
     // The largest valid id is simply unknown.
@@ -148,7 +136,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     for (const id of [`${jobId}e0`, `${jobId}.0`, `+${jobId}`, `0${jobId}`, `%20${jobId}`, `0x${jobId.toString(16)}`]) {
       const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${id}`, { headers: { authorization: key } });
       if (answer.status === 200) expect(answer.body.data, id).toEqual(canonical.body.data);
-      else expectProblem(answer, [400, 404], id);
+      else expectProblem(answer, [400, 404], { what: id });
     }
   });
 
@@ -176,7 +164,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     ];
     for (const query of queries) {
       const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs?${query}`, { headers: { authorization: key } });
-      expectProblem(answer, 400, query);
+      expectProblem(answer, 400, { what: query });
     }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -214,7 +202,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     for (const headers of headerSets) {
       for (const [method, path] of paths) {
         const answer = await httpRequest(server.url, path, { method, headers });
-        expectProblem(answer, 401, `${method} ${path} with ${JSON.stringify(headers).slice(0, 80)}`);
+        expectProblem(answer, 401, { what: `${method} ${path} with ${JSON.stringify(headers).slice(0, 80)}` });
         expect(answer.body.type).toBe(unknown.body.type);
         expect(answer.body.title).toBe(unknown.body.title);
       }
@@ -225,7 +213,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
       Buffer.from([0xc3, 0xa9, 0xff, 0xfe, 0x80]),
       "\r\n\r\n",
     ]);
-    expectProblem(raw, [400, 401], "non-ASCII Authorization bytes");
+    expectProblem(raw, [400, 401], { what: "non-ASCII Authorization bytes" });
     expect(await jobCount()).toBe(before);
     expect((await server.store.getJob(projectId, jobId))?.status).toBe("scheduled");
   });
@@ -252,7 +240,6 @@ describe("per-key rate limit", () => {
     expect(limited).toHaveLength(30 - LIMIT);
     for (const answer of limited) {
       expectProblem(answer, 429);
-      expectProblemContentType(answer);
       const retryAfter = Number(answer.headers["retry-after"]);
       expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     }
@@ -295,7 +282,6 @@ describe("HTTP-level limits and broken HTTP", () => {
   it("a request target over 8,192 characters answers 414, and one over the header limit 431", async () => {
     const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs?${"a".repeat(MAX_URL_LENGTH)}=1`, { headers: { authorization: key } });
     expectProblem(answer, 414);
-    expectProblemContentType(answer);
     expectProblem(await rawHttp(server.port, [`GET /${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`]), 431);
   });
 
@@ -306,12 +292,12 @@ describe("HTTP-level limits and broken HTTP", () => {
       `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
       `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
     ]);
-    expectProblem(chunked, 413, "chunked");
+    expectProblem(chunked, 413, { what: "chunked" });
     // A huge declared length is refused at once, without waiting for (or reading) the body.
     const declared = await rawHttp(server.port, [
       `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 1000000000\r\nConnection: close\r\n\r\nxx`,
     ], { timeoutMs: 5000 });
-    expectProblem(declared, 413, "Content-Length: 1e9");
+    expectProblem(declared, 413, { what: "Content-Length: 1e9" });
     expect(await server.store.listJobs(projectId, {})).toEqual([]);
   });
 
@@ -336,7 +322,7 @@ describe("HTTP-level limits and broken HTTP", () => {
       expect(answer.status, JSON.stringify(request.slice(0, 60))).toBeGreaterThanOrEqual(400);
       expect(answer.status, JSON.stringify(request.slice(0, 60))).toBeLessThan(500);
       expect(answer.closed).toBe(true);
-      if (answer.body !== undefined) expectProblem(answer, answer.status, JSON.stringify(request.slice(0, 60)));
+      if (answer.body !== undefined) expectProblem(answer, answer.status, { what: JSON.stringify(request.slice(0, 60)) });
     }
     expect(await server.store.listJobs(projectId, {})).toEqual([]);
   });
@@ -344,7 +330,7 @@ describe("HTTP-level limits and broken HTTP", () => {
   it("a method that is not an operation answers 405 (or 400 for one HTTP does not know)", async () => {
     for (const method of ["PUT", "POST", "PATCH"]) {
       const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { method, headers: { authorization: key } });
-      expectProblem(answer, 405, method);
+      expectProblem(answer, 405, { what: method });
     }
     const unknown = await rawHttp(server.port, [`FOO /api/v1/${projectKey}/jobs HTTP/1.1\r\nHost: x\r\n\r\n`], { timeoutMs: 5000 });
     expect(unknown.status).toBeGreaterThanOrEqual(400);

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { databases, queryRaw } from "../support/databases.js";
 import { openStore } from "../../server/store/index.js";
-import { httpRequest, jobsApiJson, leakedKeys, rawHttp, runJobsApi, spawnServe, waitFor, type ServeProcess } from "./support.js";
+import { httpRequest, leakedKeys, rawHttp, runJobsApi, spawnServe, waitFor, type ServeProcess } from "./support.js";
 
 vi.mock("node:crypto", async (importOriginal) => {
   const original = await importOriginal<typeof import("node:crypto")>();

@@ -61,8 +61,8 @@ export function spawnServe(env: Record<string, string>, logName: string, args: s
     text += chunk.toString();
     log.write(chunk);
   };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   const exit = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   // 'exit' can come before the last output: wait for 'close' (pipes drained) too.
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
@@ -77,8 +77,8 @@ export function spawnServe(env: Record<string, string>, logName: string, args: s
       const match = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(text);
       if (!match) return;
       clearTimeout(timer);
-      child.stdout!.off("data", check);
-      child.stderr!.off("data", check);
+      child.stdout.off("data", check);
+      child.stderr.off("data", check);
       resolve({
         url: match[1]!,
         port: Number(match[2]),
@@ -91,8 +91,8 @@ export function spawnServe(env: Record<string, string>, logName: string, args: s
         },
       });
     };
-    child.stdout!.on("data", check);
-    child.stderr!.on("data", check);
+    child.stdout.on("data", check);
+    child.stderr.on("data", check);
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`jobs-api serve (${logName}) exited (${code ?? signal}) before listening:\n${text}`));

@@ -1,6 +1,7 @@
 // The performance shims in server/perf/ and the prototype fix in server/http.ts: each test here
 // fails when upstream behaviour changes, saying what to do (remove the shim, or rework it).
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import http from "node:http";
 import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,7 @@ import express from "express";
 import * as OpenApiValidator from "express-openapi-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expressPrototypeClasses, createHttpServer } from "../../server/http.js";
-import { installValidatorRouteCache, validatorPathToRegexpModule } from "../../server/perf/validator-route-cache.js";
+import { installValidatorRouteCache, VALIDATOR_METADATA_MODULE } from "../../server/perf/validator-route-cache.js";
 import { precompile } from "../../server/perf/precompiled-query.js";
 import { compileSchemaValidator } from "../../server/perf/json-list-stream.js";
 import { LIST_ALL_CHUNK } from "../../server/routes/jobs.js";
@@ -18,6 +19,7 @@ import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { insertJob } from "../../server/store/fixtures.js";
 import { contextOf } from "../../server/store/store.js";
+import { jobData } from "../support/jobs.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -126,7 +128,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
   it("the validator still compiles route regexps on every request, and the cache answers them", async () => {
-    const stats = installValidatorRouteCache();
+    const { stats } = installValidatorRouteCache()!;
     await fetch(`${base}/other/first/items`); // compiles (and caches) what it has not seen
     const before = { ...stats };
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/other/x${i}/items`)).status).toBe(200);
@@ -145,7 +147,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
   });
 
   it("a cached compilation is the same as a fresh one, and options are part of the key", () => {
-    const { pathToRegexp } = validatorPathToRegexpModule();
+    const { pathToRegexp } = installValidatorRouteCache()!;
     const first = pathToRegexp("/a/:id/b", { sensitive: false, strict: false });
     const second = pathToRegexp("/a/:id/b", { sensitive: false, strict: false });
     expect(second.regexp).toBe(first.regexp);
@@ -154,6 +156,30 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
     expect(sensitive.regexp.flags).not.toBe(first.regexp.flags);
     expect(first.regexp.exec("/A/7/B")?.[1]).toBe("7");
     expect(sensitive.regexp.exec("/A/7/B")).toBeNull();
+  });
+
+  it("is scoped to the validator: path-to-regexp itself (Express's router, anyone else) is untouched", () => {
+    installValidatorRouteCache();
+    const validatorRequire = createRequire(createRequire(import.meta.url).resolve(VALIDATOR_METADATA_MODULE));
+    const shared = validatorRequire("path-to-regexp") as { pathToRegexp: (path: string) => { regexp: RegExp } };
+    expect(shared).toBe(createRequire(import.meta.url)("path-to-regexp"));
+    // The original function: every call compiles afresh.
+    expect(shared.pathToRegexp("/a/:id/b").regexp).not.toBe(shared.pathToRegexp("/a/:id/b").regexp);
+  });
+
+  it("installs once: a second call answers the same cache", () => {
+    expect(installValidatorRouteCache()).toBe(installValidatorRouteCache());
+  });
+
+  it("when it cannot be installed, warns once and answers undefined, and the validator works without it", async () => {
+    const warnings: unknown[] = [];
+    const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
+    // A module that is not the route lookup (no applyOpenApiMetadata), then one that does not exist.
+    expect(installValidatorRouteCache(logger, "express-openapi-validator/dist/middlewares/util.js")).toBeUndefined();
+    expect(installValidatorRouteCache(logger, "express-openapi-validator/dist/no/such/file.js")).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0])).toMatch(/could not be installed; running without it/);
+    expect(await (await fetch(`${base}/things/42`)).json()).toEqual({ id: 42 });
   });
 });
 
@@ -197,17 +223,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
     projectKey = tenant.project.projectKey;
     projectId = tenant.project.projectId;
     for (let i = 0; i < total; i++) {
-      await insertJob(api.store, {
-        description: `Delete user sessions of userId = u${i}`,
-        status: i % 3 === 0 ? "completed" : "cancelled",
-        projectId,
-        action: "delete_user_data",
-        referenceId: `u${i}`,
-        createdAt: 1_700_000_000_000 + i,
-        updatedAt: 1_700_000_000_000 + i,
-        startAt: 1_700_000_000_000 + i,
-        errors: null,
-      });
+      const at = 1_700_000_000_000 + i;
+      await insertJob(api.store, jobData(projectId, i % 3 === 0 ? "completed" : "cancelled", `u${i}`, { createdAt: at, updatedAt: at, startAt: at }));
     }
   }, 120_000);
   afterAll(() => api?.close());
@@ -234,17 +251,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
 
   it("an invalid job in the first chunk answers 500, not a list", async () => {
     const other = await seedTenant(api.store, "invalid-first");
-    await insertJob(api.store, {
-      description: "broken",
-      status: "completed",
-      projectId: other.project.projectId,
-      action: "delete_user_data",
-      referenceId: "x",
-      createdAt: -5, // EpochMillis has minimum 0
-      updatedAt: 0,
-      startAt: 0,
-      errors: null,
-    });
+    // EpochMillis has minimum 0.
+    await insertJob(api.store, jobData(other.project.projectId, "completed", "x", { createdAt: -5, updatedAt: 0, startAt: 0 }));
     const answer = await api.call("GET", `/api/v1/${other.project.projectKey}/jobs`, { key: other.apiKey });
     expect(answer.status).toBe(500);
     expect(answer.contentType).toMatch(/^application\/problem\+json/);

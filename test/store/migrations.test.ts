@@ -6,6 +6,7 @@ import { openStore } from "../../server/store/index.js";
 import type { Store } from "../../server/store/types.js";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
 import { insertJob } from "../../server/store/fixtures.js";
+import { jobData } from "../support/jobs.js";
 
 const childScript = fileURLToPath(new URL("../support/migrate-child.ts", import.meta.url));
 
@@ -78,17 +79,7 @@ describe.each(databases)("migrations on $name", (database) => {
     await store.migrate();
     const { project } = await seedTenant(store, "Acme");
     await expect(
-      insertJob(store, {
-        projectId: project.projectId,
-        action: "delete_user_data",
-        status: "paused" as "scheduled",
-        referenceId: "u",
-        description: "d",
-        createdAt: 1,
-        updatedAt: 1,
-        startAt: 1,
-        errors: null,
-      }),
+      insertJob(store, jobData(project.projectId, "paused" as "scheduled", "u")),
     ).rejects.toMatchObject({ name: "StoreError", code: "invalid" });
   });
 });

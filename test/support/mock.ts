@@ -41,7 +41,7 @@ export function startMock({ args = [], timeoutMs = 30_000 }: StartMockOptions = 
     output.push(line);
     if (output.length > 40) output.shift();
   };
-  createInterface({ input: child.stderr! }).on("line", remember);
+  createInterface({ input: child.stderr }).on("line", remember);
 
   async function close(): Promise<void> {
     const done = exited(child);
@@ -67,7 +67,7 @@ export function startMock({ args = [], timeoutMs = 30_000 }: StartMockOptions = 
     child.once("error", (error) => fail(`The Prism mock could not start: ${error.message}`));
     child.once("exit", onExit);
     // Keep reading stdout after ready, or Prism blocks once the pipe is full of request logs.
-    createInterface({ input: child.stdout! }).on("line", (line) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
       remember(line);
       const ready = READY.exec(line);
       if (ready?.[1] && !settled) {

@@ -25,7 +25,7 @@ export function runRedocly(args: readonly string[], cwd: string = ROOT): Promise
       },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== "number") {
-          reject(error);
+          reject(new Error(`redocly could not be run: ${error.message}`, { cause: error }));
           return;
         }
         resolve({ code: typeof error?.code === "number" ? error.code : 0, stdout, stderr });

@@ -16,7 +16,8 @@ export interface Answer {
   status: number;
   headers: Headers;
   contentType: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any answer
+  /** The parsed JSON (any: each test asserts the shape it expects). */
+  body: any;
 }
 
 export async function startTestServer(databaseUrl: string, config: Partial<Config> = {}): Promise<TestServer> {

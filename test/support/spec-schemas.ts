@@ -7,6 +7,7 @@ import { join } from "node:path";
 import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { ROOT } from "./redocly.js";
+import { resolveRef } from "../../server/spec.js";
 
 // ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
 const Ajv2020 = Ajv2020Module.default;
@@ -63,19 +64,8 @@ export function createSpecAjv(doc: Json): Ajv {
   return ajv;
 }
 
-/** Follows local `$ref`s ("#/components/...") in `doc`. */
-function resolve(doc: Json, node: Json): Json {
-  let current = node;
-  for (let hops = 0; current && typeof current.$ref === "string"; hops++) {
-    if (hops > 20) throw new Error(`cannot resolve ${current.$ref}`);
-    current = current.$ref
-      .slice(2)
-      .split("/")
-      .map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce((at: Json, part: string) => at?.[part], doc);
-  }
-  return current;
-}
+/** Follows local `$ref`s ("#/components/...") in `doc`: the server's one resolver. */
+const resolve = (doc: Json, node: Json): Json => resolveRef<Json>(doc, node);
 
 export interface HttpAnswer {
   status: number;

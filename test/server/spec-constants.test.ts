@@ -1,0 +1,79 @@
+// Values the code spells out or reads from the spec, proven equal to the spec (openapi.yaml, as
+// generated/openapi.json): problem types, job statuses, and the bounds a 400's words name.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FINAL_JOB_STATUSES } from "../../client/index.js";
+import { PROBLEM_KINDS } from "../../server/problems.js";
+import { integerBounds, openApiDocument } from "../../server/spec.js";
+import { ACTIVE_STATUSES } from "../../server/store/jobs.js";
+import { databases, queryRaw, seedTenant } from "../support/databases.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const spec = openApiDocument() as unknown as {
+  components: {
+    schemas: { JobStatus: { enum: string[] }; Problem: { properties: { type: { description: string } } } };
+    parameters: { JobId: { schema: { minimum: number; maximum: number } } };
+  };
+  paths: Record<string, Record<string, { parameters?: Array<{ name: string; schema?: { minimum?: number; maximum?: number } }> }>>;
+};
+const specStatuses = spec.components.schemas.JobStatus.enum;
+
+/** 'a', 'b' → ["a", "b"] (a status list as SQL spells it). */
+const sqlList = (text: string) => [...text.matchAll(/'([a-z_]+)'/g)].map((match) => match[1]);
+
+describe("code and spec agree", () => {
+  it("the problem kinds are those Problem.type's description lists", () => {
+    const description = spec.components.schemas.Problem.properties.type.description;
+    const listed = [...description.matchAll(/`(?:urn:problem:jobs-api|\.\.\.):([a-z-]+)`/g)].map((match) => match[1]);
+    expect([...PROBLEM_KINDS].sort()).toEqual([...new Set(listed)].sort());
+  });
+
+  it("the active statuses and the client's final statuses divide the spec's JobStatus enum", () => {
+    expect([...ACTIVE_STATUSES, ...FINAL_JOB_STATUSES].sort()).toEqual([...specStatuses].sort());
+  });
+
+  it("integerBounds reads a parameter's bounds from the spec, through a $ref", () => {
+    const listJobs = spec.paths["/api/v1/{projectKey}/jobs"]!.get!.parameters!;
+    const limit = listJobs.find((parameter) => parameter.name === "limit")!.schema!;
+    expect(integerBounds("listJobs", "limit")).toEqual({ minimum: limit.minimum, maximum: limit.maximum, words: `from ${limit.minimum} to ${limit.maximum}` });
+    const { minimum, maximum } = spec.components.parameters.JobId.schema;
+    expect(integerBounds("cancelJob", "jobId")).toMatchObject({ minimum, maximum });
+    expect(() => integerBounds("listJobs", "nothing")).toThrow(/no parameter nothing/);
+  });
+});
+
+describe("the database schema and the spec agree (migration 0001 on SQLite)", () => {
+  it("the status CHECK allows exactly the spec's JobStatus enum, and the one-active-job index covers ACTIVE_STATUSES", async () => {
+    const url = await databases.find((database) => database.name === "sqlite")!.url();
+    const server = await startTestServer(url);
+    await server.close();
+    const [table] = await queryRaw(url, "select sql from sqlite_master where type = 'table' and name = 'jobs'");
+    const [index] = await queryRaw(url, "select sql from sqlite_master where type = 'index' and name = 'jobs_one_active_per_reference'");
+    const check = /status in \(([^)]*)\)/.exec(String(table!.sql))![1]!;
+    const predicate = /where "?status"? in \(([^)]*)\)/i.exec(String(index!.sql))![1]!;
+    expect(sqlList(check).sort()).toEqual([...specStatuses].sort());
+    expect(sqlList(predicate)).toEqual([...ACTIVE_STATUSES]);
+  });
+});
+
+describe("400 answers name the spec's bounds", () => {
+  let server: TestServer;
+  let base: string;
+  let key: string;
+  beforeAll(async () => {
+    server = await startTestServer(await databases[0]!.url());
+    const tenant = await seedTenant(server.store, "Bounds");
+    key = tenant.apiKey;
+    base = `/api/v1/${tenant.project.projectKey}`;
+  });
+  afterAll(() => server?.close());
+
+  it.each([
+    ["limit", "jobs?limit=1e309", "query parameter limit", integerBounds("listJobs", "limit")],
+    ["after", "jobs?after=1e309", "query parameter after", integerBounds("listJobs", "after")],
+    ["jobId", "jobs/1e309", "path parameter jobId", integerBounds("getJob", "jobId")],
+  ])("%s", async (_name, path, label, bounds) => {
+    const answer = await server.call("GET", `${base}/${path}`, { key });
+    expect(answer.status).toBe(400);
+    expect(answer.body.detail).toBe(`${label} must be an integer from ${bounds.minimum} to ${bounds.maximum}`);
+  });
+});
