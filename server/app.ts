@@ -15,6 +15,7 @@ import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type Pro
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
+import { noOperation, requestTarget, requireTenant } from "./request-target.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("query parser", "simple");
 
   app.use(requestLogger(logger));
+  app.use(requestTarget);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
   installValidatorRouteCache(); // until express-openapi-validator ships #1217: see server/perf/
@@ -55,12 +57,14 @@ export function createApp(deps: AppDeps): express.Express {
   );
   // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
+  app.use(requireTenant);
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
   app.use(usersRouter({ store, clock, startDelay: config.startDelay }));
+  app.use(noOperation);
 
   app.use(problemHandler(logger));
   return app;
@@ -131,7 +135,7 @@ function perKeyRateLimit(config: Config) {
     limit: config.rateLimit,
     standardHeaders: false,
     legacyHeaders: false,
-    // Counted per organization (= per key): runs after authentication, so every request here has one.
+    // Counted per organization (= per key): runs after requireTenant, so every request here has one.
     keyGenerator: (_req, res) => String((res.locals.tenant as Tenant).organization.organizationId),
     validate: false,
     handler: (req, _res, next) => {
