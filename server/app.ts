@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireTenant);
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
+  app.use(refuseIncompleteRequests);
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
@@ -119,6 +120,21 @@ function refuseDeclaredLargeBodies(req: Request, res: Response, next: NextFuncti
     return;
   }
   next();
+}
+
+/**
+ * No handler runs for a request whose body did not arrive whole. body-parser skips, as "already
+ * read", a request whose connection has closed by the time it runs (on-finished), so a body cut
+ * short (Content-Length 10 with 3 bytes, then a half-close; a broken chunk) reached its handler
+ * after the HTTP layer had answered it 400: deleteUserData created the job. req.complete is
+ * Node's own word that the parser saw the whole message.
+ */
+function refuseIncompleteRequests(req: Request, _res: Response, next: NextFunction): void {
+  if (req.complete) {
+    next();
+    return;
+  }
+  next(new HttpProblem(400, "bad-request", "The request body was not received whole."));
 }
 
 function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
