@@ -10,6 +10,7 @@ import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Store } from "./store/types.js";
+import { transientFailure } from "./store/errors.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
@@ -190,10 +191,11 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   const status = given >= 400 && given <= 599 ? given : 500;
   const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
 
-  // SQLite allows one writer: while another process holds the write lock longer than
-  // busy_timeout (a large `sessions import`, say), a write waits, then fails. Not a bug: retry.
-  if ((error as { code?: string } | null)?.code === "SQLITE_BUSY") {
-    return { status: 503, kind: "unavailable", detail: "The database is busy; retry in a moment.", headers: { "Retry-After": "1" } };
+  // A transient database condition (the store's classification): SQLite's write lock held by
+  // another process longer than busy_timeout (a large `sessions import`, say), a PostgreSQL
+  // failover, a lost connection. Not a bug and not the client's fault: retry.
+  if (transientFailure(error) !== undefined) {
+    return { status: 503, kind: "unavailable", detail: "The database is busy or unavailable; retry in a moment.", headers: { "Retry-After": "1" } };
   }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
@@ -228,7 +230,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     const requestId = String(req.id ?? "");
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
-    else if (kind === "unavailable") logger.warn({ reqId: requestId }, "database busy: answered 503");
+    else if (kind === "unavailable") logger.warn({ reqId: requestId, reason: transientFailure(error) }, "database busy or unavailable: answered 503");
     if (res.headersSent) {
       res.destroy();
       return;
