@@ -1,12 +1,10 @@
 // Builds the Express app: logging, CORS, limits, express-openapi-validator (requests,
 // responses, security), the routers and the one error handler. No business logic here.
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type Response, type NextFunction } from "express";
 import cors from "cors";
 import { rateLimit } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
-import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Store } from "./store/types.js";
@@ -17,6 +15,7 @@ import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
 import { noOperation, requestTarget, requireTenant } from "./request-target.js";
+import { loggedPath, requestLogger } from "./request-log.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -40,6 +39,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("etag", false); // JSON API answers change with every job update; ETags cost ~10%.
   app.set("x-powered-by", false);
   app.set("query parser", "simple");
+  // The spec's paths, exactly: /USERS/… or /users/x/ is no operation (the validator reads these too).
+  app.set("case sensitive routing", true);
+  app.set("strict routing", true);
 
   app.use(requestLogger(logger));
   app.use(requestTarget);
@@ -70,32 +72,6 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(problemHandler(logger));
   return app;
-}
-
-function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    // Accept a caller's X-Request-Id when it looks like one, so logs can be correlated.
-    genReqId: (req, res) => {
-      const incoming = req.headers["x-request-id"];
-      const id = typeof incoming === "string" && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-      res.setHeader("X-Request-Id", id);
-      return id;
-    },
-    // Only what is safe: never headers (Authorization carries the key), and no end-user ids.
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUserId(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    // 501 is cancelJob's documented answer for a job that has ended, not a server failure.
-    customLogLevel: (_req, res, error) =>
-      res.statusCode === 501 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
-  });
-}
-
-/** /api/v1/KEY/users/<userId> → /api/v1/KEY/users/[userId]: the userId is personal data. */
-export function redactUserId(url: string): string {
-  return url.replace(/(\/users\/)[^/?#]*/, "$1[userId]");
 }
 
 function corsMiddleware(origins: string[]) {
@@ -206,9 +182,9 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   if (status === 404) {
     // DELETE /api/v1/KEY/users/ matches no route, but the reference answers an empty userId with 400.
     if (/^\/api\/v1\/[^/]+\/users\/?$/.test(req.path)) return answer("path parameter userId must not be empty", 400);
-    return answer(`No operation at ${req.method} ${redactUserId(req.path)}.`);
+    return answer(`No operation at ${req.method} ${loggedPath(req, { query: false })}.`);
   }
-  if (status === 405) return answer(`${req.method} is not an operation of ${redactUserId(req.path)}.`);
+  if (status === 405) return answer(`${req.method} is not an operation of ${loggedPath(req, { query: false })}.`);
   if (e.errors && e.errors.length > 0) return answer(e.errors.map(describeValidationError).join("; "));
   return answer(e.message ?? "The request is not valid.");
 }
@@ -237,7 +213,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(status).type(PROBLEM_CONTENT_TYPE);
-    const body = problemBody(status, kind, detail, { instance: redactUserId(req.path), requestId });
+    const body = problemBody(status, kind, detail, { instance: loggedPath(req, { query: false }), requestId });
     // Declared answers go through res.json, so the response validator checks them too; a 500
     // (perhaps a failed response validation) is sent raw, or it would be validated again.
     if (status >= 500) res.send(JSON.stringify(body));

@@ -18,7 +18,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
   // The whole list is streamed past res.json (and so past the response validator): its items
   // are validated here instead, with the Job schema compiled once.
   const validateJob = deps.validateResponses ? compileSchemaValidator("Job") : undefined;
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true }); // the spec's paths, exactly
   router.param("projectKey", resolveProject(store));
   router.param("jobId", jobIdAsNumber);
 

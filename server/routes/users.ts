@@ -7,7 +7,7 @@ import type { OperationRequest, OperationResponse } from "./types.js";
 
 export function usersRouter(deps: { store: Store; clock: () => number; startDelay: StartDelay }): Router {
   const { store, clock, startDelay } = deps;
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true }); // the spec's paths, exactly
   router.param("projectKey", resolveProject(store));
 
   router.delete(

@@ -1,0 +1,105 @@
+// The request log (pino-http): one line per answer, with what is safe to keep. Never headers
+// (Authorization carries the key) and never an end-user id: the path is logged as the operation
+// the validator matched, with only the parameters whose values cannot be personal data. A path
+// that matched no operation keeps only the spec's own words (api, v1, jobs, users).
+//
+// Why not a pattern on the raw URL: the userId can hide in any spelling of a path (`/USERS/…`,
+// `/users//…`, an unknown query parameter), and a pattern has to foresee them all; the matched
+// route names the userId wherever it was.
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pinoHttp } from "pino-http";
+import type { Logger } from "pino";
+import { operationKey, operationParameters, type SpecParameter } from "./spec.js";
+
+/** String parameters whose values are not personal data (a project key names a customer's project). */
+const LOGGABLE_STRINGS = new Set(["projectKey"]);
+
+/** The request as express-openapi-validator leaves it. */
+type MatchedRequest = IncomingMessage & { originalUrl?: string; openapi?: { openApiRoute?: string } };
+
+export function requestLogger(logger: Logger) {
+  return pinoHttp({
+    logger,
+    // Accept a caller's X-Request-Id when it looks like one, so logs can be correlated.
+    genReqId: (req, res) => {
+      const incoming = req.headers["x-request-id"];
+      const id = typeof incoming === "string" && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+      res.setHeader("X-Request-Id", id);
+      return id;
+    },
+    // The request is bound when it arrives, before any route is matched: id and method only. The
+    // path is added to the line written when the answer is done (below).
+    serializers: {
+      req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, path: loggedPath(req) }),
+    customErrorObject: (req, _res, _error, value: Record<string, unknown>) => ({ ...value, path: loggedPath(req) }),
+    // 501 is cancelJob's documented answer for a job that has ended, not a server failure.
+    customLogLevel: (_req, res, error) =>
+      res.statusCode === 501 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
+  });
+}
+
+/** The request's path (and query) as they may be logged (see the top of this file). */
+export function loggedPath(req: MatchedRequest, options: { query?: boolean } = {}): string {
+  const url = req.originalUrl ?? req.url ?? "";
+  const queryAt = url.indexOf("?");
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 || options.query === false ? "" : url.slice(queryAt + 1);
+  const route = req.openapi?.openApiRoute;
+  const parameters = route === undefined ? undefined : operationParameters().get(operationKey(req.method ?? "", route));
+  const routeSegments = route?.split("/");
+  const segments = path.split("/");
+  if (parameters === undefined || routeSegments === undefined || routeSegments.length !== segments.length) {
+    return segments.map((segment) => (segment === "" || specWords().has(segment) ? segment : "[…]")).join("/") + (query ? "?[…]" : "");
+  }
+  const shownPath = routeSegments
+    .map((template, index) => {
+      const name = /^\{(.+)\}$/.exec(template)?.[1];
+      if (name === undefined) return template;
+      const parameter = parameters.find((p) => p.in === "path" && p.name === name);
+      const value = decoded(segments[index]!);
+      return parameter !== undefined && value !== undefined && loggable(parameter, value) ? segments[index]! : `[${name}]`;
+    })
+    .join("/");
+  if (query === "") return shownPath;
+  const shownQuery = [...new URLSearchParams(query)]
+    .map(([name, value]) => {
+      const parameter = parameters.find((p) => p.in === "query" && p.name === name);
+      if (parameter === undefined) return "[…]";
+      return `${name}=${loggable(parameter, value) ? encodeURIComponent(value) : "[…]"}`;
+    })
+    .join("&");
+  return `${shownPath}?${shownQuery}`;
+}
+
+/** Only values that cannot be personal data: integers, members of an enum, the allowed strings. */
+function loggable(parameter: SpecParameter, value: string): boolean {
+  const { schema } = parameter;
+  if (schema.type === "integer") return /^(0|[1-9][0-9]{0,15})$/.test(value);
+  if (Array.isArray(schema.enum)) return schema.enum.includes(value);
+  if (LOGGABLE_STRINGS.has(parameter.name) && schema.pattern !== undefined) return value.length <= 64 && new RegExp(schema.pattern, "u").test(value);
+  return false;
+}
+
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+let words: Set<string> | undefined;
+/** The literal segments of the spec's paths ("api", "v1", "jobs", "users"). */
+function specWords(): Set<string> {
+  if (words === undefined) {
+    words = new Set();
+    for (const key of operationParameters().keys()) {
+      for (const segment of key.split(" ")[1]!.split("/")) if (segment !== "" && !segment.startsWith("{")) words.add(segment);
+    }
+  }
+  return words;
+}
