@@ -9,6 +9,7 @@ import type { Database, JobsTable } from "./schema.js";
 import { migrationProvider } from "./migrations.js";
 import { generateApiKey, generateProjectKey, hashApiKey, sameHash } from "./keys.js";
 import { StoreError, constraintViolation } from "./errors.js";
+import { requireEpochMillis } from "./values.js";
 import { openSqlite } from "./sqlite.js";
 import { precompile, type PrecompiledQuery } from "../perf/precompiled-query.js";
 import type {
@@ -226,6 +227,7 @@ export class KyselyStore implements Store {
     now: number,
     startAt: number,
   ): Promise<{ job: Job; created: boolean }> {
+    requireEpochMillis({ createdAt: now, startAt });
     // The partial unique index allows one active job per (project, action, reference): the
     // INSERT either creates it or does nothing because another call (maybe in another process)
     // did. The loop covers the rare race where the job we collided with finished in between.
@@ -484,6 +486,7 @@ export class KyselyStore implements Store {
   }
 
   async insertJob(job: Omit<Job, "jobId"> & { jobId?: number }): Promise<Job> {
+    requireEpochMillis({ createdAt: job.createdAt, updatedAt: job.updatedAt, startAt: job.startAt });
     const row = await this.db
       .insertInto("jobs")
       .values({
