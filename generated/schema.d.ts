@@ -49,7 +49,8 @@ export interface paths {
                  */
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
-                 * @description The job's id, as returned by `deleteUserData` (a positive integer).
+                 * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+                 *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
                  * @example 3451
                  */
                 jobId: components["parameters"]["JobId"];
@@ -255,7 +256,10 @@ export interface components {
         };
     };
     responses: {
-        /** @description A query parameter is unknown, has the wrong type or is out of range (`limit` is 1 to 1000). */
+        /**
+         * @description A query parameter is unknown, has the wrong type or is out of range (`limit` is 1 to 1000),
+         *     or an integer is not in plain decimal digits (`limit=0x10`, `limit=1e1`, `limit=5.0`).
+         */
         BadListRequest: {
             headers: {
                 [name: string]: unknown;
@@ -264,7 +268,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The jobId is not a positive integer (or is out of range), or a query parameter was given (none is taken). */
+        /**
+         * @description The jobId is not a positive integer in plain decimal digits (`0x1`, `1e0`, `+1`, `1.0`, `01`)
+         *     or is out of range, or a query parameter was given (none is taken).
+         */
         BadJobRequest: {
             headers: {
                 [name: string]: unknown;
@@ -358,7 +365,8 @@ export interface components {
          */
         ProjectKey: string;
         /**
-         * @description The job's id, as returned by `deleteUserData` (a positive integer).
+         * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+         *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
          * @example 3451
          */
         JobId: number;
@@ -384,14 +392,14 @@ export interface operations {
                  */
                 status?: components["schemas"]["JobStatus"];
                 /**
-                 * @description The largest number of jobs to return. When more jobs follow, the answer has a `Link`
-                 *     header with `rel="next"`. Omit it to receive every job at once.
+                 * @description The largest number of jobs to return, in plain decimal digits. When more jobs follow,
+                 *     the answer has a `Link` header with `rel="next"`. Omit it to receive every job at once.
                  * @example 100
                  */
                 limit?: number;
                 /**
-                 * @description Return only jobs whose `jobId` is greater than this one (keyset pagination). You rarely
-                 *     set it yourself: follow the `Link` header instead.
+                 * @description Return only jobs whose `jobId` is greater than this one (keyset pagination), in plain
+                 *     decimal digits. You rarely set it yourself: follow the `Link` header instead.
                  * @example 3451
                  */
                 after?: number;
@@ -444,7 +452,8 @@ export interface operations {
                  */
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
-                 * @description The job's id, as returned by `deleteUserData` (a positive integer).
+                 * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+                 *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
                  * @example 3451
                  */
                 jobId: components["parameters"]["JobId"];
@@ -482,7 +491,8 @@ export interface operations {
                  */
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
-                 * @description The job's id, as returned by `deleteUserData` (a positive integer).
+                 * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+                 *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
                  * @example 3451
                  */
                 jobId: components["parameters"]["JobId"];

@@ -16,6 +16,7 @@ import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
 import { noOperation, requestTarget, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
+import { canonicalIntegers } from "./canonical-integers.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
   app.use(requireTenant);
+  app.use(canonicalIntegers);
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   app.use(refuseIncompleteRequests);

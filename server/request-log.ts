@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
-import { operationKey, operationParameters, type SpecParameter } from "./spec.js";
+import { operationKey, operationParameters, rawPathValues, splitTarget, type SpecParameter } from "./spec.js";
 
 /** String parameters whose values are not personal data (a project key names a customer's project). */
 const LOGGABLE_STRINGS = new Set(["projectKey"]);
@@ -44,26 +44,21 @@ export function requestLogger(logger: Logger) {
 
 /** The request's path (and query) as they may be logged (see the top of this file). */
 export function loggedPath(req: MatchedRequest, options: { query?: boolean } = {}): string {
-  const url = req.originalUrl ?? req.url ?? "";
-  const queryAt = url.indexOf("?");
-  const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  const query = queryAt === -1 || options.query === false ? "" : url.slice(queryAt + 1);
+  const target = splitTarget(req.originalUrl ?? req.url ?? "");
+  const query = options.query === false ? "" : target.query;
   const route = req.openapi?.openApiRoute;
   const parameters = route === undefined ? undefined : operationParameters().get(operationKey(req.method ?? "", route));
-  const routeSegments = route?.split("/");
-  const segments = path.split("/");
-  if (parameters === undefined || routeSegments === undefined || routeSegments.length !== segments.length) {
-    return segments.map((segment) => (segment === "" || specWords().has(segment) ? segment : "[…]")).join("/") + (query ? "?[…]" : "");
+  const values = route === undefined ? undefined : rawPathValues(route, target.path);
+  if (route === undefined || parameters === undefined || values === undefined) {
+    const shown = target.path.split("/").map((segment) => (segment === "" || specWords().has(segment) ? segment : "[…]"));
+    return shown.join("/") + (query ? "?[…]" : "");
   }
-  const shownPath = routeSegments
-    .map((template, index) => {
-      const name = /^\{(.+)\}$/.exec(template)?.[1];
-      if (name === undefined) return template;
-      const parameter = parameters.find((p) => p.in === "path" && p.name === name);
-      const value = decoded(segments[index]!);
-      return parameter !== undefined && value !== undefined && loggable(parameter, value) ? segments[index]! : `[${name}]`;
-    })
-    .join("/");
+  const shownPath = route.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const parameter = parameters.find((p) => p.in === "path" && p.name === name);
+    const raw = values.get(name)!;
+    const value = decoded(raw);
+    return parameter !== undefined && value !== undefined && loggable(parameter, value) ? raw : `[${name}]`;
+  });
   if (query === "") return shownPath;
   const shownQuery = [...new URLSearchParams(query)]
     .map(([name, value]) => {

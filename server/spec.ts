@@ -65,3 +65,26 @@ export function operationParameters(): OperationParameters {
   cached = table;
   return table;
 }
+
+/**
+ * The raw (still percent-encoded) value of each path parameter, read from a request path that
+ * the validator matched to `openApiRoute` (strict routing: one segment per template segment);
+ * undefined when the path does not have the template's shape.
+ */
+export function rawPathValues(openApiRoute: string, path: string): Map<string, string> | undefined {
+  const template = openApiRoute.split("/");
+  const segments = path.split("/");
+  if (template.length !== segments.length) return undefined;
+  const values = new Map<string, string>();
+  template.forEach((part, index) => {
+    const name = /^\{(.+)\}$/.exec(part)?.[1];
+    if (name !== undefined) values.set(name, segments[index]!);
+  });
+  return values;
+}
+
+/** A request target split into its path and its query (without the `?`). */
+export function splitTarget(url: string): { path: string; query: string } {
+  const at = url.indexOf("?");
+  return at === -1 ? { path: url, query: "" } : { path: url.slice(0, at), query: url.slice(at + 1) };
+}

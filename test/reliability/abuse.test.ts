@@ -142,13 +142,12 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     expect((await server.store.getJob(projectId, jobId))?.status).toBe("scheduled");
   });
 
-  it("a jobId written another way (1e0, 1.0, +1, 01) is that same job or a 400, the same on every database", async () => {
+  it("a jobId written another way (1e0, 1.0, +1, 01) is a 400, the same on every database", async () => {
     const canonical = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${jobId}`, { headers: { authorization: key } });
     expect(canonical.status).toBe(200);
     for (const id of [`${jobId}e0`, `${jobId}.0`, `+${jobId}`, `0${jobId}`, `%20${jobId}`, `0x${jobId.toString(16)}`]) {
       const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${id}`, { headers: { authorization: key } });
-      if (answer.status === 200) expect(answer.body.data, id).toEqual(canonical.body.data);
-      else expectProblem(answer, [400, 404], id);
+      expectProblem(answer, 400, id);
     }
   });
 
