@@ -98,7 +98,8 @@ export interface paths {
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
                  * @description The end user whose data is deleted: the `userId` your application passed to the tracker.
-                 *     1 to 256 characters, no control characters; URL-encode it (`@` may stay as it is).
+                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F);
+                 *     URL-encode it (`@` may stay as it is).
                  * @example shekar@example.com
                  */
                 userId: string;
@@ -280,7 +281,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The userId is empty, longer than 256 characters or holds control characters, or a query parameter was given (none is taken). */
+        /**
+         * @description The userId is empty, longer than 256 characters or holds control characters (C0, DEL or C1:
+         *     U+0000 to U+001F, U+007F to U+009F), or a query parameter was given (none is taken).
+         */
         BadUserRequest: {
             headers: {
                 [name: string]: unknown;
@@ -532,7 +536,8 @@ export interface operations {
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
                  * @description The end user whose data is deleted: the `userId` your application passed to the tracker.
-                 *     1 to 256 characters, no control characters; URL-encode it (`@` may stay as it is).
+                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F);
+                 *     URL-encode it (`@` may stay as it is).
                  * @example shekar@example.com
                  */
                 userId: string;

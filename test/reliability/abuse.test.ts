@@ -87,6 +87,19 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     expect(await jobCount()).toBe(before);
   });
 
+  it("C1 control characters (U+0080 to U+009F) in a userId answer 400 and create nothing; U+00A0 is no control character", async () => {
+    const before = await jobCount();
+    for (const encoded of ["%C2%80", "%C2%85", "a%C2%85b", "user%C2%9F", "%C2%9B31m"]) {
+      const answer = await del(encoded);
+      expectProblem(answer, 400, encoded);
+      expect(answer.body.detail, encoded).toMatch(/userId/);
+    }
+    expect(await jobCount()).toBe(before);
+    const nbsp = await del("a%C2%A0b");
+    expect(nbsp.status).toBe(200);
+    expect(nbsp.body.data.referenceId).toBe("a\u00A0b");
+  });
+
   it("path tricks in a userId are data, never paths: encoded slashes and dots are stored as sent", async () => {
     const cases: Array<[string, string]> = [
       ["a%2Fb", "a/b"],
