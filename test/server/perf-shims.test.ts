@@ -14,7 +14,7 @@ import { compileSchemaValidator } from "../../server/perf/json-list-stream.js";
 import { LIST_ALL_CHUNK } from "../../server/routes/jobs.js";
 import { openStore } from "../../server/store/index.js";
 import type { Job, Store } from "../../server/store/types.js";
-import { databases, seedTenant } from "../support/databases.js";
+import { databases, execRaw, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -190,8 +190,10 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
   let projectId: number;
   const total = LIST_ALL_CHUNK * 2 + 37; // several database chunks and a partial last one
 
+  let url: string;
   beforeAll(async () => {
-    api = await startTestServer(await database.url());
+    url = await database.url();
+    api = await startTestServer(url);
     const tenant = await seedTenant(api.store, "streamer");
     key = tenant.apiKey;
     projectKey = tenant.project.projectKey;
@@ -234,17 +236,19 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
 
   it("an invalid job in the first chunk answers 500, not a list", async () => {
     const other = await seedTenant(api.store, "invalid-first");
-    await api.store.insertJob({
+    const broken = await api.store.insertJob({
       description: "broken",
       status: "completed",
       projectId: other.project.projectId,
       action: "delete_user_data",
       referenceId: "x",
-      createdAt: -5, // EpochMillis has minimum 0
+      createdAt: 0,
       updatedAt: 0,
       startAt: 0,
       errors: null,
     });
+    // A corrupt row (the store refuses to write one): EpochMillis has minimum 0.
+    await execRaw(url, [`update jobs set created_at = -5 where job_id = ${broken.jobId}`]);
     const answer = await api.call("GET", `/api/v1/${other.project.projectKey}/jobs`, { key: other.apiKey });
     expect(answer.status).toBe(500);
     expect(answer.contentType).toMatch(/^application\/problem\+json/);
@@ -264,7 +268,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
       errors: null,
     });
     for (let i = 0; i < LIST_ALL_CHUNK + 1; i++) await api.store.insertJob(job(i, 1));
-    await api.store.insertJob(job(-1, -5));
+    const broken = await api.store.insertJob(job(-1, 0));
+    await execRaw(url, [`update jobs set created_at = -5 where job_id = ${broken.jobId}`]); // corrupt: EpochMillis has minimum 0
     const response = await fetch(`${api.url}/api/v1/${owner.project.projectKey}/jobs`, { headers: { authorization: owner.apiKey } });
     expect(response.status).toBe(200); // the status line went out with the first chunk
     await expect(response.text()).rejects.toThrow();

@@ -3,36 +3,14 @@
 // anything else, and a migration repairs rows an earlier version wrote (JOBS_START_DELAY=100000000d
 // stored a startAt past the bound, after which listJobs answered 500 for that project, even after
 // a restart).
-import BetterSqlite3 from "better-sqlite3";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../server/store/types.js";
 import { openStore } from "../../server/store/index.js";
-import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
+import { databases, execRaw, openMigratedStore, seedTenant } from "../support/databases.js";
 import { NOW, jobData } from "../support/jobs.js";
 import { startTestServer } from "../support/server.js";
 
 const MAX = 8_640_000_000_000_000;
-
-/** Runs statements on the database behind a URL, outside the store (what an older version wrote). */
-async function execRaw(url: string, statements: string[]): Promise<void> {
-  if (url.startsWith("sqlite:")) {
-    const db = new BetterSqlite3(url.slice("sqlite:".length));
-    try {
-      for (const statement of statements) db.exec(statement);
-    } finally {
-      db.close();
-    }
-    return;
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 describe.each(databases)("times out of the EpochMillis range on $name", (database) => {
   const stores: Store[] = [];
