@@ -250,7 +250,7 @@ export interface components {
              */
             instance?: string;
             /**
-             * @description The id under which the server logged this request; quote it when you report a problem.
+             * @description The id under which the server logged this request (also in the `X-Request-Id` header); quote it when you report a problem.
              * @example 0f8c1c9e-2b7a-4a53-9a43-55f1b3a1d6c2
              */
             requestId?: string;
@@ -263,6 +263,7 @@ export interface components {
          */
         BadListRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -275,6 +276,7 @@ export interface components {
          */
         BadJobRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -287,6 +289,7 @@ export interface components {
          */
         BadUserRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -296,6 +299,8 @@ export interface components {
         /** @description The `Authorization` header is missing, malformed or holds an unknown key. */
         Unauthorized: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
@@ -305,6 +310,7 @@ export interface components {
         /** @description The project does not exist, or it belongs to another organization than the key's. */
         ProjectNotFound: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -314,6 +320,7 @@ export interface components {
         /** @description The project or the job does not exist, or belongs to another project or organization. */
         JobNotFound: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -323,6 +330,7 @@ export interface components {
         /** @description The job has already ended (`completed` or `failed`) or was already `cancelled`; it is left unchanged. */
         NotCancellable: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -332,6 +340,7 @@ export interface components {
         /** @description The request carries a body larger than 1 KiB (no operation takes a body). */
         ContentTooLarge: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -341,6 +350,7 @@ export interface components {
         /** @description This API key made too many calls in the current window; wait `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -349,11 +359,24 @@ export interface components {
             };
         };
         /**
-         * @description An unexpected server error (500; the body says which `requestId` to quote), or 503 with
-         *     `Retry-After` when the embedded database is busy with another process's long write.
+         * @description The database is busy or unavailable for a moment: SQLite's write lock held by another
+         *     process (a large `sessions import`) longer than the server waits, a PostgreSQL failover or
+         *     a lost connection. Nothing was changed; retry after `Retry-After` seconds.
          */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected server error (500); the body says which `requestId` to quote when you report it. */
         UnexpectedError: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -382,6 +405,19 @@ export interface components {
          * @example 30
          */
         RetryAfter: number;
+        /**
+         * @description The id under which the server logged this request; on a problem answer it is also the
+         *     body's `requestId`. A request that sends an `X-Request-Id` of 1 to 64 characters from
+         *     `[A-Za-z0-9_.:-]` gets it back, so a caller's own id can follow the request into the logs.
+         * @example 0f8c1c9e-2b7a-4a53-9a43-55f1b3a1d6c2
+         */
+        RequestId: string;
+        /**
+         * @description The authentication challenge (RFC 9110, section 11.6.1): send the key as
+         *     `Authorization: Bearer <key>`, or raw as `Authorization: <key>`.
+         * @example Bearer realm="jobs-api"
+         */
+        WWWAuthenticate: string;
     };
     pathItems: never;
 }
@@ -424,6 +460,7 @@ export interface operations {
             /** @description The jobs of the project, oldest first. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     /**
                      * @description Present when `limit` was given and more jobs follow: `<URL>; rel="next"`, where URL
                      *     is the path and query of the next page, relative to the server.
@@ -441,6 +478,7 @@ export interface operations {
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -469,6 +507,7 @@ export interface operations {
             /** @description The job. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -480,6 +519,7 @@ export interface operations {
             404: components["responses"]["JobNotFound"];
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -508,6 +548,7 @@ export interface operations {
             /** @description The job, now `cancelled`. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -520,6 +561,7 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
             501: components["responses"]["NotCancellable"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -549,6 +591,7 @@ export interface operations {
             /** @description The scheduled deletion job (new, or the one already pending for this user). */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -560,6 +603,7 @@ export interface operations {
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };

@@ -14,7 +14,7 @@ import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type Pro
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
-import { noOperation, requestTarget, requireTenant } from "./request-target.js";
+import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
 import { canonicalIntegers } from "./canonical-integers.js";
 
@@ -46,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(requestLogger(logger));
   app.use(requestTarget);
+  app.use(requireHost);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
   installValidatorRouteCache(); // until express-openapi-validator ships #1217: see server/perf/
@@ -145,6 +146,13 @@ function perKeyRateLimit(config: Config) {
   });
 }
 
+/**
+ * The challenge of every 401 (RFC 9110 §11.6.1 requires one). Bearer is the registered scheme
+ * the server accepts (`Authorization: Bearer <key>`); the raw key of the original documentation
+ * (`Authorization: <key>`) is no scheme a challenge could name.
+ */
+export const WWW_AUTHENTICATE = 'Bearer realm="jobs-api"';
+
 interface ValidatorError {
   status?: number;
   statusCode?: number;
@@ -178,7 +186,7 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
   // words exactly: clients of the original API compare that string.
-  if (status === 401) return answer("Invalid API Key");
+  if (status === 401) return { ...answer("Invalid API Key"), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
   if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
   if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
   if (status === 404) {

@@ -62,6 +62,8 @@ export function createHttpServer(app: express.Express): http.Server {
       requestTimeout: TIMEOUTS.requestMs,
       keepAliveTimeout: TIMEOUTS.keepAliveMs,
       connectionsCheckingInterval: TIMEOUTS.checkEveryMs,
+      // A request without Host is answered by the app, with a problem body (request-target.ts).
+      requireHostHeader: false,
     },
     app,
   );

@@ -35,12 +35,22 @@ export function requestLogger(logger: Logger) {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, path: loggedPath(req) }),
-    customErrorObject: (req, _res, _error, value: Record<string, unknown>) => ({ ...value, path: loggedPath(req) }),
-    // 501 is cancelJob's documented answer for a job that has ended, not a server failure.
+    // pino-http makes up an error ("failed with status code 5xx", with its own stack) for every 5xx
+    // answer: dropped. A real error is logged by the error handler, with its stack, once.
+    customErrorObject: (req, _res, error, value: Record<string, unknown>) => {
+      const { err: _made, ...rest } = value;
+      return { ...(isMadeUp(error) ? rest : value), path: loggedPath(req) };
+    },
+    customErrorMessage: (_req, _res, error) => (isMadeUp(error) ? "request completed" : "request failed"),
+    // 501 is cancelJob's documented answer for a job that has ended, not a server failure; 503
+    // (the database is busy or unavailable) is documented too, and worth a warning.
     customLogLevel: (_req, res, error) =>
-      res.statusCode === 501 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
+      res.statusCode === 501 ? "info" : res.statusCode === 503 ? "warn" : (error && !isMadeUp(error)) || res.statusCode >= 500 ? "error" : "info",
   });
 }
+
+/** The error pino-http invents for a 5xx answer that carried none. */
+const isMadeUp = (error: Error | undefined) => error !== undefined && /^failed with status code \d+$/.test(error.message);
 
 /** The request's path (and query) as they may be logged (see the top of this file). */
 export function loggedPath(req: MatchedRequest, options: { query?: boolean } = {}): string {

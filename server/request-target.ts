@@ -37,11 +37,34 @@ export function requestTarget(req: Request, _res: Response, next: NextFunction):
 }
 
 /**
+ * RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host header, or with
+ * more than one. Node does the first itself with a bare 400 (requireHostHeader, turned off in
+ * http.ts so the answer gets a problem body here) and keeps only the first of several Host lines.
+ */
+export function requireHost(req: Request, _res: Response, next: NextFunction): void {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === "host") hosts++;
+  if (hosts > 1 || (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)) {
+    badRequest(next, hosts > 1 ? "The request has more than one Host header." : "An HTTP/1.1 request needs a Host header.");
+    return;
+  }
+  next();
+}
+
+const badRequest = (next: NextFunction, detail: string) => next(new HttpProblem(400, "bad-request", `${detail} (RFC 9112, section 3.2)`));
+
+/**
  * After the validator: every operation of the spec requires the ApiKey scheme, so a request that
- * arrives here without an authenticated tenant is one the validator did not manage. It gets a
- * 404, and never reaches the rate limiter or a router, which assume a tenant.
+ * arrives here without an authenticated tenant either could not be authenticated because the
+ * store failed (auth.ts: that error is the answer, a 503 when transient) or is one the validator
+ * did not manage (a 404). Either way it never reaches the rate limiter or a router, which assume
+ * a tenant.
  */
 export function requireTenant(_req: Request, res: Response, next: NextFunction): void {
+  if (res.locals.authenticationError !== undefined) {
+    next(res.locals.authenticationError);
+    return;
+  }
   if (res.locals.tenant === undefined) {
     next(notFound());
     return;

@@ -99,6 +99,7 @@ const README_SCENARIOS = [
   "listJobs 404 projectNotFound",
   "listJobs 413 contentTooLarge",
   "listJobs 429 rateLimited",
+  "listJobs 503 unavailable",
   "listJobs default internalError",
   "getJob 200 documentJob",
   "getJob 200 runningJob",
@@ -111,6 +112,7 @@ const README_SCENARIOS = [
   "getJob 404 projectNotFound",
   "getJob 413 contentTooLarge",
   "getJob 429 rateLimited",
+  "getJob 503 unavailable",
   "getJob default internalError",
   "cancelJob 200 documentCancelledJob",
   "cancelJob 400 invalidJobId",
@@ -120,6 +122,7 @@ const README_SCENARIOS = [
   "cancelJob 413 contentTooLarge",
   "cancelJob 429 rateLimited",
   "cancelJob 501 jobNotCancellable",
+  "cancelJob 503 unavailable",
   "cancelJob default internalError",
   "deleteUserData 200 scheduledDeletion",
   "deleteUserData 400 invalidUserId",
@@ -127,6 +130,7 @@ const README_SCENARIOS = [
   "deleteUserData 404 projectNotFound",
   "deleteUserData 413 contentTooLarge",
   "deleteUserData 429 rateLimited",
+  "deleteUserData 503 unavailable",
   "deleteUserData default internalError",
 ];
 
