@@ -5,7 +5,7 @@ import { databases, seedTenant } from "../support/databases.js";
 import { addSessions } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
