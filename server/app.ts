@@ -60,10 +60,10 @@ export function createApp(deps: AppDeps): express.Express {
       ignoreUndocumented: false,
     }),
   );
+  app.use(requireTenant); // nothing below runs without an authenticated tenant
+  app.use(canonicalIntegers);
   // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
-  app.use(requireTenant);
-  app.use(canonicalIntegers);
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   app.use(refuseIncompleteRequests);
