@@ -49,7 +49,8 @@ export interface paths {
                  */
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
-                 * @description The job's id, as returned by `deleteUserData` (a positive integer).
+                 * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+                 *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
                  * @example 3451
                  */
                 jobId: components["parameters"]["JobId"];
@@ -97,7 +98,8 @@ export interface paths {
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
                  * @description The end user whose data is deleted: the `userId` your application passed to the tracker.
-                 *     1 to 256 characters, no control characters; URL-encode it (`@` may stay as it is).
+                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F);
+                 *     URL-encode it (`@` may stay as it is).
                  * @example shekar@example.com
                  */
                 userId: string;
@@ -250,34 +252,46 @@ export interface components {
              */
             instance?: string;
             /**
-             * @description The id under which the server logged this request; quote it when you report a problem.
+             * @description The id under which the server logged this request (also in the `X-Request-Id` header); quote it when you report a problem.
              * @example 0f8c1c9e-2b7a-4a53-9a43-55f1b3a1d6c2
              */
             requestId?: string;
         };
     };
     responses: {
-        /** @description A query parameter is unknown, has the wrong type or is out of range (`limit` is 1 to 1000). */
+        /**
+         * @description A query parameter is unknown, has the wrong type or is out of range (`limit` is 1 to 1000),
+         *     or an integer is not in plain decimal digits (`limit=0x10`, `limit=1e1`, `limit=5.0`).
+         */
         BadListRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The jobId is not a positive integer (or is out of range), or a query parameter was given (none is taken). */
+        /**
+         * @description The jobId is not a positive integer in plain decimal digits (`0x1`, `1e0`, `+1`, `1.0`, `01`)
+         *     or is out of range, or a query parameter was given (none is taken).
+         */
         BadJobRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The userId is empty, longer than 256 characters or holds control characters, or a query parameter was given (none is taken). */
+        /**
+         * @description The userId is empty, longer than 256 characters or holds control characters (C0, DEL or C1:
+         *     U+0000 to U+001F, U+007F to U+009F), or a query parameter was given (none is taken).
+         */
         BadUserRequest: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -287,6 +301,8 @@ export interface components {
         /** @description The `Authorization` header is missing, malformed or holds an unknown key. */
         Unauthorized: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
@@ -296,6 +312,7 @@ export interface components {
         /** @description The project does not exist, or it belongs to another organization than the key's. */
         ProjectNotFound: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -305,6 +322,7 @@ export interface components {
         /** @description The project or the job does not exist, or belongs to another project or organization. */
         JobNotFound: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -314,6 +332,7 @@ export interface components {
         /** @description The job has already ended (`completed` or `failed`) or was already `cancelled`; it is left unchanged. */
         NotCancellable: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -323,6 +342,7 @@ export interface components {
         /** @description The request carries a body larger than 1 KiB (no operation takes a body). */
         ContentTooLarge: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -332,6 +352,7 @@ export interface components {
         /** @description This API key made too many calls in the current window; wait `Retry-After` seconds. */
         TooManyRequests: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -340,11 +361,24 @@ export interface components {
             };
         };
         /**
-         * @description An unexpected server error (500; the body says which `requestId` to quote), or 503 with
-         *     `Retry-After` when the embedded database is busy with another process's long write.
+         * @description The database is busy or unavailable for a moment: SQLite's write lock held by another
+         *     process (a large `sessions import`) longer than the server waits, a PostgreSQL failover or
+         *     a lost connection. Nothing was changed; retry after `Retry-After` seconds.
          */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected server error (500); the body says which `requestId` to quote when you report it. */
         UnexpectedError: {
             headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -360,7 +394,8 @@ export interface components {
          */
         ProjectKey: string;
         /**
-         * @description The job's id, as returned by `deleteUserData` (a positive integer).
+         * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+         *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
          * @example 3451
          */
         JobId: number;
@@ -372,6 +407,19 @@ export interface components {
          * @example 30
          */
         RetryAfter: number;
+        /**
+         * @description The id under which the server logged this request; on a problem answer it is also the
+         *     body's `requestId`. A request that sends an `X-Request-Id` of 1 to 64 characters from
+         *     `[A-Za-z0-9_.:-]` gets it back, so a caller's own id can follow the request into the logs.
+         * @example 0f8c1c9e-2b7a-4a53-9a43-55f1b3a1d6c2
+         */
+        RequestId: string;
+        /**
+         * @description The authentication challenge (RFC 9110, section 11.6.1): send the key as
+         *     `Authorization: Bearer <key>`, or raw as `Authorization: <key>`.
+         * @example Bearer realm="jobs-api"
+         */
+        WWWAuthenticate: string;
     };
     pathItems: never;
 }
@@ -386,14 +434,14 @@ export interface operations {
                  */
                 status?: components["schemas"]["JobStatus"];
                 /**
-                 * @description The largest number of jobs to return. When more jobs follow, the answer has a `Link`
-                 *     header with `rel="next"`. Omit it to receive every job at once.
+                 * @description The largest number of jobs to return, in plain decimal digits. When more jobs follow,
+                 *     the answer has a `Link` header with `rel="next"`. Omit it to receive every job at once.
                  * @example 100
                  */
                 limit?: number;
                 /**
-                 * @description Return only jobs whose `jobId` is greater than this one (keyset pagination). You rarely
-                 *     set it yourself: follow the `Link` header instead.
+                 * @description Return only jobs whose `jobId` is greater than this one (keyset pagination), in plain
+                 *     decimal digits. You rarely set it yourself: follow the `Link` header instead.
                  * @example 3451
                  */
                 after?: number;
@@ -414,6 +462,7 @@ export interface operations {
             /** @description The jobs of the project, oldest first. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     /**
                      * @description Present when `limit` was given and more jobs follow: `<URL>; rel="next"`, where URL
                      *     is the path and query of the next page, relative to the server.
@@ -431,6 +480,7 @@ export interface operations {
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -446,7 +496,8 @@ export interface operations {
                  */
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
-                 * @description The job's id, as returned by `deleteUserData` (a positive integer).
+                 * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+                 *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
                  * @example 3451
                  */
                 jobId: components["parameters"]["JobId"];
@@ -458,6 +509,7 @@ export interface operations {
             /** @description The job. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -469,6 +521,7 @@ export interface operations {
             404: components["responses"]["JobNotFound"];
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -484,7 +537,8 @@ export interface operations {
                  */
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
-                 * @description The job's id, as returned by `deleteUserData` (a positive integer).
+                 * @description The job's id, as returned by `deleteUserData`: a positive integer, written in plain decimal
+                 *     digits (`3451`; `0x1`, `1e0`, `+1`, `1.0` or `01` answer 400).
                  * @example 3451
                  */
                 jobId: components["parameters"]["JobId"];
@@ -496,6 +550,7 @@ export interface operations {
             /** @description The job, now `cancelled`. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -508,6 +563,7 @@ export interface operations {
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
             501: components["responses"]["NotCancellable"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };
@@ -524,7 +580,8 @@ export interface operations {
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
                  * @description The end user whose data is deleted: the `userId` your application passed to the tracker.
-                 *     1 to 256 characters, no control characters; URL-encode it (`@` may stay as it is).
+                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F);
+                 *     URL-encode it (`@` may stay as it is).
                  * @example shekar@example.com
                  */
                 userId: string;
@@ -536,6 +593,7 @@ export interface operations {
             /** @description The scheduled deletion job (new, or the one already pending for this user). */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -547,6 +605,7 @@ export interface operations {
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
         };
     };

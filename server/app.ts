@@ -1,16 +1,14 @@
 // Builds the Express app: logging, CORS, limits, express-openapi-validator (requests,
 // responses, security), the routers and the one error handler. No business logic here.
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type Response, type NextFunction } from "express";
 import cors from "cors";
 import { rateLimit, type Store as RateLimitStore } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
-import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { StoreError } from "./store/errors.js";
 import type { Organization, Store } from "./store/types.js";
+import { transientFailure } from "./store/errors.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
@@ -19,6 +17,9 @@ import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "./health.js";
 import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "./metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
+import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
+import { loggedPath, requestLogger } from "./request-log.js";
+import { canonicalIntegers } from "./canonical-integers.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -48,6 +49,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set("etag", false); // JSON API answers change with every job update; ETags cost ~10%.
   app.set("x-powered-by", false);
   app.set("query parser", "simple");
+  // The spec's paths, exactly: /USERS/… or /users/x/ is no operation (the validator reads these too).
+  app.set("case sensitive routing", true);
+  app.set("strict routing", true);
 
   if (deps.metrics) app.use(requestMetrics(deps.metrics));
   const lifecycle = deps.lifecycle ?? createLifecycle();
@@ -58,6 +62,8 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.metrics && config.metricsPort === undefined) app.all(METRICS_PATH, metricsEndpoint(deps.metrics));
 
   app.use(requestLogger(logger));
+  app.use(requestTarget);
+  app.use(requireHost);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
   // Before the validator, for which a path without a userId is no operation (404).
@@ -73,43 +79,21 @@ export function createApp(deps: AppDeps): express.Express {
       ignoreUndocumented: false,
     }),
   );
+  app.use(requireTenant); // nothing below runs without an authenticated tenant
+  app.use(canonicalIntegers);
   // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
+  app.use(refuseIncompleteRequests);
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config, rateLimitStoreFor(store, config)));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
   app.use(usersRouter({ store, clock, startDelay: config.startDelay }));
+  app.use(noOperation);
 
   app.use(problemHandler(logger));
   return app;
-}
-
-function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    // Accept a caller's X-Request-Id when it looks like one, so logs can be correlated.
-    genReqId: (req, res) => {
-      const incoming = req.headers["x-request-id"];
-      const id = typeof incoming === "string" && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-      res.setHeader("X-Request-Id", id);
-      return id;
-    },
-    // Only what is safe: never headers (Authorization carries the key), and no end-user ids.
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUserId(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    // 501 is cancelJob's documented answer for a job that has ended, not a server failure.
-    customLogLevel: (_req, res, error) =>
-      res.statusCode === 501 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
-  });
-}
-
-/** /api/v1/KEY/users/<userId> → /api/v1/KEY/users/[userId]: the userId is personal data. */
-export function redactUserId(url: string): string {
-  return url.replace(/(\/users\/)[^/?#]*/, "$1[userId]");
 }
 
 /** CORS_ORIGINS entries as the cors package takes them: "http://localhost:*" matches any port. */
@@ -143,6 +127,21 @@ function refuseDeclaredLargeBodies(req: Request, res: Response, next: NextFuncti
   next();
 }
 
+/**
+ * No handler runs for a request whose body did not arrive whole. body-parser skips, as "already
+ * read", a request whose connection has closed by the time it runs (on-finished), so a body cut
+ * short (Content-Length 10 with 3 bytes, then a half-close; a broken chunk) reached its handler
+ * after the HTTP layer had answered it 400: deleteUserData created the job. req.complete is
+ * Node's own word that the parser saw the whole message.
+ */
+function refuseIncompleteRequests(req: Request, _res: Response, next: NextFunction): void {
+  if (req.complete) {
+    next();
+    return;
+  }
+  next(new HttpProblem(400, "bad-request", "The request body was not received whole."));
+}
+
 function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
   if (req.url.length > MAX_URL_LENGTH) {
     next(new HttpProblem(414, "uri-too-long", `The request target is longer than ${MAX_URL_LENGTH} characters.`));
@@ -159,7 +158,7 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     limit: config.rateLimit,
     standardHeaders: false,
     legacyHeaders: false,
-    // Counted per organization (= per key): runs after authentication, so every request here has one.
+    // Counted per organization (= per key): runs after requireTenant, so every request here has one.
     keyGenerator: (_req, res) => String((res.locals.tenant as Tenant).organization.organizationId),
     validate: false,
     handler: (req, _res, next) => {
@@ -173,6 +172,13 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     },
   });
 }
+
+/**
+ * The challenge of every 401 (RFC 9110 §11.6.1 requires one). Bearer is the registered scheme
+ * the server accepts (`Authorization: Bearer <key>`); the raw key of the original documentation
+ * (`Authorization: <key>`) is no scheme a challenge could name.
+ */
+export const WWW_AUTHENTICATE = 'Bearer realm="jobs-api"';
 
 interface ValidatorError {
   status?: number;
@@ -198,19 +204,20 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   const status = given >= 400 && given <= 599 ? given : 500;
   const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
 
-  // The store's "busy": SQLite allows one writer, and while another process holds the write lock
-  // longer than busy_timeout (a large `sessions import`, say), a write waits, then fails. Not a bug: retry.
-  if (error instanceof StoreError && error.code === "busy") {
-    return { status: 503, kind: "unavailable", detail: "The database is busy; retry in a moment.", headers: { "Retry-After": "1" } };
+  // A transient database condition (the store's classification): SQLite's write lock held by
+  // another process longer than busy_timeout (a large `sessions import`, say), a PostgreSQL
+  // failover, a lost connection. Not a bug and not the client's fault: retry.
+  if (transientFailure(error) !== undefined) {
+    return { status: 503, kind: "unavailable", detail: "The database is busy or unavailable; retry in a moment.", headers: { "Retry-After": "1" } };
   }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
   // words exactly: clients of the original API compare that string.
-  if (status === 401) return answer("Invalid API Key");
+  if (status === 401) return { ...answer("Invalid API Key"), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
   if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
   if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
-  if (status === 404) return answer(`No operation at ${req.method} ${redactUserId(req.path)}.`);
-  if (status === 405) return answer(`${req.method} is not an operation of ${redactUserId(req.path)}.`);
+  if (status === 404) return answer(`No operation at ${req.method} ${loggedPath(req, { query: false })}.`);
+  if (status === 405) return answer(`${req.method} is not an operation of ${loggedPath(req, { query: false })}.`);
   if (e.errors && e.errors.length > 0) return answer(e.errors.map(describeValidationError).join("; "));
   return answer(e.message ?? "The request is not valid.");
 }
@@ -232,14 +239,14 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
-    else if (kind === "unavailable") logger.warn({ reqId: requestId }, "database busy: answered 503");
+    else if (kind === "unavailable") logger.warn({ reqId: requestId, reason: transientFailure(error) }, "database busy or unavailable: answered 503");
     if (res.headersSent) {
       res.destroy();
       return;
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(status).type(PROBLEM_CONTENT_TYPE);
-    const body = problemBody(status, kind, detail, { instance: redactUserId(req.path), requestId });
+    const body = problemBody(status, kind, detail, { instance: loggedPath(req, { query: false }), requestId });
     // Declared answers go through res.json, so the response validator checks them too; a 500
     // (perhaps a failed response validation) is sent raw, or it would be validated again.
     if (status >= 500) res.send(JSON.stringify(body));

@@ -33,11 +33,24 @@ export interface SecurityOptions {
   anyKeyAs?: Organization | undefined;
 }
 
+/**
+ * The validator turns anything a security handler throws into a 401 (or a 500), losing the
+ * error: a database that is down answered "Invalid API Key". So a failed lookup is kept in
+ * res.locals.authenticationError, the handler lets the validator go on, and requireTenant
+ * (request-target.ts), right after the validator, answers with that error (503 when transient).
+ * No tenant is set, so nothing past requireTenant can run.
+ */
 export function apiKeySecurityHandler(store: Store, options: SecurityOptions = {}) {
   return async (req: Request): Promise<boolean> => {
     const key = apiKeyFromHeader(req.headers.authorization);
     if (key === undefined) throw unauthorized();
-    const organization = options.anyKeyAs ?? (await store.findOrganizationByApiKey(key));
+    let organization: Organization | undefined;
+    try {
+      organization = options.anyKeyAs ?? (await store.findOrganizationByApiKey(key));
+    } catch (error) {
+      (req.res as Response).locals.authenticationError = error;
+      return true;
+    }
     if (organization === undefined) throw unauthorized();
     (req.res as Response).locals.tenant = { organization } satisfies Tenant;
     return true;

@@ -1,8 +1,10 @@
 // Environment → typed, validated settings. Read once at start-up; an invalid setting stops the
 // process with a message naming the variable, the bad value and what is accepted.
 //
-// Hand-written rather than a schema library: there are a dozen variables, each with its own small
-// grammar (durations, "midnight", on/off), and the messages matter more than the plumbing.
+// Hand-written rather than a schema library: a dozen variables, each with its own small grammar
+// (durations, "midnight", on/off), and the messages matter more than the plumbing. Every setting
+// has a range (SETTINGS below, documented in docs/server.md); durations stay below what Node's
+// timers hold (2^31 - 1 ms, about 24.8 days: a longer one fires after 1 ms).
 
 import { BlockList, isIP } from "node:net";
 
@@ -94,92 +96,159 @@ export const DEFAULTS: Config = {
 
 type Env = Record<string, string | undefined>;
 
+const SECOND = 1000;
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/**
+ * One environment variable: its documented default and range (docs/server.md has a row for each,
+ * which test/server/config.test.ts compares with this table), and how it is read.
+ */
+export interface Setting {
+  name: string;
+  /** The default, as the docs show it. */
+  defaultText: string;
+  /** What is accepted, as the docs and the error message say it. */
+  range: string;
+  /** Durations used as timers: the largest accepted, in ms (below Node's timer limit, 2^31 - 1 ms). */
+  maxMs?: number;
+  /** The raw value → the setting's part of Config, or undefined when it is not accepted. */
+  parse(raw: string): Partial<Config> | undefined;
+}
+
+/** "10ms", "60s", "24h", "365d": a duration as the docs write it. */
+function formatDuration(ms: number): string {
+  if (ms > DAY && ms % DAY === 0) return `${ms / DAY}d`;
+  if (ms >= HOUR && ms % HOUR === 0) return `${ms / HOUR}h`;
+  if (ms % SECOND === 0) return `${ms / SECOND}s`;
+  return `${ms}ms`;
+}
+
+const onOff = (raw: string) =>
+  ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()] as boolean | undefined;
+
+function integer(name: string, key: keyof Config, min: number, max: number, defaultText: string, what = ""): Setting {
+  return {
+    name,
+    defaultText,
+    range: `an integer from ${min} to ${max}${what}`,
+    parse: (raw) => {
+      if (!/^\d{1,10}$/.test(raw)) return undefined;
+      const n = Number(raw);
+      return n >= min && n <= max ? { [key]: n } : undefined;
+    },
+  };
+}
+
+function duration(name: string, key: keyof Config, minMs: number, maxMs: number, example: string): Setting {
+  return {
+    name,
+    defaultText: formatDuration(DEFAULTS[key] as number),
+    range: `a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}, such as ${example}`,
+    maxMs,
+    parse: (raw) => {
+      const ms = parseDuration(raw);
+      return ms !== undefined && ms >= minMs && ms <= maxMs ? { [key]: ms } : undefined;
+    },
+  };
+}
+
+function oneOf<K extends keyof Config>(name: string, key: K, values: string[], what: string): Setting {
+  return {
+    name,
+    defaultText: String(DEFAULTS[key]),
+    range: `one of ${values.join(", ")} (${what})`,
+    parse: (raw) => (values.includes(raw) ? ({ [key]: raw } as Partial<Config>) : undefined),
+  };
+}
+
+/** The longest JOBS_START_DELAY: a deletion scheduled further out than a year is a mistake. */
+export const MAX_START_DELAY_MS = 365 * DAY;
+
+export const SETTINGS: readonly Setting[] = [
+  integer("PORT", "port", 0, 65535, String(DEFAULTS.port), " (0: any free port)"),
+  {
+    name: "HOST",
+    defaultText: DEFAULTS.host,
+    range: "a host name or address to listen on, without spaces",
+    parse: (raw) => (/^[^\s]{1,253}$/.test(raw) ? { host: raw } : undefined),
+  },
+  {
+    name: "DATABASE_URL",
+    defaultText: "SQLite at ./data/jobs-api.db",
+    range: "sqlite:PATH, sqlite::memory:, postgres://… or postgresql://…",
+    parse: (raw) => (/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(raw) ? { databaseUrl: raw } : undefined),
+  },
+  {
+    name: "JOBS_START_DELAY",
+    defaultText: "midnight",
+    range: `"midnight" (the next 00:00 UTC) or a duration from 0s to ${formatDuration(MAX_START_DELAY_MS)}, such as 0s, 90s, 1h`,
+    parse: (raw) => {
+      if (raw === "midnight") return { startDelay: { kind: "midnight" } };
+      const ms = parseDuration(raw);
+      return ms !== undefined && ms <= MAX_START_DELAY_MS ? { startDelay: { kind: "delay", ms } } : undefined;
+    },
+  },
+  duration("JOBS_POLL_INTERVAL", "pollIntervalMs", 10, DAY, "5s"),
+  integer("JOBS_BATCH_SIZE", "batchSize", 1, 100_000, String(DEFAULTS.batchSize), " (sessions per transaction)"),
+  duration("JOBS_LEASE", "leaseMs", SECOND, DAY, "60s"),
+  {
+    name: "JOBS_PACE",
+    defaultText: "off",
+    range: 'sessions per second a job deletes at most, an integer from 1 to 1000000, or 0 or "off" for no pacing',
+    parse: (raw) => {
+      if (raw === "off") return { paceSessionsPerSecond: 0 };
+      if (!/^\d{1,7}$/.test(raw) || Number(raw) > 1_000_000) return undefined;
+      return { paceSessionsPerSecond: Number(raw) };
+    },
+  },
+  { name: "JOBS_RUNNER", defaultText: "on", range: "on or off", parse: (raw) => ((value) => (value === undefined ? undefined : { runner: value }))(onOff(raw)) },
+  {
+    name: "LOG_LEVEL",
+    defaultText: DEFAULTS.logLevel,
+    range: "one of fatal, error, warn, info, debug, trace, silent",
+    parse: (raw) =>
+      ["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(raw) ? { logLevel: raw as Config["logLevel"] } : undefined,
+  },
+  {
+    name: "CORS_ORIGINS",
+    defaultText: "(none: no CORS headers)",
+    range: 'a comma-separated list of origins such as http://localhost:5173 (http://localhost:* for any port), or "*"',
+    parse: (raw) => {
+      const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+      return origins.every((o) => o === "*" || ORIGIN.test(o)) ? { corsOrigins: origins } : undefined;
+    },
+  },
+  {
+    name: "RESPONSE_VALIDATION",
+    defaultText: "on",
+    range: "on or off",
+    parse: (raw) => ((value) => (value === undefined ? undefined : { validateResponses: value }))(onOff(raw)),
+  },
+  integer("RATE_LIMIT", "rateLimit", 0, 1_000_000_000, String(DEFAULTS.rateLimit), " calls per key and window (0: no limit)"),
+  duration("RATE_LIMIT_WINDOW", "rateLimitWindowMs", SECOND, DAY, "60s"),
+  oneOf("RATE_LIMIT_STORE", "rateLimitStore", ["auto", "database", "memory"], "auto: the database on PostgreSQL, memory on SQLite"),
+  {
+    name: "METRICS",
+    defaultText: "on",
+    range: "on or off",
+    parse: (raw) => ((value) => (value === undefined ? undefined : { metrics: value }))(onOff(raw)),
+  },
+  integer("METRICS_PORT", "metricsPort", 1, 65535, "(none: the API's port)", " (GET /metrics on its own port)"),
+  oneOf("LOG_FORMAT", "logFormat", ["auto", "json", "pretty"], "auto: pretty on a terminal, JSON otherwise"),
+  duration("SHUTDOWN_DRAIN", "shutdownDrainMs", 0, 10 * 60 * SECOND, "5s"),
+];
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const read = <T>(name: string, fallback: T, parse: (raw: string) => T | undefined, expected: string): T => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = parse(raw);
-    if (value === undefined) {
-      problems.push(`${name}=${JSON.stringify(raw)} is not valid: expected ${expected}.`);
-      return fallback;
-    }
-    return value;
-  };
-  const integer = (min: number, max: number) => (raw: string) => {
-    if (!/^\d+$/.test(raw)) return undefined;
-    const n = Number(raw);
-    return n >= min && n <= max ? n : undefined;
-  };
-  const duration = (min: number) => (raw: string) => {
-    const ms = parseDuration(raw);
-    return ms !== undefined && ms >= min ? ms : undefined;
-  };
-  const durationUpTo = (max: number) => (raw: string) => {
-    const ms = parseDuration(raw);
-    return ms !== undefined && ms <= max ? ms : undefined;
-  };
-  const oneOf =
-    <T extends string>(...values: T[]) =>
-    (raw: string) =>
-      values.includes(raw as T) ? (raw as T) : undefined;
-  const onOff = (raw: string) => ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()] as
-    | boolean
-    | undefined;
-
-  const config: Config = {
-    port: read("PORT", DEFAULTS.port, integer(0, 65535), "a port number from 0 to 65535"),
-    host: read("HOST", DEFAULTS.host, (raw) => raw, "a host name or address"),
-    databaseUrl: read(
-      "DATABASE_URL",
-      DEFAULTS.databaseUrl,
-      (raw) => (/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(raw) ? raw : undefined),
-      "sqlite:PATH, postgres://… or postgresql://…",
-    ),
-    startDelay: read(
-      "JOBS_START_DELAY",
-      DEFAULTS.startDelay,
-      (raw): StartDelay | undefined => {
-        if (raw === "midnight") return { kind: "midnight" };
-        const ms = parseDuration(raw);
-        return ms === undefined ? undefined : { kind: "delay", ms };
-      },
-      '"midnight" (the next 00:00 UTC) or a duration such as 0s, 90s, 1h',
-    ),
-    pollIntervalMs: read("JOBS_POLL_INTERVAL", DEFAULTS.pollIntervalMs, duration(10), "a duration of at least 10ms, such as 5s"),
-    batchSize: read("JOBS_BATCH_SIZE", DEFAULTS.batchSize, integer(1, 100_000), "an integer from 1 to 100000"),
-    leaseMs: read("JOBS_LEASE", DEFAULTS.leaseMs, duration(100), "a duration of at least 100ms, such as 60s"),
-    paceSessionsPerSecond: read(
-      "JOBS_PACE",
-      DEFAULTS.paceSessionsPerSecond,
-      (raw) => (raw === "off" ? 0 : integer(0, 1_000_000)(raw)),
-      'sessions per second, an integer from 1 to 1000000, or 0 or "off" for no pacing',
-    ),
-    runner: read("JOBS_RUNNER", DEFAULTS.runner, onOff, "on or off"),
-    logLevel: read(
-      "LOG_LEVEL",
-      DEFAULTS.logLevel,
-      (raw) => (["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(raw) ? (raw as Config["logLevel"]) : undefined),
-      "one of fatal, error, warn, info, debug, trace, silent",
-    ),
-    corsOrigins: read(
-      "CORS_ORIGINS",
-      DEFAULTS.corsOrigins,
-      (raw) => {
-        const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
-        return origins.every((o) => o === "*" || ORIGIN.test(o)) ? origins : undefined;
-      },
-      'a comma-separated list of origins such as http://localhost:5173 (http://localhost:* for any port), or "*"',
-    ),
-    validateResponses: read("RESPONSE_VALIDATION", DEFAULTS.validateResponses, onOff, "on or off"),
-    rateLimit: read("RATE_LIMIT", DEFAULTS.rateLimit, integer(0, 1_000_000_000), "a whole number of calls (0 = no limit)"),
-    rateLimitWindowMs: read("RATE_LIMIT_WINDOW", DEFAULTS.rateLimitWindowMs, duration(1000), "a duration of at least 1s, such as 60s"),
-    rateLimitStore: read("RATE_LIMIT_STORE", DEFAULTS.rateLimitStore, oneOf("database", "memory", "auto"), "database, memory or auto"),
-    metrics: read("METRICS", DEFAULTS.metrics, onOff, "on or off"),
-    metricsPort: read("METRICS_PORT", DEFAULTS.metricsPort, integer(1, 65535), "a port number from 1 to 65535"),
-    logFormat: read("LOG_FORMAT", DEFAULTS.logFormat, oneOf("json", "pretty", "auto"), "json, pretty or auto"),
-    shutdownDrainMs: read("SHUTDOWN_DRAIN", DEFAULTS.shutdownDrainMs, durationUpTo(600_000), "a duration from 0s to 10m, such as 5s"),
-  };
+  const config: Config = { ...DEFAULTS };
+  for (const setting of SETTINGS) {
+    const raw = env[setting.name];
+    if (raw === undefined || raw === "") continue;
+    const value = setting.parse(raw);
+    if (value === undefined) problems.push(`${setting.name}=${JSON.stringify(raw)} is not valid: expected ${setting.range}.`);
+    else Object.assign(config, value);
+  }
   // The lease is renewed once a batch: a pause longer than it would let another runner take the job over.
   const pauseMs = config.paceSessionsPerSecond > 0 ? (config.batchSize * 1000) / config.paceSessionsPerSecond : 0;
   if (pauseMs * 2 > config.leaseMs) {

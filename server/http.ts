@@ -62,6 +62,8 @@ export function createHttpServer(app: express.Express): http.Server {
       requestTimeout: TIMEOUTS.requestMs,
       keepAliveTimeout: TIMEOUTS.keepAliveMs,
       connectionsCheckingInterval: TIMEOUTS.checkEveryMs,
+      // A request without Host is answered by the app, with a problem body (request-target.ts).
+      requireHostHeader: false,
     },
     app,
   );
@@ -69,13 +71,24 @@ export function createHttpServer(app: express.Express): http.Server {
   return server;
 }
 
+/** The response in progress on a socket (Node keeps it there), and its request. */
+type InFlight = http.ServerResponse & { req?: http.IncomingMessage };
+
 /** Parser-level errors still get an RFC 9457 body (Node's default is a bare status line). */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   // As Node does: answer unless a response has already begun on this socket. A request whose body
   // is still dribbling in when requestTimeout strikes has a response object, not yet sent.
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  const inFlight = (socket as Duplex & { _httpMessage?: InFlight })._httpMessage;
   if (!socket.writable || inFlight?.headersSent) {
     socket.destroy();
+    return;
+  }
+  if (inFlight?.req?.complete) {
+    // A whole request is being handled and the bytes after it are broken (pipelining). A 400 now
+    // would read as the answer to that request, which may still succeed: let its own answer go
+    // out, then close the connection. (A request that is not whole gets the 400 below, and
+    // app.ts refuses to run it.)
+    inFlight.shouldKeepAlive = false;
     return;
   }
   const [status, detail] =

@@ -2,6 +2,7 @@
 // `errors: [detail]` for clients of the upstream v1 format. Handlers throw HttpProblem; the
 // error handler in app.ts turns anything thrown (ours, the validator's, an unexpected one) into
 // one of these.
+import { randomUUID } from "node:crypto";
 import type { components } from "../generated/schema.js";
 
 export type Problem = components["schemas"]["Problem"];
@@ -96,11 +97,12 @@ export function kindForStatus(status: number): ProblemKind {
  * A complete raw HTTP/1.1 response, for errors Node's parser raises before Express sees the
  * request (header overflow, timeouts, malformed requests): the socket gets a problem body too.
  */
-export function rawProblemResponse(status: number, detail: string): string {
-  const body = JSON.stringify(problemBody(status, kindForStatus(status), detail));
+export function rawProblemResponse(status: number, detail: string, requestId: string = randomUUID()): string {
+  const body = JSON.stringify(problemBody(status, kindForStatus(status), detail, { requestId }));
   return (
     `HTTP/1.1 ${status} ${TITLES[status] ?? "Bad Request"}\r\n` +
     `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `X-Request-Id: ${requestId}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     "Connection: close\r\n\r\n" +
     body

@@ -34,8 +34,8 @@ export interface PartOptions {
 
 export type Part = (options: PartOptions) => Promise<PartResult>;
 
-export const ratio = (s: Summary, digits = 2) =>
-  `${s.median.toFixed(digits)}× (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+/** "0.31× (0.28–0.35)"; a figure that could not be measured (no samples: NaN, a zero divisor) is "n/a". */
+export const ratio = (s: Summary, digits = 2) => `${fmt(s.median, digits)}× (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 export const num = (s: Summary, digits = 0, unit = "") =>
   `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 export const fmt = (n: number, digits = 0) =>

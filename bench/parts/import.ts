@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { seed } from "../lib/data.js";
 import { engines, postgresWanted, startPostgres } from "../lib/postgres.js";
 import { SERVER_CORE, canPin, run, spawnNode, waitReady } from "../lib/proc.js";
-import { fmt, mb, num, type Part, type Row } from "../lib/report.js";
+import { fmt, mb, num, ratio as formatRatio, type Part, type Row } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
 
@@ -95,7 +95,7 @@ export const importPart: Part = ({ smoke, log }) =>
         });
         if (engine === "SQLite") {
           const ratio = summarize(cli.map((c, round) => limit[round]!.ms / c.ms));
-          rows.push({ metric: `${engine}: import / bare insert loop (lines per second)`, value: `${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})` });
+          rows.push({ metric: `${engine}: import / bare insert loop (lines per second)`, value: formatRatio(ratio) });
         }
         const peak = summarize(cli.map((c) => c.maxRss));
         const peakSmall = summarize(cliSmall.map((c) => c.maxRss));

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { seed } from "../lib/data.js";
 import { memory, resetPeak, sampleMemory } from "../lib/proc.js";
 import { engines, postgresWanted, startPostgres } from "../lib/postgres.js";
-import { fmt, mb, num, type Part, type Row } from "../lib/report.js";
+import { fmt, mb, num, ratio, type Part, type Row } from "../lib/report.js";
 import { projectServer, type BenchServer } from "../lib/servers.js";
 import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
@@ -149,5 +149,5 @@ export const listAll: Part = ({ smoke, log }) =>
 
 function ratioOf(a: Fetched[], b: Fetched[]): string {
   const s = summarize(a.map((x, round) => x.ms / b[round]!.ms));
-  return `${s.median.toFixed(2)}× (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+  return ratio(s);
 }

@@ -7,7 +7,7 @@ import { compare, type Case } from "../lib/compare.js";
 import { seed, type Seeded } from "../lib/data.js";
 import { LoadGenerator } from "../lib/load.js";
 import { engines, postgresWanted, startPostgres, type Engine } from "../lib/postgres.js";
-import { fmt, num, type Part, type Row } from "../lib/report.js";
+import { fmt, num, ratio, type Part, type Row } from "../lib/report.js";
 import { projectServer, startAll, type BenchServer } from "../lib/servers.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
 
@@ -74,13 +74,13 @@ export const scale: Part = ({ smoke, log }) =>
           const largeRps = result.summary(largeServer, kase, (m) => m.rps);
           rows.push({
             metric: `${database.engine}, ${kase.name}: cost at ${fmt(large)} rows / at ${fmt(small)} (throughput)`,
-            value: `${growth.median.toFixed(2)}× (${growth.min.toFixed(2)}–${growth.max.toFixed(2)})`,
+            value: ratio(growth),
             target: `≤ ${TARGET_GROWTH}×`,
             met: growth.median <= TARGET_GROWTH,
           });
           rows.push({
             metric: `${database.engine}, ${kase.name}: same, in server CPU per request`,
-            value: `${cpuGrowth.median.toFixed(2)}× (${cpuGrowth.min.toFixed(2)}–${cpuGrowth.max.toFixed(2)})`,
+            value: ratio(cpuGrowth),
           });
           rows.push({
             metric: `${database.engine}, ${kase.name}: req/s at ${fmt(small)} / at ${fmt(large)} rows`,

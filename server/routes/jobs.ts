@@ -19,19 +19,13 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
   // The whole list is streamed past res.json (and so past the response validator): its items
   // are validated here instead, with the Job schema compiled once.
   const validateJob = deps.validateResponses ? compileSchemaValidator("Job") : undefined;
-  // The bounds the 400 answers name, from the spec (the validator enforces them).
-  const limitBounds = integerBounds("listJobs", "limit");
-  const afterBounds = integerBounds("listJobs", "after");
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true }); // the spec's paths, exactly
   router.param("projectKey", resolveProject(store));
-  router.param("jobId", jobIdAsNumber(integerBounds("getJob", "jobId")));
+  router.param("jobId", jobIdAsNumber);
 
   router.get("/api/v1/:projectKey/jobs", async (req: OperationRequest<"listJobs">, res: OperationResponse<"listJobs">) => {
     const project = projectOf(res);
-    const { status, limit, after } = req.query;
-    // ajv (strictNumbers + coerceTypes) lets "1e309" through as Infinity, past minimum/maximum.
-    if (limit !== undefined && !Number.isSafeInteger(limit)) throw badNumber("query parameter limit", limitBounds.words);
-    if (after !== undefined && !Number.isSafeInteger(after)) throw badNumber("query parameter after", afterBounds.words);
+    const { status, limit, after } = req.query; // canonical safe integers (server/canonical-integers.ts)
     if (limit === undefined) {
       // Streamed in keyset chunks: memory stays bounded however many jobs the project has.
       await streamJsonList(res, "data", allJobs(store, project.projectId, status, after), validateJob);
@@ -75,26 +69,14 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
   return router;
 }
 
-function badNumber(name: string, range: string): HttpProblem {
-  return new HttpProblem(400, "bad-request", `${name} must be an integer ${range}`);
-}
-
 /**
- * router.param("jobId"): the validator has checked jobId, but a router reads its path parameters
- * again from the URL, as strings (so "1e0" reached PostgreSQL as text: a 500), and ajv lets a
- * number too large for a double ("1e309", 400 digits) through as Infinity. So jobId becomes a
- * number here, and what is not a safe positive integer is refused as the spec says.
+ * router.param("jobId"): a router reads its path parameters again from the URL, as strings (so
+ * "1" would reach PostgreSQL as text); the number is what the validator saw. Its form and range
+ * were checked before any router runs (the validator, then server/canonical-integers.ts).
  */
-function jobIdAsNumber(bounds: { minimum: number; words: string }) {
-  return (req: Request, _res: Response, next: NextFunction, value: string): void => {
-    const jobId = Number(value);
-    if (!Number.isSafeInteger(jobId) || jobId < bounds.minimum) {
-      next(badNumber("path parameter jobId", bounds.words));
-      return;
-    }
-    (req.params as Record<string, unknown>).jobId = jobId;
-    next();
-  };
+function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: string): void {
+  (req.params as Record<string, unknown>).jobId = Number(value);
+  next();
 }
 
 /** Every job of the project after `after`, ascending, LIST_ALL_CHUNK at a time (keyset pages). */

@@ -8,7 +8,7 @@ import { HttpProblem } from "../problems.js";
 
 export function usersRouter(deps: { store: Store; clock: () => number; startDelay: StartDelay }): Router {
   const { store, clock, startDelay } = deps;
-  const router = Router();
+  const router = Router({ caseSensitive: true, strict: true }); // the spec's paths, exactly
   router.param("projectKey", resolveProject(store));
 
   router.delete(

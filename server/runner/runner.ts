@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import type { ClaimedJob, Store } from "../store/types.js";
-import { actions as defaultActions, yieldToEventLoop, type Action } from "./actions.js";
+import { transientFailure } from "../store/errors.js";
+import { actions as defaultActions, yieldToEventLoop, type Action, type ActionOutcome } from "./actions.js";
 
 export interface RunnerOptions {
   store: Store;
@@ -30,6 +31,8 @@ export interface RunnerOptions {
   actions?: Readonly<Record<string, Action>>;
   /** How often a long job logs "job progress" (default 10 s; by the clock). */
   progressEveryMs?: number;
+  /** Waits after a transient database error: doubling from the first to the most (default 100 ms to 30 s). */
+  retryBackoffMs?: { first: number; most: number };
 }
 
 export interface Runner {
@@ -48,6 +51,13 @@ export interface Runner {
 const MAX_ERROR_LENGTH = 1000;
 const PROGRESS_EVERY_MS = 10_000;
 
+const DEFAULT_BACKOFF = { first: 100, most: 30_000 };
+
+/** Thrown out of a retry loop when the runner stops while a step keeps meeting transient errors. */
+class StoppedWhileRetrying extends Error {
+  override name = "StoppedWhileRetrying";
+}
+
 export function createRunner(options: RunnerOptions): Runner {
   const { store, pollIntervalMs, batchSize, leaseMs } = options;
   const pacePerSecond = options.paceSessionsPerSecond ?? 0;
@@ -55,12 +65,39 @@ export function createRunner(options: RunnerOptions): Runner {
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const actions = options.actions ?? defaultActions;
   const logger = options.logger.child({ component: "runner", workerId });
+  const backoff = options.retryBackoffMs ?? DEFAULT_BACKOFF;
+  /** The n-th wait (1, 2, ...) after consecutive transient errors, with jitter so processes spread out. */
+  const backoffMs = (n: number) => Math.min(backoff.most, backoff.first * 2 ** Math.min(n - 1, 30)) * (0.5 + Math.random() / 2);
 
   let stopping = false;
   let loop: Promise<void> | undefined;
   const inFlight = new Set<Promise<boolean>>();
-  /** Ends the sleeps in progress (the poll's, a paced job's): stop() calls them. */
+  /** Ends every sleep at once (stop() calls them). */
   const wakers = new Set<() => void>();
+  /** Consecutive transient failures of the loop's own calls (claiming), for its back-off. */
+  let loopFailures = 0;
+
+  /**
+   * Runs `step` until it succeeds or throws a permanent error. A transient database error (see
+   * transientFailure in the store) is logged and retried after a growing pause: a lock held by
+   * another process, a failover or a lost connection must not end a deletion. The steps retried
+   * are idempotent (a batch renews the lease and deletes what is left; finishing and releasing
+   * are guarded updates). Gives up only when the runner stops.
+   */
+  async function retryingTransient<T>(what: string, log: Logger, step: () => Promise<T>): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await step();
+      } catch (error) {
+        const reason = transientFailure(error);
+        if (reason === undefined) throw error;
+        if (stopping) throw new StoppedWhileRetrying(`${what}: ${reason}`, { cause: error });
+        const waitMs = Math.round(backoffMs(failures));
+        log.warn({ err: error, failures, retryInMs: waitMs }, `transient database error (${reason}) while ${what}; retrying`);
+        await sleep(waitMs);
+      }
+    }
+  }
 
   async function claimAndRun(): Promise<boolean> {
     const claim = await store.claimDueJob(clock(), leaseMs, workerId);
@@ -91,30 +128,44 @@ export function createRunner(options: RunnerOptions): Runner {
       return;
     }
 
-    let outcome;
+    let outcome: ActionOutcome;
     try {
-      outcome = await action.run({
-        store,
-        claim,
-        batchSize,
-        leaseMs,
-        now: clock,
-        stopping: () => stopping,
-        pace,
-        logger: log,
-        progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
-      });
+      // A retry runs the action again on the same claim: it goes on with what is left. (`deleted`
+      // in the log lines below then counts the last try only.)
+      outcome = await retryingTransient("running the job", log, () =>
+        action.run({
+          store,
+          claim,
+          batchSize,
+          leaseMs,
+          now: clock,
+          stopping: () => stopping,
+          pace,
+          logger: log,
+          progressEveryMs: options.progressEveryMs ?? PROGRESS_EVERY_MS,
+        }),
+      );
     } catch (error) {
+      if (error instanceof StoppedWhileRetrying) {
+        // Not a failure of the job: hand it back (best effort; otherwise its lease runs out).
+        await store.releaseJob(claim).catch(() => undefined);
+        log.info({ durationMs: durationMs() }, "job released: the runner stopped while the database was unavailable");
+        return;
+      }
       const errors = failureMessage(action.title, error);
       log.error({ err: error, durationMs: durationMs() }, "job failed");
-      const finished = await store.finishJob(claim, { status: "failed", errors }, clock());
+      const finished = await retryingTransient("marking the job failed", log, () =>
+        store.finishJob(claim, { status: "failed", errors }, clock()),
+      );
       if (!finished) log.warn("the failed job was no longer ours (cancelled or taken over): left as it is");
       return;
     }
 
     switch (outcome.kind) {
       case "done": {
-        const finished = await store.finishJob(claim, { status: "completed", errors: null }, clock());
+        const finished = await retryingTransient("marking the job completed", log, () =>
+          store.finishJob(claim, { status: "completed", errors: null }, clock()),
+        );
         if (finished) log.info({ deleted: outcome.deleted, durationMs: durationMs() }, "job completed");
         else log.info({ deleted: outcome.deleted, durationMs: durationMs() }, "job done, but cancelled meanwhile: left cancelled");
         return;
@@ -123,7 +174,7 @@ export function createRunner(options: RunnerOptions): Runner {
         log.info({ deleted: outcome.deleted, durationMs: durationMs() }, "job stopped: cancelled, or taken over by another runner");
         return;
       case "interrupted":
-        await store.releaseJob(claim);
+        await store.releaseJob(claim).catch((error: unknown) => log.warn({ err: error }, "could not release the job; its lease will run out"));
         log.info({ deleted: outcome.deleted, durationMs: durationMs() }, "job released: the runner is stopping");
         return;
     }
@@ -160,16 +211,24 @@ export function createRunner(options: RunnerOptions): Runner {
   async function runLoop(): Promise<void> {
     while (!stopping) {
       let ran = false;
+      let pauseMs = pollIntervalMs;
       try {
         ran = await runOnce();
+        loopFailures = 0;
       } catch (error) {
-        // The database is unavailable, or a job's final update failed (its lease then runs
-        // out and the job is taken up again). Never let the loop die: retry after a pause.
-        logger.error({ err: error }, "runner iteration failed; retrying after the poll interval");
+        // Claiming failed: the database is unavailable or busy (back off, then try again), or a
+        // bug. Never let the loop die: a job left running is taken up again when its lease ends.
+        const reason = transientFailure(error);
+        if (reason !== undefined) {
+          pauseMs = Math.max(pollIntervalMs, Math.round(backoffMs(++loopFailures)));
+          logger.warn({ err: error, retryInMs: pauseMs }, `transient database error (${reason}) while claiming a job; retrying`);
+        } else {
+          logger.error({ err: error }, "runner iteration failed; retrying after the poll interval");
+        }
       }
       if (stopping) break;
       if (ran) await yieldToEventLoop();
-      else await sleep(pollIntervalMs);
+      else await sleep(pauseMs);
     }
   }
 

@@ -92,3 +92,46 @@ export function busyOrAsIs(error: unknown): unknown {
   if (typeof code !== "string" || !/^SQLITE_(BUSY|LOCKED)(_|$)/.test(code)) return error;
   return new StoreError("busy", "The database is busy; retry in a moment.", { cause: error });
 }
+
+/**
+ * Why a driver error is transient (the same call can succeed later), or undefined when it is not:
+ * - SQLite: SQLITE_BUSY / SQLITE_LOCKED (and their extended codes): another connection, perhaps
+ *   another process, held the lock longer than busy_timeout;
+ * - PostgreSQL SQLSTATEs: 40001 serialization failure, 40P01 deadlock, 55P03 lock not available,
+ *   class 08 connection exceptions, 53300 too many connections, 57P01-57P03 the server shutting
+ *   down, restarting or not yet accepting connections;
+ * - the network: the connection was refused, reset or timed out (Node's error codes), or pg's
+ *   own errors for a connection that ended under it (they carry no code, only a message).
+ * Everything else (a constraint violation, a syntax error, a missing table) is permanent.
+ */
+export function transientFailure(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== "object" || error === null || depth > 3) return undefined;
+  const { code, message, cause, errors } = error as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === "string") {
+    if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return "the database is locked by another connection";
+    if (code === "40001") return "a serialization failure";
+    if (code === "40P01") return "a deadlock";
+    if (code === "55P03") return "a lock was not available";
+    if (code === "53300") return "the database has too many connections";
+    if (code.startsWith("08") || /^57P0[123]$/.test(code)) return "the connection to the database was lost";
+    if (NETWORK_CODES.has(code)) return "the database could not be reached";
+  }
+  if (typeof message === "string" && PG_CONNECTION_MESSAGES.some((text) => message.includes(text))) {
+    return "the connection to the database was lost";
+  }
+  // A wrapped error (Kysely's, a StoreError's cause) or Node's AggregateError of several addresses.
+  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+    const reason = transientFailure(inner, depth + 1);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
+}
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
+
+/** What pg and pg-pool say, without a code, when a connection ends or cannot be had in time. */
+const PG_CONNECTION_MESSAGES = [
+  "Connection terminated",
+  "Client has encountered a connection error and is not queryable",
+  "timeout exceeded when trying to connect",
+];

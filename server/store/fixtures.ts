@@ -6,12 +6,14 @@ import { rethrowAs } from "./errors.js";
 import { JOB_COLUMNS, toJob } from "./rows.js";
 import { contextOf } from "./store.js";
 import type { Job, Store } from "./types.js";
+import { requireEpochMillis } from "./values.js";
 
 /** A job as insertJob takes it: jobId is generated unless given. */
 export type JobData = Omit<Job, "jobId"> & { jobId?: number };
 
 /** Inserts a job as given (demo data and tests). */
 export async function insertJob(store: Store, job: JobData): Promise<Job> {
+  requireEpochMillis({ createdAt: job.createdAt, updatedAt: job.updatedAt, startAt: job.startAt });
   const { db, backend } = contextOf(store);
   const row = await db
     .insertInto("jobs")

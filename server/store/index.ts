@@ -8,7 +8,7 @@ import { openSqlite } from "./sqlite.js";
 import { createStore } from "./store.js";
 import type { Store } from "./types.js";
 
-export { StoreError, type StoreErrorCode } from "./errors.js";
+export { StoreError, transientFailure, type StoreErrorCode } from "./errors.js";
 export type * from "./types.js";
 
 /** The SQLite file used when no DATABASE_URL is given. */
@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** PostgreSQL: the most connections the pool opens (default 10). */
   maxConnections?: number;
+  /** SQLite: how long a write waits for another connection's lock before failing (default 5000 ms). */
+  sqliteBusyTimeoutMs?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ function sqlitePath(url: string): string {
 }
 
 function openSqliteStore(path: string, opts: OpenStoreOptions): Store {
-  const { database, raw } = openSqlite(path);
+  const { database, raw } = openSqlite(path, { busyTimeoutMs: opts.sqliteBusyTimeoutMs });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   return createStore({ db, backend: { dialect: "sqlite", raw, path }, logger: opts.logger });
 }

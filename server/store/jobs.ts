@@ -4,6 +4,7 @@ import type { StoreContext } from "./context.js";
 import { JOB_COLUMNS, toJob, type JobRow } from "./rows.js";
 import type { Job, JobsStore, JobStatus } from "./types.js";
 import { precompile, type PrecompiledQuery } from "../perf/precompiled-query.js";
+import { requireEpochMillis } from "./values.js";
 
 /**
  * The statuses of a job that may still run: at most one such job per (project, action,
@@ -74,6 +75,7 @@ export function jobsStore({ db }: StoreContext): JobsStore {
     },
 
     async scheduleUserDeletion(projectId, userId, now, startAt) {
+      requireEpochMillis({ createdAt: now, startAt });
       // The partial unique index allows one active job per (project, action, reference): the
       // INSERT either creates it or does nothing because another call (maybe in another process)
       // did. The loop covers the rare race where the job we collided with finished in between.

@@ -4,6 +4,7 @@
 // Never edit a migration that has shipped: write a new one.
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { Dialect } from "./types.js";
+import { EPOCH_MILLIS_MAX } from "./values.js";
 
 /**
  * The statuses in the jobs.status CHECK constraint: the spec's JobStatus enum, spelled out because
@@ -132,6 +133,20 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       async down(db: Kysely<any>) {
         await db.schema.dropTable("rate_limits").execute();
       },
+    },
+    "0004_epoch_millis_in_range": {
+      // Every time in a job must be within the spec's EpochMillis (0 to 8.64e15, a Date's range).
+      // Earlier versions accepted JOBS_START_DELAY=100000000d and stored a start_at past it, after
+      // which listJobs answered 500 for the project (response validation refused the row). Such a
+      // job could never have run; bring its times back to the bound. The store now refuses such
+      // values (values.ts), so this repairs old rows only. Nothing to undo.
+      async up(db: Kysely<any>) {
+        for (const column of ["start_at", "created_at", "updated_at"]) {
+          await db.updateTable("jobs").set({ [column]: EPOCH_MILLIS_MAX }).where(column, ">", EPOCH_MILLIS_MAX).execute();
+          await db.updateTable("jobs").set({ [column]: 0 }).where(column, "<", 0).execute();
+        }
+      },
+      async down() {},
     },
   };
   return { getMigrations: async () => migrations };

@@ -27,7 +27,10 @@ export interface OpenedSqlite {
   raw: BetterSqlite3.Database;
 }
 
-export function openSqlite(path: string): OpenedSqlite {
+/** How long a write waits for another connection's lock before SQLITE_BUSY (default 5 s). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export function openSqlite(path: string, options: { busyTimeoutMs?: number } = {}): OpenedSqlite {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path);
   // WAL: readers do not block the writer and the writer does not block readers (another process
@@ -36,7 +39,7 @@ export function openSqlite(path: string): OpenedSqlite {
   // fail at once. foreign_keys: SQLite does not check them unless told to, per connection.
   raw.pragma("journal_mode = WAL");
   raw.pragma("synchronous = NORMAL");
-  raw.pragma("busy_timeout = 5000");
+  raw.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
   raw.pragma("foreign_keys = ON");
 
   const cache = new Map<string, SqliteStatement>();

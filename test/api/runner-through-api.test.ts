@@ -6,7 +6,7 @@ import { addSessions } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { countSessions } from "../../server/store/fixtures.js";
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createJobsClient, JobsApiError, JobWaitTimeoutError, type JobStatus } from "../../client/index.js";
 import { fakeFetch, hangingResponse, job, json, problem } from "./fake-fetch.js";
 
@@ -70,7 +70,17 @@ describe("waitForJob", () => {
 
   it("rejects with JobWaitTimeoutError holding the last job seen when the job does not finish in time", async () => {
     const client = createJobsClient({ baseUrl, apiKey: "k", fetch: statuses("scheduled", "running") });
-    const error = await client.waitForJob(projectKey, 3451, { intervalMs: 1, timeoutMs: 30 }).catch((e: unknown) => e);
+    // Fake timers: 30 ms of the client's time, whatever the machine's load (real 30 ms could pass
+    // before the second answer, and the error held the first).
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    let error: unknown;
+    try {
+      const waiting = client.waitForJob(projectKey, 3451, { intervalMs: 1, timeoutMs: 30 }).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(30);
+      error = await waiting;
+    } finally {
+      vi.useRealTimers();
+    }
     expect(error).toBeInstanceOf(JobWaitTimeoutError);
     expect(error).toMatchObject({ name: "TimeoutError", timeoutMs: 30, job: job(3451, "running") });
     expect((error as Error).message).toBe("Job 3451 is still running after 30 ms of waiting");

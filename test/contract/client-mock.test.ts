@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HeadersOptions } from "openapi-fetch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createJobsClient, JobsApiError, JobWaitTimeoutError, type JobsClient } from "../../client/index.js";
 import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
@@ -352,11 +352,30 @@ describe("the client's helpers over the mock", () => {
   });
 
   it("waitForJob on the documentJob (scheduled for ever) times out with the last job it saw", async () => {
-    const error = await client
-      .waitForJob(projectKey, 3451, { intervalMs: 20, timeoutMs: 200 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(JobWaitTimeoutError);
-    expect(error).toMatchObject({ job: documentJob3451 });
+    // Fake timers: the timeout comes after the mock's first answer, however slow a busy machine
+    // makes it (a real 200 ms could pass before Prism answered, and the error had no job).
+    let answered!: () => void;
+    const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
+    const watched = createJobsClient({
+      baseUrl: mock.url,
+      apiKey: "k",
+      fetch: async (request: Request) => {
+        const response = await fetch(request);
+        answered();
+        return response;
+      },
+    });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const waiting = watched.waitForJob(projectKey, 3451, { intervalMs: 20, timeoutMs: 200 }).catch((e: unknown) => e);
+      await firstAnswer;
+      await vi.advanceTimersByTimeAsync(200);
+      const error = await waiting;
+      expect(error).toBeInstanceOf(JobWaitTimeoutError);
+      expect(error).toMatchObject({ job: documentJob3451 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("waitForJob rejects with the caller's abort reason", async () => {

@@ -4,7 +4,7 @@
 // 404, 429, 501; 413 needs a request body, which no operation of the client sends), the typed
 // `data` / `error` shapes, Bearer keys, and the helpers: listAllJobs following the server's real
 // Link headers, waitForJob against the real job runner.
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it, vi } from "vitest";
 import {
   createJobsClient,
   JobsApiError,
@@ -567,11 +567,25 @@ describe.each(databases)("the typed client against the real server on $name", (d
         startDelay: { kind: "delay", ms: 3_600_000 },
       });
     });
-    afterAll(async () => idle?.close());
+    afterAll(async () => {
+      // fetch's keep-alive connections to this server lost their idle timers to the fake timers
+      // below (they were created while faked): close them from this side, or close() waits.
+      idle?.server.closeAllConnections();
+      await idle?.close();
+    });
 
     it("rejects with JobWaitTimeoutError carrying the last job seen, still scheduled", async () => {
       const { apiKey, project } = await seedTenant(idle.store, "Idle");
-      const idleClient = createJobsClient({ baseUrl: idle.url, apiKey });
+      let answered = () => {};
+      const idleClient = createJobsClient({
+        baseUrl: idle.url,
+        apiKey,
+        fetch: async (request: Request) => {
+          const response = await fetch(request);
+          answered();
+          return response;
+        },
+      });
       const { data } = await idleClient.DELETE("/api/v1/{projectKey}/users/{userId}", {
         params: { path: { projectKey: project.projectKey, userId: "later@example.com" } },
       });
@@ -579,10 +593,19 @@ describe.each(databases)("the typed client against the real server on $name", (d
       expect(job.startAt).toBe(idle.clock.now + 3_600_000);
       expect(await idle.runner!.runOnce()).toBe(false); // nothing is due
 
-      // The timeout must outlast the first poll's answer, however busy the machine: generous.
-      const error = await idleClient
-        .waitForJob(project.projectKey, job.jobId, { intervalMs: 20, timeoutMs: 5_000 })
-        .catch((e: unknown) => e);
+      // Fake timers: the 300 ms run out only after the server's first answer to waitForJob,
+      // however slow a busy machine makes it (the DELETE above answered already).
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      let error: unknown;
+      try {
+        const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
+        const waiting = idleClient.waitForJob(project.projectKey, job.jobId, { intervalMs: 20, timeoutMs: 300 }).catch((e: unknown) => e);
+        await firstAnswer;
+        await vi.advanceTimersByTimeAsync(300);
+        error = await waiting;
+      } finally {
+        vi.useRealTimers();
+      }
       expect(error).toBeInstanceOf(JobWaitTimeoutError);
       expect(error).toMatchObject({ name: "TimeoutError", timeoutMs: 5_000, job: { jobId: job.jobId, status: "scheduled" } });
       expect((await idle.store.getJob(project.projectId, job.jobId))?.status).toBe("scheduled");

@@ -75,6 +75,19 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     expect(await jobCount()).toBe(before);
   });
 
+  it("C1 control characters (U+0080 to U+009F) in a userId answer 400 and create nothing; U+00A0 is no control character", async () => {
+    const before = await jobCount();
+    for (const encoded of ["%C2%80", "%C2%85", "a%C2%85b", "user%C2%9F", "%C2%9B31m"]) {
+      const answer = await del(encoded);
+      expectProblem(answer, 400, { what: encoded });
+      expect(answer.body.detail, encoded).toMatch(/userId/);
+    }
+    expect(await jobCount()).toBe(before);
+    const nbsp = await del("a%C2%A0b");
+    expect(nbsp.status).toBe(200);
+    expect(nbsp.body.data.referenceId).toBe("a\u00A0b");
+  });
+
   it("path tricks in a userId are data, never paths: encoded slashes and dots are stored as sent", async () => {
     const cases: Array<[string, string]> = [
       ["a%2Fb", "a/b"],
@@ -130,13 +143,12 @@ describe.each(databases)("abuse of the API on $name", (database) => {
     expect((await server.store.getJob(projectId, jobId))?.status).toBe("scheduled");
   });
 
-  it("a jobId written another way (1e0, 1.0, +1, 01) is that same job or a 400, the same on every database", async () => {
+  it("a jobId written another way (1e0, 1.0, +1, 01) is a 400, the same on every database", async () => {
     const canonical = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${jobId}`, { headers: { authorization: key } });
     expect(canonical.status).toBe(200);
     for (const id of [`${jobId}e0`, `${jobId}.0`, `+${jobId}`, `0${jobId}`, `%20${jobId}`, `0x${jobId.toString(16)}`]) {
       const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${id}`, { headers: { authorization: key } });
-      if (answer.status === 200) expect(answer.body.data, id).toEqual(canonical.body.data);
-      else expectProblem(answer, [400, 404], { what: id });
+      expectProblem(answer, 400, { what: id });
     }
   });
 
@@ -293,10 +305,11 @@ describe("HTTP-level limits and broken HTTP", () => {
       `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
     ]);
     expectProblem(chunked, 413, { what: "chunked" });
-    // A huge declared length is refused at once, without waiting for (or reading) the body.
+    // A huge declared length is refused at once, without waiting for (or reading) the body: the
+    // answer comes well before the request timeout (30 s) would end the connection.
     const declared = await rawHttp(server.port, [
       `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 1000000000\r\nConnection: close\r\n\r\nxx`,
-    ], { timeoutMs: 5000 });
+    ], { timeoutMs: 20_000 });
     expectProblem(declared, 413, { what: "Content-Length: 1e9" });
     expect(await server.store.listJobs(projectId, {})).toEqual([]);
   });
@@ -318,7 +331,7 @@ describe("HTTP-level limits and broken HTTP", () => {
       `GET /api/v1/${projectKey}/jobs HTTP/9.9\r\nHost: x\r\n\r\n`,
     ];
     for (const request of cases) {
-      const answer = await rawHttp(server.port, [request], { timeoutMs: 5000 });
+      const answer = await rawHttp(server.port, [request], { timeoutMs: 20_000 });
       expect(answer.status, JSON.stringify(request.slice(0, 60))).toBeGreaterThanOrEqual(400);
       expect(answer.status, JSON.stringify(request.slice(0, 60))).toBeLessThan(500);
       expect(answer.closed).toBe(true);
@@ -332,7 +345,7 @@ describe("HTTP-level limits and broken HTTP", () => {
       const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { method, headers: { authorization: key } });
       expectProblem(answer, 405, { what: method });
     }
-    const unknown = await rawHttp(server.port, [`FOO /api/v1/${projectKey}/jobs HTTP/1.1\r\nHost: x\r\n\r\n`], { timeoutMs: 5000 });
+    const unknown = await rawHttp(server.port, [`FOO /api/v1/${projectKey}/jobs HTTP/1.1\r\nHost: x\r\n\r\n`], { timeoutMs: 20_000 });
     expect(unknown.status).toBeGreaterThanOrEqual(400);
     expect(unknown.status).toBeLessThan(500);
   });
@@ -363,7 +376,7 @@ describe("HTTP-level limits and broken HTTP", () => {
         { gapMs: 1000, timeoutMs: TIMEOUTS.requestMs + 15_000 },
       );
       // Meanwhile the server answers everyone else.
-      const meanwhile = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { headers: { authorization: key }, timeoutMs: 5000 });
+      const meanwhile = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { headers: { authorization: key }, timeoutMs: 20_000 });
       expect(meanwhile.status).toBe(200);
       const [headers, body] = await Promise.all([slowHeaders, slowBody]);
       for (const answer of [headers, body]) {
@@ -379,7 +392,7 @@ describe("HTTP-level limits and broken HTTP", () => {
     const { connect } = await import("node:net");
     const sockets = Array.from({ length: 300 }, () => connect(server.port, "127.0.0.1").on("error", () => {}));
     try {
-      const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { headers: { authorization: key }, timeoutMs: 5000 });
+      const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { headers: { authorization: key }, timeoutMs: 20_000 });
       expect(answer.status).toBe(200);
     } finally {
       sockets.forEach((socket) => socket.destroy());

@@ -15,7 +15,7 @@ import { compileSchemaValidator } from "../../server/perf/json-list-stream.js";
 import { LIST_ALL_CHUNK } from "../../server/routes/jobs.js";
 import { openStore } from "../../server/store/index.js";
 import type { Job, Store } from "../../server/store/types.js";
-import { databases, seedTenant } from "../support/databases.js";
+import { databases, execRaw, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { insertJob } from "../../server/store/fixtures.js";
 import { contextOf } from "../../server/store/store.js";
@@ -216,8 +216,10 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
   let projectId: number;
   const total = LIST_ALL_CHUNK * 2 + 37; // several database chunks and a partial last one
 
+  let url: string;
   beforeAll(async () => {
-    api = await startTestServer(await database.url());
+    url = await database.url();
+    api = await startTestServer(url);
     const tenant = await seedTenant(api.store, "streamer");
     key = tenant.apiKey;
     projectKey = tenant.project.projectKey;
@@ -251,8 +253,19 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
 
   it("an invalid job in the first chunk answers 500, not a list", async () => {
     const other = await seedTenant(api.store, "invalid-first");
-    // EpochMillis has minimum 0.
-    await insertJob(api.store, jobData(other.project.projectId, "completed", "x", { createdAt: -5, updatedAt: 0, startAt: 0 }));
+    const broken = await insertJob(api.store, {
+      description: "broken",
+      status: "completed",
+      projectId: other.project.projectId,
+      action: "delete_user_data",
+      referenceId: "x",
+      createdAt: 0,
+      updatedAt: 0,
+      startAt: 0,
+      errors: null,
+    });
+    // A corrupt row (the store refuses to write one): EpochMillis has minimum 0.
+    await execRaw(url, [`update jobs set created_at = -5 where job_id = ${broken.jobId}`]);
     const answer = await api.call("GET", `/api/v1/${other.project.projectKey}/jobs`, { key: other.apiKey });
     expect(answer.status).toBe(500);
     expect(answer.contentType).toMatch(/^application\/problem\+json/);
@@ -272,7 +285,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
       errors: null,
     });
     for (let i = 0; i < LIST_ALL_CHUNK + 1; i++) await insertJob(api.store, job(i, 1));
-    await insertJob(api.store, job(-1, -5));
+    const broken = await insertJob(api.store, job(-1, 0));
+    await execRaw(url, [`update jobs set created_at = -5 where job_id = ${broken.jobId}`]); // corrupt: EpochMillis has minimum 0
     const response = await fetch(`${api.url}/api/v1/${owner.project.projectKey}/jobs`, { headers: { authorization: owner.apiKey } });
     expect(response.status).toBe(200); // the status line went out with the first chunk
     await expect(response.text()).rejects.toThrow();

@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../server/store/index.js";
+import { migrationProvider } from "../../server/store/migrations.js";
 import type { Store } from "../../server/store/types.js";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
 import { insertJob } from "../../server/store/fixtures.js";
@@ -33,6 +34,8 @@ async function migrateInProcessesAtOnce(url: string, n: number): Promise<void> {
 }
 
 describe.each(databases)("migrations on $name", (database) => {
+  /** Every migration of the history, in the order they apply. */
+  const migrationNames = async () => Object.keys(await migrationProvider(database.name).getMigrations()).sort();
   const stores: Store[] = [];
   const open = async (url: string) => {
     const store = await openStore(url);
@@ -51,7 +54,7 @@ describe.each(databases)("migrations on $name", (database) => {
     await store.migrate();
     expect(await store.findProjectByKey(project.projectKey)).toEqual(project);
     const applied = await queryRaw(url, "select name from kysely_migration order by name");
-    expect(applied.map((row) => row.name)).toEqual(["0001_initial", "0002_sessions_user_id_order", "0003_rate_limits"]);
+    expect(applied.map((row) => row.name)).toEqual(await migrationNames());
   });
 
   it("a second process opening a migrated database finds nothing to do and sees the data", async () => {
@@ -68,7 +71,7 @@ describe.each(databases)("migrations on $name", (database) => {
     const url = await database.url();
     await migrateInProcessesAtOnce(url, 3);
     const applied = await queryRaw(url, "select name from kysely_migration");
-    expect(applied).toHaveLength(3);
+    expect(applied).toHaveLength((await migrationNames()).length);
     const store = await open(url);
     await store.migrate();
     await seedTenant(store, "Acme");

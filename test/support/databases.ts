@@ -91,3 +91,26 @@ export async function queryRaw(url: string, text: string): Promise<Record<string
     await client.end();
   }
 }
+
+/**
+ * Runs statements on the database behind a URL, outside the store: for tests that need a row the
+ * store would refuse to write (one an older version wrote, or a corrupt one). No parameters.
+ */
+export async function execRaw(url: string, statements: string[]): Promise<void> {
+  if (url.startsWith("sqlite:")) {
+    const db = new BetterSqlite3(url.slice("sqlite:".length));
+    try {
+      for (const statement of statements) db.exec(statement);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const statement of statements) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

@@ -30,7 +30,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
-export function startMock({ args = [], timeoutMs = 30_000 }: StartMockOptions = {}): Promise<RunningMock> {
+export function startMock({ args = [], timeoutMs = 90_000 }: StartMockOptions = {}): Promise<RunningMock> {
   const child = spawn(process.execPath, [join(root, "mock", "start.mjs"), ...args], {
     cwd: root,
     env: { ...process.env, MOCK_HOST: "127.0.0.1", MOCK_PORT: "0" },

@@ -2,6 +2,8 @@
 // free port for a test, with a controllable clock.
 import { startServer, type RunningServer } from "../../server/index.js";
 import type { Config } from "../../server/config.js";
+import type { Logger } from "pino";
+import type { Store } from "../../server/store/types.js";
 import { inject } from "vitest";
 import { recordAnswers } from "./contract-coverage.js";
 import type {} from "./contract-coverage-setup.js";
@@ -20,7 +22,14 @@ export interface Answer {
   body: any;
 }
 
-export async function startTestServer(databaseUrl: string, config: Partial<Config> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Where the server logs (default: nowhere, logLevel "silent"). */
+  logger?: Logger;
+  /** A store to use instead of opening databaseUrl (a wrapper, say); the test closes it. */
+  store?: Store;
+}
+
+export async function startTestServer(databaseUrl: string, config: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const clock = { now: Date.UTC(2026, 10, 29, 10, 0, 0) };
   const running = await startServer({
     config: {
@@ -34,6 +43,8 @@ export async function startTestServer(databaseUrl: string, config: Partial<Confi
       ...config,
     },
     clock: () => clock.now,
+    logger: options.logger,
+    store: options.store,
   });
   recordAnswers(running.server, inject("contractCoverageDir"));
   const call: TestServer["call"] = async (method, path, options = {}) => {
