@@ -172,7 +172,7 @@ describe("the documentation's examples", () => {
       mkdirSync(join(ROOT, "out"), { recursive: true });
       checkoutExamples ??= mkdtempSync(join(ROOT, "out", "doc-examples-"));
       const file = join(checkoutExamples, `${example.name}.ts`);
-      writeFileSync(file, withBaseUrl(example.code, mock.url));
+      writeFileSync(file, exampleCode(example));
       const run = await exec(process.execPath, [TSX, file], { cwd: ROOT });
       expect(run.code, describeRun(`tsx ${relative(ROOT, file)}`, run)).toBe(0);
       if (example.name === "client") expectClientExampleOutput(run.stdout);
@@ -289,10 +289,15 @@ describe(`the ${CLIENT_PACKAGE} tarball installed with its optional peers msw an
   );
 });
 
+/** The example as run: pointed at this run's mock, except MSW's, which answer in-process at their own URL. */
+function exampleCode(example: DocExample): string {
+  return needsMsw(example) ? example.code : withBaseUrl(example.code, mock.url);
+}
+
 /** Type-checks and runs one documentation example in an installed project, against the mock. */
 async function runInstalledExample(app: string, example: DocExample): Promise<void> {
   const file = join(app, `example-${example.name}.ts`);
-  writeFileSync(file, withBaseUrl(example.code, mock.url));
+  writeFileSync(file, exampleCode(example));
   writeTsconfig(app, [relative(app, file)]);
   const types = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
   expect(types.code, describeRun(`tsc ${relative(app, file)}`, types)).toBe(0);
