@@ -57,7 +57,8 @@ export function scenarios(spec: Json): Scenario[] {
         const headers = Object.entries<Json>(response.headers ?? {})
           .map(([name, header]) => [name, deref(spec, header)] as const)
           .map(([name, header]) => [name, header.example ?? header.schema?.example] as const)
-          .filter(([, example]) => example !== undefined)
+          // X-Request-Id is on every answer (the line under the table says so): no news in a row.
+          .filter(([name, example]) => example !== undefined && name.toLowerCase() !== "x-request-id")
           .map(([name, example]) => `\`${name}: ${example}\``);
         for (const content of Object.values<Json>(response.content ?? {})) {
           Object.entries<Json>(content.examples ?? {}).forEach(([name, exampleRef], index) => {
@@ -107,6 +108,7 @@ export function scenariosTable(spec: Json): string {
       return `| \`${scenario.example}\`: ${scenario.summary} | ${which} | ${scenario.send} | ${scenario.answer} |`;
     }),
   ];
+  lines.push("", "Every answer also carries `X-Request-Id` (the caller's own, when it sent a well-formed one).");
   return lines.join("\n") + "\n";
 }
 
