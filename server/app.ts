@@ -1,12 +1,10 @@
 // Builds the Express app: logging, CORS, limits, express-openapi-validator (requests,
 // responses, security), the routers and the one error handler. No business logic here.
-import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type Response, type NextFunction } from "express";
 import cors from "cors";
 import { rateLimit } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
-import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Store } from "./store/types.js";
@@ -15,6 +13,7 @@ import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type Pro
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
+import { redactUserId, requestLogger } from "./logging.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -66,31 +65,8 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    // Accept a caller's X-Request-Id when it looks like one, so logs can be correlated.
-    genReqId: (req, res) => {
-      const incoming = req.headers["x-request-id"];
-      const id = typeof incoming === "string" && /^[\w.:-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-      res.setHeader("X-Request-Id", id);
-      return id;
-    },
-    // Only what is safe: never headers (Authorization carries the key), and no end-user ids.
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: redactUserId(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    // 501 is cancelJob's documented answer for a job that has ended, not a server failure.
-    customLogLevel: (_req, res, error) =>
-      res.statusCode === 501 ? "info" : error || res.statusCode >= 500 ? "error" : "info",
-  });
-}
-
-/** /api/v1/KEY/users/<userId> → /api/v1/KEY/users/[userId]: the userId is personal data. */
-export function redactUserId(url: string): string {
-  return url.replace(/(\/users\/)[^/?#]*/, "$1[userId]");
-}
+/** /api/v1/KEY/users/<userId> → /api/v1/KEY/users/[userId] (in logging.ts, beside the request log that uses it). */
+export { redactUserId };
 
 function corsMiddleware(origins: string[]) {
   return cors({

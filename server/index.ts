@@ -1,7 +1,8 @@
 // The server factory: what `jobs-api serve`, the tests and the package's `./server` export use.
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { createLogger } from "./logging.js";
 import { DEFAULTS, type Config } from "./config.js";
 import { createApp } from "./app.js";
 import { createHttpServer } from "./http.js";
@@ -40,7 +41,7 @@ export interface RunningServer {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...DEFAULTS, ...options.config };
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config.logLevel);
   const ownsStore = options.store === undefined;
   const store = options.store ?? (await openStore(config.databaseUrl, { logger }));
   await store.migrate();
