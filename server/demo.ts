@@ -2,6 +2,7 @@
 // and a job in every status, so the API answers something real at once.
 import type { Job, JobStatus, Store } from "./store/types.js";
 import { startAtFor, type StartDelay } from "./config.js";
+import { insertJob } from "./store/fixtures.js";
 
 export const DEMO_ORGANIZATION = "Demo";
 export const DEMO_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK"; // the original documentation's project key
@@ -60,12 +61,12 @@ export async function seedDemo(
     };
   };
   // Finished jobs first (oldest), then the one still pending, so the list reads as a history.
-  await store.insertJob(job("completed", "li@example.com", 5));
-  await store.insertJob(job("failed", "omar@example.com", 4, "Deleting the sessions failed: the database did not answer in time."));
-  await store.insertJob(job("cancelled", "ana@example.com", 3));
+  await insertJob(store, job("completed", "li@example.com", 5));
+  await insertJob(store, job("failed", "omar@example.com", 4, "Deleting the sessions failed: the database did not answer in time."));
+  await insertJob(store, job("cancelled", "ana@example.com", 3));
   // Left running by no live process: the runner takes it up (its lease is free) and finishes it.
-  await store.insertJob(job("running", "mehdi@openreplay.com", 1));
-  await store.insertJob(job("scheduled", "shekar@example.com", 0));
+  await insertJob(store, job("running", "mehdi@openreplay.com", 1));
+  await insertJob(store, job("scheduled", "shekar@example.com", 0));
 
   return { organization: DEMO_ORGANIZATION, apiKey, projectId: project.projectId, projectKey: project.projectKey };
 }

@@ -20,6 +20,18 @@ export class StoreError extends Error {
   }
 }
 
+/** A .catch() handler: constraint violations become StoreErrors with these messages. */
+export function rethrowAs(messages: Partial<Record<StoreErrorCode, string>>) {
+  return (error: unknown): never => {
+    const violation = constraintViolation(error);
+    const message = violation && messages[violation.code];
+    if (violation === undefined || message === undefined) throw error;
+    throw new StoreError(violation.code, violation.detail ? `${message} (${violation.detail})` : message, {
+      cause: error,
+    });
+  };
+}
+
 interface DriverError {
   code?: unknown;
   detail?: unknown;

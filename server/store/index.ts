@@ -5,7 +5,7 @@ import pg from "pg";
 import type { Logger } from "pino";
 import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
-import { KyselyStore } from "./store.js";
+import { createStore } from "./store.js";
 import type { Store } from "./types.js";
 
 export { StoreError, type StoreErrorCode } from "./errors.js";
@@ -48,7 +48,7 @@ function sqlitePath(url: string): string {
 function openSqliteStore(path: string, opts: OpenStoreOptions): Store {
   const { database, raw } = openSqlite(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return new KyselyStore(db, { dialect: "sqlite", raw, path }, opts.logger);
+  return createStore({ db, backend: { dialect: "sqlite", raw, path }, logger: opts.logger });
 }
 
 function openPostgresStore(url: string, opts: OpenStoreOptions): Store {
@@ -62,5 +62,5 @@ function openPostgresStore(url: string, opts: OpenStoreOptions): Store {
   // an unhandled 'error' event end the process. The pool replaces the connection.
   pool.on("error", (error) => opts.logger?.error({ err: error }, "PostgreSQL connection error"));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return new KyselyStore(db, { dialect: "postgres", pool }, opts.logger);
+  return createStore({ db, backend: { dialect: "postgres", pool }, logger: opts.logger });
 }

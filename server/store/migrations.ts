@@ -61,7 +61,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .on("jobs")
           .columns(["project_id", "status", "job_id"])
           .execute();
-        // The runner: due jobs (status = 'scheduled' and start_at <= now), and nextDueAt.
+        // The runner: due jobs (status = 'scheduled' and start_at <= now).
         await db.schema.createIndex("jobs_due").on("jobs").columns(["status", "start_at"]).execute();
         // The runner: running jobs whose lease expired.
         await db.schema.createIndex("jobs_lease").on("jobs").columns(["status", "lease_expires_at"]).execute();
@@ -87,7 +87,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn("duration_ms", "bigint")
           .addUniqueConstraint("sessions_project_session", ["project_id", "session_id"])
           .execute();
-        // delete_user_data's batches and countSessions.
+        // delete_user_data's batches (and the tests' countSessions).
         await db.schema.createIndex("sessions_project_user").on("sessions").columns(["project_id", "user_id"]).execute();
       },
       async down(db: Kysely<any>) {

@@ -1,5 +1,5 @@
 // The database schema as Kysely sees it (snake_case, as in SQL). Rows are mapped to the API's
-// camelCase types by hand in store.ts: cheaper on the hot path than Kysely's CamelCasePlugin.
+// camelCase types by hand in rows.ts: cheaper on the hot path than Kysely's CamelCasePlugin.
 import type { Generated } from "kysely";
 import type { JobStatus } from "./types.js";
 

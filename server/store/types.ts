@@ -64,19 +64,26 @@ export interface SessionRow {
   durationMs?: number | null;
 }
 
-export interface Store {
-  readonly dialect: Dialect;
-  /** Runs pending migrations (idempotent; safe with several processes starting at once). */
-  migrate(): Promise<void>;
-  close(): Promise<void>;
-
-  // --- authentication and tenancy -------------------------------------------------------
+/** Authentication, organizations, projects and their keys (server/store/tenancy.ts). */
+export interface TenancyStore {
   /** Hashes the key and finds its organization (hash compared in constant time). */
   findOrganizationByApiKey(apiKey: string): Promise<Organization | undefined>;
   /** The project with this key *in this organization*; another organization's is undefined. */
   findProject(organizationId: number, projectKey: string): Promise<Project | undefined>;
 
-  // --- jobs (API) ---------------------------------------------------------------------
+  // --- administration (CLI, demo) -----------------------------------------------------
+  findOrganizationByName(name: string): Promise<Organization | undefined>;
+  /** Creates an organization and its first API key; the key is returned once, stored hashed. */
+  createOrganization(name: string): Promise<{ organization: Organization; apiKey: string }>;
+  /** Replaces the organization's key: the old one stops working at once. */
+  rotateApiKey(organizationId: number): Promise<string>;
+  /** projectKey is generated (20 characters, [A-Za-z0-9]) unless given. */
+  createProject(organizationId: number, name: string, projectKey?: string): Promise<Project>;
+  findProjectByKey(projectKey: string): Promise<Project | undefined>;
+}
+
+/** The jobs as the API sees them (server/store/jobs.ts). */
+export interface JobsStore {
   /** Jobs of the project, ascending jobId. */
   listJobs(projectId: number, query: ListJobsQuery): Promise<Job[]>;
   getJob(projectId: number, jobId: number): Promise<Job | undefined>;
@@ -93,8 +100,10 @@ export interface Store {
     now: number,
     startAt: number,
   ): Promise<{ job: Job; created: boolean }>;
+}
 
-  // --- the runner -----------------------------------------------------------------------
+/** The runner's claims, leases and batches (server/store/claims.ts). */
+export interface ClaimsStore {
   /**
    * Atomically claims one job: a due one (scheduled, startAt <= now) or a running one whose
    * lease expired. Sets running, the owner and the lease. On PostgreSQL uses
@@ -114,24 +123,24 @@ export interface Store {
   ): Promise<boolean>;
   /** On graceful shutdown: expire our lease at once so another process takes the job up. */
   releaseJob(claim: ClaimedJob): Promise<void>;
-  /** The earliest startAt among scheduled jobs (lets the runner sleep until then). */
-  nextDueAt(): Promise<number | undefined>;
+}
 
-  // --- administration (CLI, demo, tests) ------------------------------------------------
-  findOrganizationByName(name: string): Promise<Organization | undefined>;
-  /** Creates an organization and its first API key; the key is returned once, stored hashed. */
-  createOrganization(name: string): Promise<{ organization: Organization; apiKey: string }>;
-  /** Replaces the organization's key: the old one stops working at once. */
-  rotateApiKey(organizationId: number): Promise<string>;
-  /** projectKey is generated (20 characters, [A-Za-z0-9]) unless given. */
-  createProject(organizationId: number, name: string, projectKey?: string): Promise<Project>;
-  findProjectByKey(projectKey: string): Promise<Project | undefined>;
+/** The sessions the jobs delete (server/store/sessions.ts). */
+export interface SessionsStore {
   /**
    * All-or-nothing import: every row of the iterable in one transaction (inserted in chunks, so
    * memory stays bounded); if the iterable throws, nothing is kept.
    */
   importSessions(rows: AsyncIterable<SessionRow[]>): Promise<number>;
-  countSessions(projectId: number, userId?: string): Promise<number>;
-  /** Inserts a job as given (demo data and tests). */
-  insertJob(job: Omit<Job, "jobId"> & { jobId?: number }): Promise<Job>;
+}
+
+/**
+ * What handlers, the runner and the CLI are given. Writes that only the demo and tests need
+ * (a job inserted as given, a count of sessions) are not here: see server/store/fixtures.ts.
+ */
+export interface Store extends TenancyStore, JobsStore, ClaimsStore, SessionsStore {
+  readonly dialect: Dialect;
+  /** Runs pending migrations (idempotent; safe with several processes starting at once). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
 }

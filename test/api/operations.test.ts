@@ -6,6 +6,7 @@ import { jobData } from "../support/jobs.js";
 import { startTestServer, type Answer, type TestServer } from "../support/server.js";
 import type { Job, JobStatus } from "../../server/store/types.js";
 import { nextMidnightUtc } from "../../server/config.js";
+import { insertJob } from "../../server/store/fixtures.js";
 
 function expectProblem(answer: Answer, status: number, type: string): void {
   expect(answer.status).toBe(status);
@@ -53,7 +54,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
       ids = [];
       const statuses = ["scheduled", "running", "cancelled", "failed", "completed", "scheduled"] as const;
       for (const [i, status] of statuses.entries()) {
-        ids.push((await server.store.insertJob(job(status, `list-${i}@example.com`))).jobId);
+        ids.push((await insertJob(server.store, job(status, `list-${i}@example.com`))).jobId);
       }
     });
 
@@ -137,7 +138,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
 
   describe("getJob", () => {
     it("answers the job", async () => {
-      const created = await server.store.insertJob(job("scheduled", "get@example.com"));
+      const created = await insertJob(server.store, job("scheduled", "get@example.com"));
       const answer = await server.call("GET", `/api/v1/${projectKey}/jobs/${created.jobId}`, { key });
       expect(answer.status).toBe(200);
       expect(answer.body).toEqual({ data: created });
@@ -157,7 +158,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
     });
 
     it("answers 404 for a job of another project of the same organization", async () => {
-      const created = await server.store.insertJob(job("scheduled", "sibling@example.com"));
+      const created = await insertJob(server.store, job("scheduled", "sibling@example.com"));
       const answer = await server.call("GET", `/api/v1/${siblingProjectKey}/jobs/${created.jobId}`, { key });
       expectProblem(answer, 404, "not-found");
     });
@@ -165,7 +166,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
 
   describe("cancelJob", () => {
     it.each(["scheduled", "running"] as const)("cancels a %s job: 200, status cancelled, updatedAt = now", async (status) => {
-      const created = await server.store.insertJob(job(status, `cancel-${status}@example.com`));
+      const created = await insertJob(server.store, job(status, `cancel-${status}@example.com`));
       server.clock.now += 1234;
       const answer = await server.call("DELETE", `/api/v1/${projectKey}/jobs/${created.jobId}`, { key });
       expect(answer.status).toBe(200);
@@ -175,7 +176,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
     });
 
     it.each(["completed", "failed", "cancelled"] as const)("answers 501 for a %s job and leaves it unchanged", async (status) => {
-      const created = await server.store.insertJob(job(status, `final-${status}@example.com`));
+      const created = await insertJob(server.store, job(status, `final-${status}@example.com`));
       const answer = await server.call("DELETE", `/api/v1/${projectKey}/jobs/${created.jobId}`, { key });
       expectProblem(answer, 501, "job-not-cancellable");
       expect(answer.body.detail).toContain(status);
@@ -188,7 +189,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
     });
 
     it("a second cancel of the same job answers 501", async () => {
-      const created = await server.store.insertJob(job("scheduled", "twice@example.com"));
+      const created = await insertJob(server.store, job("scheduled", "twice@example.com"));
       expect((await server.call("DELETE", `/api/v1/${projectKey}/jobs/${created.jobId}`, { key })).status).toBe(200);
       expectProblem(await server.call("DELETE", `/api/v1/${projectKey}/jobs/${created.jobId}`, { key }), 501, "job-not-cancellable");
     });
@@ -275,7 +276,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
     });
 
     it("answers another organization's project exactly like an unknown one (404), on every operation", async () => {
-      const created = await server.store.insertJob(job("scheduled", "victim@example.com"));
+      const created = await insertJob(server.store, job("scheduled", "victim@example.com"));
       const before = await server.store.listJobs(projectId, {});
       for (const [method, path] of paths()) {
         const foreign = await server.call(method, path.replace("/jobs/1", `/jobs/${created.jobId}`), { key: otherKey });
@@ -344,7 +345,7 @@ describe("response validation", () => {
   it("is on: a job the store returns that breaks the spec becomes a logged 500 problem, not a bad answer", async () => {
     const running = (server = await startTestServer(await databases[0]!.url()));
     const { apiKey, project } = await seedTenant(running.store, "Broken");
-    const created = await running.store.insertJob({
+    const created = await insertJob(running.store, {
       description: "x",
       status: "scheduled",
       projectId: project.projectId,

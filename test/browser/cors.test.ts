@@ -18,6 +18,7 @@ import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../s
 import { databases, seedTenant } from "../support/databases.js";
 import { type RunningMock, startMock } from "../support/mock.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { insertJob } from "../../server/store/fixtures.js";
 
 const MOCK_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK";
 
@@ -208,7 +209,7 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
     jobs = [];
     for (let i = 0; i < 5; i++) {
       jobs.push(
-        await server.store.insertJob({
+        await insertJob(server.store, {
           description: `Delete user sessions of userId = page-${i}@example.com`,
           status: "completed",
           projectId: tenant.project.projectId,

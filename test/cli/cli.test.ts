@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { databases } from "../support/databases.js";
 import { runCli, spawnCli, waitForOutput } from "../support/cli.js";
 import { openStore } from "../../server/store/index.js";
+import { countSessions } from "../../server/store/fixtures.js";
 
 async function withStore<T>(url: string, run: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
   const store = await openStore(url);
@@ -69,8 +70,8 @@ describe.each(databases)("jobs-api on $name", (database) => {
     const fromStdin = await runCli(["sessions", "import", "-", "--json"], env, more + "\n");
     expect(JSON.parse(fromStdin.stdout)).toEqual({ imported: 1 });
     await withStore(env.DATABASE_URL, async (store) => {
-      expect(await store.countSessions(projectId)).toBe(2501);
-      expect(await store.countSessions(projectId, "odd@example.com")).toBe(1251);
+      expect(await countSessions(store, projectId)).toBe(2501);
+      expect(await countSessions(store, projectId, "odd@example.com")).toBe(1251);
     });
   });
 
@@ -93,7 +94,7 @@ describe.each(databases)("jobs-api on $name", (database) => {
     const expectedLine = message.replace(/line (\d+)/, (_m, n) => `line ${Number(n) + badLineOffset}`);
     expect(result.stderr).toContain(expectedLine);
     expect(result.stderr).toContain("nothing was imported");
-    await withStore(env.DATABASE_URL, async (store) => expect(await store.countSessions(projectId)).toBe(0));
+    await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(0));
   });
 
   it("demo fills an empty database with a job in every status and prints a working key", async () => {
@@ -106,7 +107,7 @@ describe.each(databases)("jobs-api on $name", (database) => {
       expect(organization?.name).toBe("Demo");
       const jobs = await store.listJobs(demo.projectId, {});
       expect(new Set(jobs.map((j) => j.status))).toEqual(new Set(["scheduled", "running", "cancelled", "failed", "completed"]));
-      expect(await store.countSessions(demo.projectId)).toBeGreaterThan(0);
+      expect(await countSessions(store, demo.projectId)).toBeGreaterThan(0);
     });
     const again = await runCli(["demo", "--json"], env);
     expect(again.code).toBe(2);

@@ -19,6 +19,7 @@ import type { Project } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { countSessions, insertJob } from "../../server/store/fixtures.js";
 
 /** What every openapi-fetch call resolves to, loosely: enough to check an error answer. */
 interface Result {
@@ -78,8 +79,8 @@ describe.each(databases)("the typed client against the real server on $name", (d
   const newProject = (): Promise<Project> => server.store.createProject(organizationId, `Acme app ${++projects}`);
 
   /** Inserts a delete_user_data job (startAt in the future unless given: never due). */
-  const insertJob = (project: Project, status: JobStatus, userId: string, overrides: Partial<Job> = {}): Promise<Job> =>
-    server.store.insertJob(
+  const addJob = (project: Project, status: JobStatus, userId: string, overrides: Partial<Job> = {}): Promise<Job> =>
+    insertJob(server.store,
       jobData(project.projectId, status, userId, {
         createdAt: server.clock.now - 1000,
         updatedAt: server.clock.now - 1000,
@@ -97,7 +98,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
       project = await newProject();
       jobs = [];
       for (const [i, status] of (["scheduled", "running", "cancelled", "failed", "completed", "scheduled"] as const).entries()) {
-        jobs.push(await insertJob(project, status, `list-${i}@example.com`));
+        jobs.push(await addJob(project, status, `list-${i}@example.com`));
       }
     });
     const path = () => ({ projectKey: project.projectKey });
@@ -169,7 +170,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     let job: Job;
     beforeAll(async () => {
       project = await newProject();
-      job = await insertJob(project, "running", "get@example.com");
+      job = await addJob(project, "running", "get@example.com");
     });
 
     it("answers 200 with the job, typed as { data: Job }", async () => {
@@ -237,7 +238,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     it.each(["scheduled", "running"] as const)(
       "answers 200 with the %s job, now cancelled, updatedAt = the server's now",
       async (status) => {
-        const job = await insertJob(project, status, `cancel-${status}@example.com`);
+        const job = await addJob(project, status, `cancel-${status}@example.com`);
         const { data, error, response } = await cancel(client, job.jobId);
         expectTypeOf(data).toEqualTypeOf<{ data: Job } | undefined>();
         expectTypeOf(error).toEqualTypeOf<Problem | undefined>();
@@ -248,7 +249,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     );
 
     it("answers 501 with the job-not-cancellable problem for a job cancelled before, and leaves it unchanged", async () => {
-      const job = await insertJob(project, "scheduled", "twice@example.com");
+      const job = await addJob(project, "scheduled", "twice@example.com");
       const first = await cancel(client, job.jobId);
       expect(first.response.status).toBe(200);
       const second = await cancel(client, job.jobId);
@@ -259,7 +260,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     });
 
     it.each(["completed", "failed"] as const)("answers 501 for a %s job and leaves it unchanged", async (status) => {
-      const job = await insertJob(project, status, `ended-${status}@example.com`);
+      const job = await addJob(project, status, `ended-${status}@example.com`);
       expectProblem(await cancel(client, job.jobId), 501, "job-not-cancellable");
       expect(await server.store.getJob(project.projectId, job.jobId)).toEqual(job);
     });
@@ -270,7 +271,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     });
 
     it("answers 401 for a wrong key and for no key, and cancels nothing", async () => {
-      const job = await insertJob(project, "scheduled", "unauthorized@example.com");
+      const job = await addJob(project, "scheduled", "unauthorized@example.com");
       expectProblem(await cancel(wrongKey(), job.jobId), 401, "unauthorized");
       expectProblem(await cancel(client, job.jobId, { Authorization: null }), 401, "unauthorized");
       expect((await server.store.getJob(project.projectId, job.jobId))?.status).toBe("scheduled");
@@ -279,7 +280,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
     it("answers 404 for an unknown job and for another project's job, and cancels nothing", async () => {
       expectProblem(await cancel(client, 987_654_321), 404, "not-found");
       const sibling = await newProject();
-      const elsewhere = await insertJob(sibling, "scheduled", "elsewhere@example.com");
+      const elsewhere = await addJob(sibling, "scheduled", "elsewhere@example.com");
       expectProblem(await cancel(client, elsewhere.jobId), 404, "not-found");
       expect((await server.store.getJob(sibling.projectId, elsewhere.jobId))?.status).toBe("scheduled");
     });
@@ -345,7 +346,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
   describe("the key as a Bearer token", () => {
     it("is accepted in a per-request Authorization header, which replaces the client's key", async () => {
       const project = await newProject();
-      const job = await insertJob(project, "scheduled", "bearer@example.com");
+      const job = await addJob(project, "scheduled", "bearer@example.com");
       const { data, response } = await wrongKey().GET("/api/v1/{projectKey}/jobs/{jobId}", {
         params: { path: { projectKey: project.projectKey, jobId: job.jobId } },
         headers: { Authorization: `Bearer ${key}` },
@@ -382,7 +383,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
       project = await newProject();
       jobs = [];
       // 250 jobs: even ones completed (125), odd ones scheduled (125).
-      for (let i = 0; i < 250; i++) jobs.push(await insertJob(project, i % 2 === 0 ? "completed" : "scheduled", `page-${i}@example.com`));
+      for (let i = 0; i < 250; i++) jobs.push(await addJob(project, i % 2 === 0 ? "completed" : "scheduled", `page-${i}@example.com`));
       paging = createJobsClient({
         baseUrl: server.url,
         apiKey: key,
@@ -441,7 +442,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
       // A server of its own (runner off): the job below is the only one its database could claim.
       own = await startTestServer(await database.url());
       const { apiKey, project } = await seedTenant(own.store, "Watcher");
-      const job = await own.store.insertJob({
+      const job = await insertJob(own.store, {
         description: "Delete user sessions of userId = until-running@example.com",
         status: "scheduled",
         projectId: project.projectId,
@@ -487,7 +488,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
       projectKey = tenant.project.projectKey;
       projectId = tenant.project.projectId;
       jobId = (
-        await limited.store.insertJob({
+        await insertJob(limited.store, {
           description: "Delete user sessions of userId = limited@example.com",
           status: "scheduled",
           projectId,
@@ -564,8 +565,8 @@ describe.each(databases)("the typed client against the real server on $name", (d
 
       const done = await runningClient.waitForJob(project.projectKey, scheduled.jobId, { intervalMs: 20, timeoutMs: 30_000 });
       expect(done).toMatchObject({ jobId: scheduled.jobId, status: "completed", errors: null });
-      expect(await running.store.countSessions(project.projectId, "gone@example.com")).toBe(0);
-      expect(await running.store.countSessions(project.projectId, "kept@example.com")).toBe(20);
+      expect(await countSessions(running.store, project.projectId, "gone@example.com")).toBe(0);
+      expect(await countSessions(running.store, project.projectId, "kept@example.com")).toBe(20);
       // Now final: cancelling it answers 501 through the client.
       const cancel = await runningClient.DELETE("/api/v1/{projectKey}/jobs/{jobId}", {
         params: { path: { projectKey: project.projectKey, jobId: scheduled.jobId } },

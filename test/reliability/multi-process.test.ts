@@ -8,6 +8,7 @@ import { databases, queryRaw } from "../support/databases.js";
 import { openStore } from "../../server/store/index.js";
 import type { SessionRow, Store } from "../../server/store/types.js";
 import { httpRequest, jobsApiJson, jsonLines, leakedKeys, spawnServe, waitFor, type ServeProcess } from "./support.js";
+import { countSessions } from "../../server/store/fixtures.js";
 
 const postgres = databases.find((d) => d.name === "postgres");
 const JOBS = 1000;
@@ -87,7 +88,7 @@ describe.skipIf(postgres === undefined)("three processes on one PostgreSQL datab
       // ...and from the database: one claim each, every session deleted.
       const attempts = await queryRaw(url, "select attempts, count(*) as n from jobs group by attempts");
       expect(attempts.map((r) => [Number(r.attempts), Number(r.n)])).toEqual([[1, JOBS]]);
-      expect(await store.countSessions(tenant.projectId)).toBe(0);
+      expect(await countSessions(store, tenant.projectId)).toBe(0);
 
       // Every process answers the same list, and the same job.
       const headers = { authorization: tenant.apiKey };

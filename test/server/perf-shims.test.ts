@@ -16,6 +16,8 @@ import { openStore } from "../../server/store/index.js";
 import type { Job, Store } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { insertJob } from "../../server/store/fixtures.js";
+import { contextOf } from "../../server/store/store.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -156,7 +158,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
 });
 
 describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
-  let store: Store & { db?: unknown };
+  let store: Store;
   beforeAll(async () => {
     store = await openStore(await databases[0]!.url());
     await store.migrate();
@@ -165,8 +167,7 @@ describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
 
   it("runs the query compiled once with each call's values", async () => {
     const { organization } = await store.createOrganization("precompiled");
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's Kysely instance
-    const db = (store as any).db;
+    const { db } = contextOf(store);
     const byId = precompile<{ id: number }, { name: string }>(db, ["id"], (p) =>
       db.selectFrom("organizations").select("name").where("id", "=", p.id),
     );
@@ -175,8 +176,7 @@ describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
   });
 
   it("refuses, at start-up, a query in which a parameter does not become exactly one SQL parameter", () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's Kysely instance
-    const db = (store as any).db;
+    const { db } = contextOf(store);
     expect(() =>
       precompile<{ id: number }, unknown>(db, ["id"], (p) => db.selectFrom("organizations").selectAll().where("id", "=", p.id).where("id", "<", p.id)),
     ).toThrow(/appears 2 times/);
@@ -197,7 +197,7 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
     projectKey = tenant.project.projectKey;
     projectId = tenant.project.projectId;
     for (let i = 0; i < total; i++) {
-      await api.store.insertJob({
+      await insertJob(api.store, {
         description: `Delete user sessions of userId = u${i}`,
         status: i % 3 === 0 ? "completed" : "cancelled",
         projectId,
@@ -234,7 +234,7 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
 
   it("an invalid job in the first chunk answers 500, not a list", async () => {
     const other = await seedTenant(api.store, "invalid-first");
-    await api.store.insertJob({
+    await insertJob(api.store, {
       description: "broken",
       status: "completed",
       projectId: other.project.projectId,
@@ -263,8 +263,8 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
       startAt: 0,
       errors: null,
     });
-    for (let i = 0; i < LIST_ALL_CHUNK + 1; i++) await api.store.insertJob(job(i, 1));
-    await api.store.insertJob(job(-1, -5));
+    for (let i = 0; i < LIST_ALL_CHUNK + 1; i++) await insertJob(api.store, job(i, 1));
+    await insertJob(api.store, job(-1, -5));
     const response = await fetch(`${api.url}/api/v1/${owner.project.projectKey}/jobs`, { headers: { authorization: owner.apiKey } });
     expect(response.status).toBe(200); // the status line went out with the first chunk
     await expect(response.text()).rejects.toThrow();

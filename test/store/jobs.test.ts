@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Job, JobStatus, Project, Store } from "../../server/store/types.js";
 import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
 import { NOW, jobData } from "../support/jobs.js";
+import { insertJob } from "../../server/store/fixtures.js";
 
 describe.each(databases)("jobs through the API's store calls on $name", (database) => {
   let store: Store;
@@ -21,8 +22,8 @@ describe.each(databases)("jobs through the API's store calls on $name", (databas
       const statuses: JobStatus[] = ["completed", "scheduled", "failed", "cancelled", "running", "scheduled"];
       mine = [];
       for (const [i, status] of statuses.entries()) {
-        mine.push(await store.insertJob(jobData(project.projectId, status, `user${i}@example.com`)));
-        await store.insertJob(jobData(other.projectId, status, `user${i}@example.com`));
+        mine.push(await insertJob(store, jobData(project.projectId, status, `user${i}@example.com`)));
+        await insertJob(store, jobData(other.projectId, status, `user${i}@example.com`));
       }
     });
 
@@ -85,7 +86,7 @@ describe.each(databases)("jobs through the API's store calls on $name", (databas
 
   describe("cancelJob", () => {
     it.each(["scheduled", "running"] as const)("cancels a %s job: status cancelled, updatedAt = now", async (status) => {
-      const job = await store.insertJob(jobData(project.projectId, status, "ana@example.com"));
+      const job = await insertJob(store, jobData(project.projectId, status, "ana@example.com"));
       const result = await store.cancelJob(project.projectId, job.jobId, NOW + 5);
       expect(result).toEqual({ outcome: "cancelled", job: { ...job, status: "cancelled", updatedAt: NOW + 5 } });
       expect(await store.getJob(project.projectId, job.jobId)).toEqual({ ...job, status: "cancelled", updatedAt: NOW + 5 });
@@ -94,7 +95,7 @@ describe.each(databases)("jobs through the API's store calls on $name", (databas
     it.each(["completed", "failed", "cancelled"] as const)(
       "refuses to cancel a %s job and leaves it unchanged",
       async (status) => {
-        const job = await store.insertJob(jobData(project.projectId, status, "ana@example.com"));
+        const job = await insertJob(store, jobData(project.projectId, status, "ana@example.com"));
         expect(await store.cancelJob(project.projectId, job.jobId, NOW + 5)).toEqual({ outcome: "not-cancellable", job });
         expect(await store.getJob(project.projectId, job.jobId)).toEqual(job);
       },
@@ -105,13 +106,13 @@ describe.each(databases)("jobs through the API's store calls on $name", (databas
     });
 
     it("answers not-found for another project's job and leaves it scheduled", async () => {
-      const theirs = await store.insertJob(jobData(other.projectId, "scheduled", "ana@example.com"));
+      const theirs = await insertJob(store, jobData(other.projectId, "scheduled", "ana@example.com"));
       expect(await store.cancelJob(project.projectId, theirs.jobId, NOW)).toEqual({ outcome: "not-found" });
       expect(await store.getJob(other.projectId, theirs.jobId)).toEqual(theirs);
     });
 
     it("of two concurrent cancels exactly one cancels; the other finds it not cancellable", async () => {
-      const job = await store.insertJob(jobData(project.projectId, "scheduled", "ana@example.com"));
+      const job = await insertJob(store, jobData(project.projectId, "scheduled", "ana@example.com"));
       const results = await Promise.all([
         store.cancelJob(project.projectId, job.jobId, NOW + 1),
         store.cancelJob(project.projectId, job.jobId, NOW + 2),
@@ -193,7 +194,7 @@ describe.each(databases)("jobs through the API's store calls on $name", (databas
   });
 
   it("insertJob keeps a given jobId, and later jobs get larger ids", async () => {
-    const given = await store.insertJob({ ...jobData(project.projectId, "completed", "li@example.com"), jobId: 3451 });
+    const given = await insertJob(store, { ...jobData(project.projectId, "completed", "li@example.com"), jobId: 3451 });
     expect(given.jobId).toBe(3451);
     const { job } = await store.scheduleUserDeletion(project.projectId, "ana@example.com", NOW, NOW);
     expect(job.jobId).toBeGreaterThan(3451);

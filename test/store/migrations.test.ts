@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../server/store/index.js";
 import type { Store } from "../../server/store/types.js";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
+import { insertJob } from "../../server/store/fixtures.js";
 
 const childScript = fileURLToPath(new URL("../support/migrate-child.ts", import.meta.url));
 
@@ -77,7 +78,7 @@ describe.each(databases)("migrations on $name", (database) => {
     await store.migrate();
     const { project } = await seedTenant(store, "Acme");
     await expect(
-      store.insertJob({
+      insertJob(store, {
         projectId: project.projectId,
         action: "delete_user_data",
         status: "paused" as "scheduled",

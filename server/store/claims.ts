@@ -1,0 +1,127 @@
+// The runner's side of the jobs: claim a due job under a lease, delete its user's sessions batch
+// by batch (each batch renews the lease), then finish or release it.
+import type { Transaction } from "kysely";
+import type { StoreContext } from "./context.js";
+import { JOB_COLUMNS, toJob } from "./rows.js";
+import type { Database } from "./schema.js";
+import type { ClaimedJob, ClaimsStore } from "./types.js";
+
+export function claimsStore({ db, backend }: StoreContext): ClaimsStore {
+  /**
+   * How far each claim's deletion has got: the largest session id it deleted. A batch deletes the
+   * next batchSize sessions after it, in ascending id, so it never steps over rows deleted
+   * before (PostgreSQL keeps them in its indexes until VACUUM; see migration 0002). Per claim
+   * object and in memory only: a new claim (another process, a restart) starts again from 0.
+   */
+  const deletedUpTo = new WeakMap<ClaimedJob, number>();
+
+  return {
+    async claimDueJob(now, leaseMs, workerId) {
+      // No ORDER BY: the OR of two conditions is answered from two indexes (jobs_due, jobs_lease),
+      // which an ordering would defeat on a table of many finished jobs; any due job will do.
+      const due = db
+        .selectFrom("jobs")
+        .select("job_id")
+        .where((eb) =>
+          eb.or([
+            eb.and([eb("status", "=", "scheduled"), eb("start_at", "<=", now)]),
+            eb.and([eb("status", "=", "running"), eb("lease_expires_at", "<=", now)]),
+          ]),
+        )
+        .limit(1);
+      // PostgreSQL: lock the picked row, skipping rows another transaction is claiming, so
+      // concurrent claimers never pick the same job and never wait for each other. SQLite has no
+      // row locks and needs none: it runs one writing statement at a time.
+      const pick = backend.dialect === "postgres" ? due.forUpdate().skipLocked() : due;
+      const row = await db
+        .updateTable("jobs")
+        .set((eb) => ({
+          status: "running",
+          // updatedAt tells when the status last changed: a takeover (running -> running) keeps it.
+          updated_at: eb.case().when("status", "=", "scheduled").then(now).else(eb.ref("updated_at")).end(),
+          lease_owner: workerId,
+          lease_expires_at: now + leaseMs,
+          attempts: eb("attempts", "+", 1),
+        }))
+        .where("job_id", "=", pick)
+        .returning([...JOB_COLUMNS, "attempts"])
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const job = toJob(row);
+      return { job, userId: job.referenceId, workerId, attempt: row.attempts };
+    },
+
+    async deleteSessionsBatch(claim, batchSize, now, leaseMs) {
+      const deleteAfter = async (trx: Transaction<Database>, after: number) => {
+        // The last id of the next batch (one row back, not the whole batch), then one range delete.
+        const last = await trx
+          .selectFrom((eb) =>
+            eb
+              .selectFrom("sessions")
+              .select("id")
+              .where("project_id", "=", claim.job.projectId)
+              .where("user_id", "=", claim.userId)
+              .where("id", ">", after)
+              .orderBy("id")
+              .limit(batchSize)
+              .as("batch"),
+          )
+          .select((eb) => eb.fn.max("id").as("last"))
+          .executeTakeFirst();
+        const upTo = last?.last == null ? undefined : Number(last.last);
+        if (upTo === undefined) return { deleted: 0, upTo: after };
+        const result = await trx
+          .deleteFrom("sessions")
+          .where("project_id", "=", claim.job.projectId)
+          .where("user_id", "=", claim.userId)
+          .where("id", ">", after)
+          .where("id", "<=", upTo)
+          .executeTakeFirst();
+        return { deleted: Number(result.numDeletedRows), upTo };
+      };
+      const outcome = await db.transaction().execute(async (trx) => {
+        // First the guard: renewing the lease succeeds only while the job is running and ours.
+        // On PostgreSQL it also locks the job row until commit, so a cancel waits for the batch
+        // and the next batch sees it.
+        const renewed = await trx
+          .updateTable("jobs")
+          .set({ lease_expires_at: now + leaseMs })
+          .where("job_id", "=", claim.job.jobId)
+          .where("status", "=", "running")
+          .where("lease_owner", "=", claim.workerId)
+          .executeTakeFirst();
+        if (Number(renewed.numUpdatedRows) === 0) return undefined;
+        const after = deletedUpTo.get(claim) ?? 0;
+        const batch = await deleteAfter(trx, after);
+        // Nothing after the cursor: one sweep from the start makes sure nothing older is left
+        // (ids only grow, so normally there is none).
+        return batch.deleted === 0 && after > 0 ? deleteAfter(trx, 0) : batch;
+      });
+      if (outcome === undefined) return { deleted: 0, stillOwned: false };
+      deletedUpTo.set(claim, outcome.upTo);
+      return { deleted: outcome.deleted, stillOwned: true };
+    },
+
+    async finishJob(claim, outcome, now) {
+      const result = await db
+        .updateTable("jobs")
+        .set({ status: outcome.status, errors: outcome.errors, updated_at: now, lease_expires_at: null })
+        .where("job_id", "=", claim.job.jobId)
+        .where("status", "=", "running")
+        .where("lease_owner", "=", claim.workerId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async releaseJob(claim) {
+      // Expired "since the epoch": claimable at any time from now on. Status stays running.
+      await db
+        .updateTable("jobs")
+        .set({ lease_expires_at: 0 })
+        .where("job_id", "=", claim.job.jobId)
+        .where("status", "=", "running")
+        .where("lease_owner", "=", claim.workerId)
+        .execute();
+    },
+  };
+}
