@@ -7,6 +7,7 @@ import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
 import { createStore } from "./store.js";
 import type { Store } from "./types.js";
+import { TENANT_CACHE_DEFAULTS, type TenantCacheOptions } from "./tenant-cache.js";
 
 export { StoreError, type StoreErrorCode } from "./errors.js";
 export type * from "./types.js";
@@ -18,6 +19,12 @@ export interface OpenStoreOptions {
   logger?: Logger;
   /** PostgreSQL: the most connections the pool opens (default 10). */
   maxConnections?: number;
+  /**
+   * The in-process cache of key → organization and project lookups (server/store/tenant-cache.ts):
+   * by default 10,000 entries each, used for 5 s after each read (the bound within which a key
+   * rotated by another process stops working here). `{ maxEntries: 0 }` turns it off.
+   */
+  tenantCache?: Partial<TenantCacheOptions>;
 }
 
 /**
@@ -48,7 +55,7 @@ function sqlitePath(url: string): string {
 function openSqliteStore(path: string, opts: OpenStoreOptions): Store {
   const { database, raw } = openSqlite(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return createStore({ db, backend: { dialect: "sqlite", raw, path }, logger: opts.logger });
+  return createStore({ db, backend: { dialect: "sqlite", raw, path }, logger: opts.logger, tenantCache: cacheOptions(opts) });
 }
 
 function openPostgresStore(url: string, opts: OpenStoreOptions): Store {
@@ -62,5 +69,9 @@ function openPostgresStore(url: string, opts: OpenStoreOptions): Store {
   // an unhandled 'error' event end the process. The pool replaces the connection.
   pool.on("error", (error) => opts.logger?.error({ err: error }, "PostgreSQL connection error"));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return createStore({ db, backend: { dialect: "postgres", pool }, logger: opts.logger });
+  return createStore({ db, backend: { dialect: "postgres", pool }, logger: opts.logger, tenantCache: cacheOptions(opts) });
+}
+
+function cacheOptions(opts: OpenStoreOptions): TenantCacheOptions {
+  return { ...TENANT_CACHE_DEFAULTS, ...opts.tenantCache };
 }
