@@ -1,18 +1,39 @@
 // import: `jobs-api sessions import FILE` of 1,000,000 NDJSON lines, run as users run it (the CLI,
-// its own process, on the servers' core): lines per second and the process's peak memory, which
-// must not grow with the file (checked against a file a tenth the size). On SQLite also against
-// the limit: the same file read, parsed and inserted by a bare loop with one prepared statement.
-import { createWriteStream } from "node:fs";
+// compiled to JavaScript as the package ships it, its own process, on the servers' core): lines
+// per second and the process's peak memory, which must not grow with the file (checked against a
+// file a tenth the size). On SQLite also against the limit: the same file read, parsed and
+// inserted by a bare loop with one prepared statement.
+import { createWriteStream, readdirSync, rmSync } from "node:fs";
 import { once } from "node:events";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { build } from "esbuild";
 import { seed } from "../lib/data.js";
 import { engines, postgresWanted, startPostgres } from "../lib/postgres.js";
-import { SERVER_CORE, canPin, run, spawnNode, waitReady } from "../lib/proc.js";
+import { ROOT, SERVER_CORE, canPin, run, spawnNode, waitReady } from "../lib/proc.js";
 import { fmt, mb, num, type Part, type Row } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
+import { IMPORT_CACHE_KIB } from "../../server/store/sessions.js";
 
-export const TARGET_LINES_PER_SECOND = 100_000;
+export const TARGET_LINES_PER_SECOND = 150_000;
+
+/** Where the CLI is compiled for the measurement (inside the repository, so node_modules resolve). */
+const BUILT = join(ROOT, "out", "bench-cli");
+
+/**
+ * server/ compiled file by file to JavaScript (esbuild, no bundling), as `npm run build` ships it
+ * in dist/: what `npx jobs-api` runs. Measured that way, not through tsx (`npm run jobs-api`),
+ * whose loader costs about a second of start-up here, for every module it loads.
+ */
+async function buildCli(): Promise<string> {
+  rmSync(BUILT, { recursive: true, force: true });
+  const server = join(ROOT, "server");
+  const entryPoints = (readdirSync(server, { recursive: true }) as string[])
+    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
+    .map((file) => join(server, file));
+  await build({ entryPoints, outdir: join(BUILT, "server"), outbase: server, format: "esm", platform: "node", target: "node20", logLevel: "silent" });
+  return relative(ROOT, join(BUILT, "server", "cli.js"));
+}
 
 async function writeNdjson(path: string, lines: number, projectKey: string): Promise<void> {
   const out = createWriteStream(path);
@@ -30,8 +51,8 @@ async function writeNdjson(path: string, lines: number, projectKey: string): Pro
 }
 
 /** Runs the CLI import; answers its wall time and peak RSS. */
-async function cliImport(file: string, databaseUrl: string, expected: number): Promise<{ ms: number; maxRss: number }> {
-  const args = ["--import", "./bench/lib/report-maxrss.mjs", "--import", "tsx", "server/cli.ts", "sessions", "import", file, "--json"];
+async function cliImport(cli: string, file: string, databaseUrl: string, expected: number): Promise<{ ms: number; maxRss: number }> {
+  const args = ["--import", "./bench/lib/report-maxrss.mjs", cli, "sessions", "import", file, "--json"];
   const command = canPin() ? "taskset" : process.execPath;
   const full = canPin() ? ["-c", String(SERVER_CORE), process.execPath, ...args] : args;
   const started = performance.now();
@@ -60,6 +81,8 @@ export const importPart: Part = ({ smoke, log }) =>
         const url = engine === "SQLite" ? `sqlite:${join(dir, `import-${databases}.db`)}` : await postgres!.createDatabase(`bench_import_${databases}`);
         return seed(url, { jobs: 0 });
       };
+      const cliPath = await buildCli();
+      resources.add(BUILT, (path) => rmSync(path, { recursive: true, force: true }));
       const probe = await fresh("SQLite");
       const file = join(dir, "sessions.ndjson");
       const smallFile = join(dir, "sessions-small.ndjson");
@@ -72,9 +95,9 @@ export const importPart: Part = ({ smoke, log }) =>
         const limit: Array<{ ms: number }> = [];
         for (let round = 0; round < rounds; round++) {
           const target = await fresh(engine);
-          const measured = await cliImport(file, target.url, lines);
+          const measured = await cliImport(cliPath, file, target.url, lines);
           cli.push(measured);
-          cliSmall.push(await cliImport(smallFile, (await fresh(engine)).url, small));
+          cliSmall.push(await cliImport(cliPath, smallFile, (await fresh(engine)).url, small));
           let line = `  round ${round + 1}/${rounds}, ${engine}: CLI ${fmt(lines / (measured.ms / 1000))} lines/s, peak RSS ${mb(measured.maxRss)} (${mb(cliSmall.at(-1)!.maxRss)} for ${fmt(small)} lines)`;
           if (engine === "SQLite") {
             const bare = await fresh(engine);
@@ -99,11 +122,14 @@ export const importPart: Part = ({ smoke, log }) =>
         }
         const peak = summarize(cli.map((c) => c.maxRss));
         const peakSmall = summarize(cliSmall.map((c) => c.maxRss));
+        // SQLite's import connection has a page cache of a fixed size (server/store/sessions.ts),
+        // which a large file fills and a small one may not: it is allowed on top.
+        const cache = engine === "SQLite" ? IMPORT_CACHE_KIB * 1024 : 0;
         rows.push({
           metric: `${engine}: peak RSS of the import process, ${fmt(lines)} lines / ${fmt(small)} lines`,
           value: `${mb(peak.median)} / ${mb(peakSmall.median)}`,
-          target: "bounded (≤ 1.5× the smaller file's)",
-          met: peak.median <= 1.5 * peakSmall.median,
+          target: cache > 0 ? `bounded (≤ 1.5× the smaller file's + the ${mb(cache)} page cache)` : "bounded (≤ 1.5× the smaller file's)",
+          met: peak.median <= 1.5 * peakSmall.median + cache,
         });
         data[engine] = { cli, cliSmall, limit };
       }
@@ -112,7 +138,7 @@ export const importPart: Part = ({ smoke, log }) =>
         title: `jobs-api sessions import of ${fmt(lines)} lines`,
         rows,
         notes: [
-          "The whole command as users run it (start-up, migrations check, parsing, inserting, commit), into an empty database each time; one all-or-nothing transaction, inserted in chunks.",
+          "The whole command as users run it (start-up, migrations check, parsing, inserting, commit), compiled to JavaScript as the package ships it (`npx jobs-api`), into an empty database each time; all or nothing: SQLite, one transaction of prepared INSERTs (100 rows each); PostgreSQL, one COPY FROM STDIN.",
           `Peak RSS is the process's maxRSS (getrusage) at exit. Memory is bounded when importing ten times more lines needs about the same peak. ${rounds} rounds.`,
         ],
         data: { lines, small, rounds, results: data },

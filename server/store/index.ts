@@ -1,7 +1,6 @@
 // openStore: DATABASE_URL → a Store over SQLite (the default) or PostgreSQL.
 import { resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
 import type { Logger } from "pino";
 import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
@@ -36,7 +35,11 @@ export interface OpenStoreOptions {
 export async function openStore(databaseUrl: string | undefined, opts: OpenStoreOptions = {}): Promise<Store> {
   const url = databaseUrl ?? `sqlite:${DEFAULT_SQLITE_PATH}`;
   if (url.startsWith("sqlite:")) return openSqliteStore(sqlitePath(url), opts);
-  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return openPostgresStore(url, opts);
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    // Loaded only when used: a SQLite command (an import, say) does not pay for pg's start-up.
+    const { default: pg } = await import("pg");
+    return openPostgresStore(pg, url, opts);
+  }
   // Never echo the URL: it may hold a password.
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? "(none)";
   throw new Error(
@@ -58,7 +61,7 @@ function openSqliteStore(path: string, opts: OpenStoreOptions): Store {
   return createStore({ db, backend: { dialect: "sqlite", raw, path }, logger: opts.logger, tenantCache: cacheOptions(opts) });
 }
 
-function openPostgresStore(url: string, opts: OpenStoreOptions): Store {
+function openPostgresStore(pg: typeof import("pg").default, url: string, opts: OpenStoreOptions): Store {
   // int8 (bigint, count(*)) comes back from pg as a string by default, since it may exceed
   // 2^53; every int8 here (ids, epoch-ms times, counts) is far below, so parse it as a number.
   // Set per pool, not globally, so other pg users in the process are unaffected.

@@ -97,6 +97,20 @@ describe.each(databases)("jobs-api on $name", (database) => {
     await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(0));
   });
 
+  it("sessions import of a file with a session id twice fails whole, with a message that says why", async () => {
+    const env = { DATABASE_URL: await database.url() };
+    const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "D", "--name", "P", "--json"], env)).stdout);
+    // The repeated id comes after more than one chunk and one multi-row statement's worth of rows.
+    const lines = Array.from({ length: 2345 }, (_, i) => JSON.stringify({ sessionId: `s${i}`, projectKey, userId: "u", startedAt: 1 }));
+    lines.push(JSON.stringify({ sessionId: "s7", projectKey, userId: "other", startedAt: 2 }));
+    const file = join(mkdtempSync(join(tmpdir(), "import-")), "twice.ndjson");
+    writeFileSync(file, lines.join("\n") + "\n");
+    const result = await runCli(["sessions", "import", file, "--json"], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("Nothing was imported: a session id is already in its project, or appears twice in the input.");
+    await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(0));
+  });
+
   it("demo fills an empty database with a job in every status and prints a working key", async () => {
     const env = { DATABASE_URL: await database.url() };
     const result = await runCli(["demo", "--json"], env);

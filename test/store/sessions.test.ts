@@ -3,6 +3,7 @@ import type { Project, SessionRow, Store } from "../../server/store/types.js";
 import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
 import { NOW, sessionsOf } from "../support/jobs.js";
 import { countSessions } from "../../server/store/fixtures.js";
+import { contextOf } from "../../server/store/store.js";
 
 describe.each(databases)("importSessions on $name", (database) => {
   let store: Store;
@@ -37,6 +38,28 @@ describe.each(databases)("importSessions on $name", (database) => {
       })(),
     );
     expect(await countSessions(store, project.projectId)).toBe(2);
+  });
+
+  it("stores every value exactly, tabs, newlines, backslashes, quotes and any script included (PostgreSQL's COPY escapes them)", async () => {
+    const odd = ["tab\there", "new\nline", "cr\rhere", "back\\slash\\N", "\\N", "quote\"s, 'and' commas", "日本語 ✓ 🎉", " spaced ", "\\t literal"];
+    const rows: SessionRow[] = odd.map((value, i) => ({ ...row(`${value}#${i}`, value), userAgent: value, durationMs: i }));
+    rows.push({ ...row("nulls"), userAgent: null, durationMs: null });
+    expect(await store.importSessions((async function* () { yield rows; })())).toBe(rows.length);
+    const stored = await contextOf(store)
+      .db.selectFrom("sessions")
+      .select(["session_id", "user_id", "user_agent", "duration_ms", "started_at", "project_id"])
+      .orderBy("id")
+      .execute();
+    expect(stored).toEqual(
+      rows.map((r) => ({
+        session_id: r.sessionId,
+        user_id: r.userId,
+        user_agent: r.userAgent ?? null,
+        duration_ms: r.durationMs ?? null,
+        started_at: NOW,
+        project_id: project.projectId,
+      })),
+    );
   });
 
   it("an iterable that throws after two chunks leaves nothing imported, and its error comes out", async () => {
