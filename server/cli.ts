@@ -51,7 +51,7 @@ program
   .command("serve")
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
-      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
+      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_BATCH_TIME, JOBS_LEASE, JOBS_RUNNER, LOG_LEVEL, CORS_ORIGINS, " +
       "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW (see the README).",
   )
   .option("--demo", "on an empty database, create the demo organization and project first, and print how to try them")

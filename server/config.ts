@@ -14,6 +14,11 @@ export interface Config {
   startDelay: StartDelay;
   pollIntervalMs: number;
   batchSize: number;
+  /**
+   * Batches grow (doubling, from batchSize up to MAX_BATCH_SIZE) while one takes under half of
+   * this, and shrink back (never under batchSize) when one takes longer; 0 = every batch batchSize.
+   */
+  batchTimeMs: number;
   leaseMs: number;
   runner: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -56,6 +61,7 @@ export const DEFAULTS: Config = {
   startDelay: { kind: "midnight" },
   pollIntervalMs: 5000,
   batchSize: 1000,
+  batchTimeMs: 10,
   leaseMs: 60_000,
   runner: true,
   logLevel: "info",
@@ -113,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     pollIntervalMs: read("JOBS_POLL_INTERVAL", DEFAULTS.pollIntervalMs, duration(10), "a duration of at least 10ms, such as 5s"),
     batchSize: read("JOBS_BATCH_SIZE", DEFAULTS.batchSize, integer(1, 100_000), "an integer from 1 to 100000"),
+    batchTimeMs: read("JOBS_BATCH_TIME", DEFAULTS.batchTimeMs, duration(0), "a duration such as 10ms (0ms: every batch JOBS_BATCH_SIZE)"),
     leaseMs: read("JOBS_LEASE", DEFAULTS.leaseMs, duration(100), "a duration of at least 100ms, such as 60s"),
     runner: read("JOBS_RUNNER", DEFAULTS.runner, onOff, "on or off"),
     logLevel: read(

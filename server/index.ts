@@ -64,6 +64,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger,
         pollIntervalMs: config.pollIntervalMs,
         batchSize: config.batchSize,
+        batchTimeMs: config.batchTimeMs,
         leaseMs: config.leaseMs,
         clock: options.clock,
       })

@@ -14,7 +14,7 @@ import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
 import pg from "pg";
 
-export const TARGETS = { rateVsDelete: 0.5, p99Growth: 3 };
+export const TARGETS = { rateVsDelete: 0.5, p99Growth: 2 };
 
 interface Finished {
   jobId: number;

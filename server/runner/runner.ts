@@ -16,8 +16,10 @@ export interface RunnerOptions {
   logger: Logger;
   /** How long to sleep when no job is due. */
   pollIntervalMs: number;
-  /** Sessions deleted per batch (one transaction each). */
+  /** Sessions deleted per batch (one transaction each): the first batch's size, and the smallest. */
   batchSize: number;
+  /** Batches adapt their size to take about this long (see actions.ts); 0 or unset: always batchSize. */
+  batchTimeMs?: number;
   /** How long a claim lasts without renewal; each batch renews it. */
   leaseMs: number;
   /** Now, in epoch ms (tests inject one). Defaults to Date.now. */
@@ -45,6 +47,7 @@ const MAX_ERROR_LENGTH = 1000;
 
 export function createRunner(options: RunnerOptions): Runner {
   const { store, pollIntervalMs, batchSize, leaseMs } = options;
+  const batchTimeMs = options.batchTimeMs ?? 0;
   const clock = options.clock ?? Date.now;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const actions = options.actions ?? defaultActions;
@@ -90,6 +93,7 @@ export function createRunner(options: RunnerOptions): Runner {
         store,
         claim,
         batchSize,
+        batchTimeMs,
         leaseMs,
         now: clock,
         stopping: () => stopping,
@@ -161,7 +165,7 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     start() {
       if (loop !== undefined || stopping) return;
-      logger.info({ pollIntervalMs, batchSize, leaseMs }, "runner started");
+      logger.info({ pollIntervalMs, batchSize, batchTimeMs, leaseMs }, "runner started");
       loop = runLoop();
     },
     async stop() {

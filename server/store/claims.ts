@@ -1,12 +1,17 @@
 // The runner's side of the jobs: claim a due job under a lease, delete its user's sessions batch
 // by batch (each batch renews the lease), then finish or release it.
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { StoreContext } from "./context.js";
 import { JOB_COLUMNS, toJob } from "./rows.js";
 import type { Database } from "./schema.js";
 import type { ClaimedJob, ClaimsStore } from "./types.js";
+import { SqliteDeleter } from "./sqlite-deleter.js";
 
-export function claimsStore({ db, backend }: StoreContext): ClaimsStore {
+export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close(): Promise<void> } {
+  // SQLite (a file): the batches run in a worker thread on their own connection, off the event
+  // loop (sqlite-deleter.ts). An in-memory database cannot be opened twice: there they run here.
+  const deleter = backend.dialect === "sqlite" && backend.path !== ":memory:" ? new SqliteDeleter(backend.path) : undefined;
+
   /**
    * How far each claim's deletion has got: the largest session id it deleted. A batch deletes the
    * next batchSize sessions after it, in ascending id, so it never steps over rows deleted
@@ -52,6 +57,20 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore {
     },
 
     async deleteSessionsBatch(claim, batchSize, now, leaseMs) {
+      if (deleter !== undefined) {
+        const outcome = await deleter.run({
+          jobId: claim.job.jobId,
+          workerId: claim.workerId,
+          projectId: claim.job.projectId,
+          userId: claim.userId,
+          after: deletedUpTo.get(claim) ?? 0,
+          batchSize,
+          leaseExpiresAt: now + leaseMs,
+        });
+        if (outcome === undefined) return { deleted: 0, stillOwned: false };
+        deletedUpTo.set(claim, outcome.upTo);
+        return { deleted: outcome.deleted, stillOwned: true };
+      }
       const deleteAfter = async (trx: Transaction<Database>, after: number) => {
         // The last id of the next batch (one row back, not the whole batch), then one range delete.
         const last = await trx
@@ -80,6 +99,12 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore {
         return { deleted: Number(result.numDeletedRows), upTo };
       };
       const outcome = await db.transaction().execute(async (trx) => {
+        if (backend.dialect === "postgres") {
+          // No WAL flush at each batch's commit: a batch lost in a crash is only sessions not yet
+          // deleted, which the job deletes when it is taken up again; and finishJob's commit
+          // (synchronous) flushes every batch before it, so a completed job never loses one.
+          await sql`set local synchronous_commit = off`.execute(trx);
+        }
         // First the guard: renewing the lease succeeds only while the job is running and ours.
         // On PostgreSQL it also locks the job row until commit, so a cancel waits for the batch
         // and the next batch sees it.
@@ -111,6 +136,10 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore {
         .where("lease_owner", "=", claim.workerId)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+
+    async close() {
+      await deleter?.close();
     },
 
     async releaseJob(claim) {
