@@ -20,12 +20,74 @@ declare module "node:http" {
 }
 
 /**
- * The server's logger: JSON lines on standard output, written asynchronously. A process that
- * exits (process.exit, a signal handled by `jobs-api serve`, an uncaught exception) flushes the
- * lines not yet written; only a SIGKILL or a power cut can lose the last few milliseconds' lines.
+ * The server's logger: JSON lines on standard output, written asynchronously, the lines of one
+ * turn of the event loop in one write. A process that exits (process.exit, a signal handled by
+ * `jobs-api serve`, an uncaught exception) writes what is left first; only a SIGKILL or a power
+ * cut can lose the last few milliseconds' lines.
  */
 export function createLogger(level: Config["logLevel"]): Logger {
-  return pino({ level }, pino.destination({ dest: 1, sync: false }));
+  return pino({ level }, new TurnBuffered(pino.destination({ dest: 1, sync: false })));
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+
+/** Every TurnBuffered of the process, weakly (tests start many servers), and one exit listener for all. */
+const holding = new Set<WeakRef<TurnBuffered>>();
+let exitHandled = false;
+
+/**
+ * Collects the lines logged during one turn of the event loop and hands them to the destination
+ * together at its end (setImmediate): one write system call for all the requests answered in that
+ * turn rather than one each (under load, a write a line was the largest single cost of a request
+ * after the socket's own; bench/README.md). Lines are never held longer than the turn.
+ */
+export class TurnBuffered {
+  private pending = "";
+  private scheduled = false;
+
+  constructor(private readonly destination: Destination) {
+    holding.add(new WeakRef(this));
+    if (!exitHandled) {
+      exitHandled = true;
+      // Runs after the destinations' own exit handlers (pino.destination registers one before):
+      // what a turn still holds is written synchronously, then the destination flushed again.
+      process.on("exit", () => {
+        for (const ref of holding) ref.deref()?.flushSync();
+      });
+    }
+  }
+
+  write(line: string): boolean {
+    this.pending += line;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.handOver);
+    }
+    return true;
+  }
+
+  private readonly handOver = () => {
+    this.scheduled = false;
+    const text = this.pending;
+    this.pending = "";
+    if (text !== "") this.destination.write(text);
+  };
+
+  /** pino's logger.flush(): what this turn holds, then the destination's buffer. */
+  flush(callback?: (error?: Error) => void): void {
+    this.handOver();
+    this.destination.flush(callback);
+  }
+
+  /** pino calls it after a fatal line, and exit does: everything written before returning. */
+  flushSync(): void {
+    this.handOver();
+    try {
+      this.destination.flushSync();
+    } catch {
+      // Not open yet, or already closed: nothing more can be written.
+    }
+  }
 }
 
 /** /api/v1/KEY/users/<userId> → /api/v1/KEY/users/[userId]: the userId is personal data. */
