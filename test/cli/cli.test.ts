@@ -134,6 +134,7 @@ describe("jobs-api serve", () => {
     ["JOBS_START_DELAY", "soon", "JOBS_START_DELAY=\"soon\" is not valid"],
     ["PORT", "http", "PORT=\"http\" is not valid"],
     ["JOBS_BATCH_SIZE", "0", "JOBS_BATCH_SIZE=\"0\" is not valid"],
+    ["JOBS_BATCH_TIME", "fast", "JOBS_BATCH_TIME=\"fast\" is not valid"],
     ["JOBS_RUNNER", "maybe", "JOBS_RUNNER=\"maybe\" is not valid: expected on or off"],
     ["DATABASE_URL", "mysql://x", "DATABASE_URL=\"mysql://x\" is not valid"],
   ])("refuses to start with %s=%s and says why", async (name, value, message) => {
