@@ -1,7 +1,7 @@
 // Builds the Express app: logging, CORS, limits, express-openapi-validator (requests,
 // responses, security), the routers and the one error handler. No business logic here.
 import { fileURLToPath } from "node:url";
-import express, { type ErrorRequestHandler, type Request, type Response, type NextFunction } from "express";
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type NextFunction } from "express";
 import cors from "cors";
 import { rateLimit, type Store as RateLimitStore } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
@@ -20,6 +20,7 @@ import { rateLimitStoreFor } from "./rate-limit-store.js";
 import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
 import { canonicalIntegers } from "./canonical-integers.js";
+import { fastReads } from "./perf/fast-reads.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
 
@@ -40,6 +41,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
   metrics?: Metrics;
+  /** Plainly valid reads past the validator's chain (server/perf/fast-reads.ts); on unless false (tests compare). */
+  fastReads?: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -69,15 +72,22 @@ export function createApp(deps: AppDeps): express.Express {
   // Before the validator, for which a path without a userId is no operation (404).
   app.use(emptyUserIdRouter());
   installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/perf/
+  const security = apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs });
+  // Plainly valid reads skip the validator's middleware chain, checked by precompiled validators
+  // instead (server/perf/fast-reads.ts); everything else goes through the validator.
+  const fast = fastReads({ security, validateResponses: config.validateResponses });
+  if (deps.fastReads !== false) app.use(fast.take);
   app.use(
-    OpenApiValidator.middleware({
-      apiSpec: SPEC_PATH,
-      validateApiSpec: false, // linted in CI; skipping saves start-up time
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
-      validateResponses: config.validateResponses,
-      validateSecurity: { handlers: { ApiKey: apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs }) } },
-      ignoreUndocumented: false,
-    }),
+    fast.skipping(
+      OpenApiValidator.middleware({
+        apiSpec: SPEC_PATH,
+        validateApiSpec: false, // linted in CI; skipping saves start-up time
+        validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+        validateResponses: config.validateResponses,
+        validateSecurity: { handlers: { ApiKey: security } },
+        ignoreUndocumented: false,
+      }) as unknown as RequestHandler[],
+    ),
   );
   app.use(requireTenant); // nothing below runs without an authenticated tenant
   app.use(canonicalIntegers);

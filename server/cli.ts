@@ -70,7 +70,7 @@ program
   .command("serve")
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
-      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, LOG_FORMAT, CORS_ORIGINS, " +
+      "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_BATCH_TIME, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, LOG_FORMAT, CORS_ORIGINS, " +
       "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW, RATE_LIMIT_STORE, METRICS, METRICS_PORT, SHUTDOWN_DRAIN " +
       "(see docs/server.md and docs/operations.md).",
   )
@@ -224,7 +224,8 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (file: string, options: { json?: boolean }) => {
-    const input = file === "-" ? process.stdin : createReadStream(file);
+    // 1 MiB reads: a sixteenth of the read calls of the default 64 KiB.
+    const input = file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
     const tty = process.stderr.isTTY;
     const imported = await withStore((store) =>
       importSessionsFrom(store, input, (lines) => {
@@ -242,6 +243,7 @@ program
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { json?: boolean }) => {
     const config = settings();
+    const { DEMO_ORGANIZATION, demoInstructions, seedDemo } = await import("./demo.js");
     await withStore(async (store) => {
       const credentials = await seedDemo(store, { now: Date.now(), startDelay: config.startDelay });
       if (credentials === undefined) throw new UsageError(`the database already has the "${DEMO_ORGANIZATION}" organization`);

@@ -97,6 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger,
         pollIntervalMs: config.pollIntervalMs,
         batchSize: config.batchSize,
+        batchTimeMs: config.batchTimeMs,
         leaseMs: config.leaseMs,
         paceSessionsPerSecond: config.paceSessionsPerSecond,
         clock: options.clock,

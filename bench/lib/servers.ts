@@ -36,6 +36,11 @@ export function rawServer(bodiesFile: string): Promise<BenchServer> {
   return startServerProcess("raw node:http", "bench/servers/raw.ts", [bodiesFile]);
 }
 
+/** The database-backed limit: node:http + better-sqlite3 prepared statements over the SQLite file at `path`. */
+export function rawSqliteServer(path: string): Promise<BenchServer> {
+  return startServerProcess("raw node:http + SQLite", "bench/servers/raw-sqlite.ts", [path]);
+}
+
 export function fastifyServer(databaseUrl: string): Promise<BenchServer> {
   return startServerProcess("fastify", "bench/servers/fastify.ts", [databaseUrl]);
 }

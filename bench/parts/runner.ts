@@ -14,7 +14,7 @@ import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
 import pg from "pg";
 
-export const TARGETS = { rateVsDelete: 0.5, p99Growth: 3 };
+export const TARGETS = { rateVsDelete: 0.5, p99Growth: 2 };
 
 interface Finished {
   jobId: number;
@@ -63,13 +63,14 @@ export const runner: Part = ({ smoke, log }) =>
       const rows: Row[] = [];
       const data: Record<string, unknown> = {};
       let batchSize: unknown;
+      let batchTimeMs: unknown;
       for (const engine of engines()) {
         const url = engine === "SQLite" ? `sqlite:${join(dir, "runner.db")}` : await postgres!.createDatabase("bench_runner");
         // Other users' sessions too, so the deletion has to find the victim's among them.
         const seeded: Seeded = await seed(url, { jobs: 1000, sessions: smoke ? 1000 : 100_000, sessionUsers: 1000 });
         const waiting = new Map<number, (finished: Finished) => void>();
         const onLogLine = (line: string) => {
-          if (line.includes('"runner started"')) batchSize = (JSON.parse(line) as { batchSize?: number }).batchSize;
+          if (line.includes('"runner started"')) ({ batchSize, batchTimeMs } = JSON.parse(line) as { batchSize?: number; batchTimeMs?: number });
           if (!line.includes('"component":"runner"') || !/"msg":"job (completed|failed|stopped)/.test(line)) return;
           const entry = JSON.parse(line) as Finished;
           waiting.get(entry.jobId)?.(entry);
@@ -167,11 +168,11 @@ export const runner: Part = ({ smoke, log }) =>
         title: `deleting ${fmt(sessions)} sessions of one user while the API is in use`,
         rows,
         notes: [
-          `The runner runs inside the API's server process (as deployed), batch size ${String(batchSize)} (JOBS_BATCH_SIZE), one transaction per batch, yielding to the event loop between batches. The database also holds other users' sessions.`,
+          `The runner runs inside the API's server process (as deployed), one transaction per batch, batches from ${String(batchSize)} sessions (JOBS_BATCH_SIZE) doubling while one takes under half of ${String(batchTimeMs)} ms (JOBS_BATCH_TIME). On SQLite the batches run in a worker thread with its own connection; on PostgreSQL each is one statement. The database also holds other users' sessions.`,
           `The limit is one DELETE statement removing the same number of sessions of the same user (inserted afresh each time), on the same database and the same core, under the same steady API load.`,
           `p99: GET job at a steady ${fmt(rate)} req/s over ${connections} connections, ${restSeconds} s at rest and then for the whole deletion; ${rounds} rounds. PostgreSQL runs on the server's core, so its work competes with the API's for that core.`,
         ],
-        data: { sessions, rounds, rate, batchSize, results: data },
+        data: { sessions, rounds, rate, batchSize, batchTimeMs, results: data },
       };
     } finally {
       await resources.closeAll();

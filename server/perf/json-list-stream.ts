@@ -11,11 +11,8 @@
 // destroying the connection (throwing, so the error handler logs it): the client sees a
 // truncated body and a failed request, never a silently incomplete list.
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
 import type { Response } from "express";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
-import { specUrl } from "../spec.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
 
 export class InvalidResponseItemError extends Error {
   override name = "InvalidResponseItemError";
@@ -74,18 +71,5 @@ function drained(res: Response): Promise<void> {
   );
 }
 
-/**
- * A validator of one schema of the contract (components/schemas/<name>), compiled once, with
- * the JSON Schema dialect (2020-12) and formats express-openapi-validator uses for OpenAPI 3.1.
- */
-export function compileSchemaValidator(name: string, from: URL = specUrl()): ValidateFunction {
-  const spec = JSON.parse(readFileSync(from, "utf8")) as { components: { schemas: Record<string, unknown> } };
-  if (spec.components.schemas[name] === undefined) throw new Error(`no schema ${name} in ${from.pathname}`);
-  const ajv = new Ajv2020({ strict: false, allErrors: false });
-  addFormats.default(ajv, { mode: "fast" });
-  // As express-openapi-validator defines them.
-  ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n <= 2 ** 31 - 1 && n >= -(2 ** 31) });
-  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) && n <= 2 ** 63 - 1 && n >= -(2 ** 63) });
-  ajv.addSchema({ $id: "urn:jobs-api:spec", components: spec.components }, "urn:jobs-api:spec");
-  return ajv.compile({ $ref: `urn:jobs-api:spec#/components/schemas/${name}` });
-}
+/** Re-exported from spec-validators.ts, where the contract's validators are compiled. */
+export { compileSchemaValidator } from "./spec-validators.js";

@@ -7,6 +7,8 @@ export interface ActionContext {
   store: Store;
   claim: ClaimedJob;
   batchSize: number;
+  /** Adapt the batch size to take about this long (0: every batch batchSize). */
+  batchTimeMs?: number;
   leaseMs: number;
   // Function properties (not methods): actions take them out of the context and call them alone.
   now: () => number;
@@ -37,22 +39,43 @@ export interface Action {
 /** Lets the event loop serve other work (HTTP requests) between two batches. */
 export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The largest batch adaptive sizing reaches (JOBS_BATCH_SIZE's own maximum). */
+export const MAX_BATCH_SIZE = 100_000;
+
+/**
+ * The next batch's size: double it while a full batch takes under half of timeMs, halve it (not
+ * under `smallest`) when one takes longer than timeMs. Larger batches are cheaper a session (one
+ * commit, each index page written once, fewer round trips: measured in bench/README.md, runner);
+ * bounded by time, because a batch holds the job's row (PostgreSQL) or SQLite's write lock, which
+ * an API write (a cancel, a new job) then waits for.
+ */
+export function nextBatchSize(size: number, deleted: number, ms: number, timeMs: number, smallest: number): number {
+  if (timeMs <= 0) return size;
+  if (ms > timeMs) return Math.max(smallest, Math.floor(size / 2));
+  if (deleted === size && ms < timeMs / 2) return Math.min(MAX_BATCH_SIZE, size * 2);
+  return size;
+}
+
 /**
  * delete_user_data: deletes every session of the user (job.referenceId) in the job's project,
- * batchSize at a time, one transaction a batch; each batch first renews the lease and checks
- * that the job is still running and ours, so a cancel takes effect at the next batch.
+ * one transaction a batch (batchSize at first, then sized by time: nextBatchSize); each batch
+ * first renews the lease and checks that the job is still running and ours, so a cancel takes
+ * effect at the next batch.
  */
 export const deleteUserData: Action = {
   title: "Deleting the user's sessions",
-  async run({ store, claim, batchSize, leaseMs, now, stopping, pace, logger, progressEveryMs }) {
+  async run({ store, claim, batchSize, batchTimeMs = 0, leaseMs, now, stopping, pace, logger, progressEveryMs }) {
     let deleted = 0;
+    let size = batchSize;
     let batches = 0;
     let reported = now();
     for (;;) {
-      const batch = await store.deleteSessionsBatch(claim, batchSize, now(), leaseMs);
+      const started = performance.now();
+      const batch = await store.deleteSessionsBatch(claim, size, now(), leaseMs);
       if (!batch.stillOwned) return { kind: "lost", deleted };
       if (batch.deleted === 0) return { kind: "done", deleted };
       deleted += batch.deleted;
+      size = nextBatchSize(size, batch.deleted, performance.now() - started, batchTimeMs, batchSize);
       await pace?.(batch.deleted);
       batches++;
       if (now() - reported >= progressEveryMs) {

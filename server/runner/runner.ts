@@ -17,8 +17,10 @@ export interface RunnerOptions {
   logger: Logger;
   /** How long to sleep when no job is due. */
   pollIntervalMs: number;
-  /** Sessions deleted per batch (one transaction each). */
+  /** Sessions deleted per batch (one transaction each): the first batch's size, and the smallest. */
   batchSize: number;
+  /** Batches adapt their size to take about this long (see actions.ts); 0 or unset: always batchSize. */
+  batchTimeMs?: number;
   /** How long a claim lasts without renewal; each batch renews it. */
   leaseMs: number;
   /** At most this many sessions deleted per second (a pause after each batch); 0 or undefined = no pacing. */
@@ -61,6 +63,8 @@ class StoppedWhileRetrying extends Error {
 export function createRunner(options: RunnerOptions): Runner {
   const { store, pollIntervalMs, batchSize, leaseMs } = options;
   const pacePerSecond = options.paceSessionsPerSecond ?? 0;
+  // Paced jobs keep JOBS_BATCH_SIZE: a batch grown by time would pause longer than the lease allows.
+  const batchTimeMs = pacePerSecond > 0 ? 0 : (options.batchTimeMs ?? 0);
   const clock = options.clock ?? Date.now;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const actions = options.actions ?? defaultActions;
@@ -137,6 +141,7 @@ export function createRunner(options: RunnerOptions): Runner {
           store,
           claim,
           batchSize,
+          batchTimeMs,
           leaseMs,
           now: clock,
           stopping: () => stopping,
@@ -235,7 +240,7 @@ export function createRunner(options: RunnerOptions): Runner {
   return {
     start() {
       if (loop !== undefined || stopping) return;
-      logger.info({ pollIntervalMs, batchSize, leaseMs, paceSessionsPerSecond: pacePerSecond }, "runner started");
+      logger.info({ pollIntervalMs, batchSize, batchTimeMs, leaseMs, paceSessionsPerSecond: pacePerSecond }, "runner started");
       loop = runLoop();
     },
     async stop() {

@@ -4,6 +4,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type BetterSqlite3 from "better-sqlite3";
 import type { Database } from "./schema.js";
+import type { TenantCacheOptions } from "./tenant-cache.js";
 
 /** What a store runs on, besides its Kysely instance. */
 export type Backend =
@@ -14,4 +15,6 @@ export interface StoreContext {
   readonly db: Kysely<Database>;
   readonly backend: Backend;
   readonly logger?: Logger;
+  /** The tenant lookups' in-process cache (tenant-cache.ts); its defaults when not given. */
+  readonly tenantCache?: TenantCacheOptions;
 }

@@ -21,14 +21,18 @@ export type { Backend, StoreContext } from "./context.js";
 const CONTEXT = Symbol("store context");
 
 export function createStore(context: StoreContext): Store {
+  const { close: closeClaims, ...claims } = claimsStore(context);
   const store: Store & { [CONTEXT]: StoreContext } = {
     [CONTEXT]: context,
     dialect: context.backend.dialect,
     migrate: () => migrate(context),
-    close: () => context.db.destroy(),
+    close: async () => {
+      await closeClaims(); // the SQLite deletion worker, if one was started
+      await context.db.destroy();
+    },
     ...tenancyStore(context),
     ...jobsStore(context),
-    ...claimsStore(context),
+    ...claims,
     ...sessionsStore(context),
     ...operationsStore(context),
   };

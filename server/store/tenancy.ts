@@ -6,8 +6,13 @@ import { generateApiKey, generateProjectKey, hashApiKey, sameHash } from "./keys
 import { PROJECT_COLUMNS, toOrganization, toProject, type OrganizationRow, type ProjectRow } from "./rows.js";
 import type { TenancyStore } from "./types.js";
 import { precompile } from "../perf/precompiled-query.js";
+import { TenantCache } from "./tenant-cache.js";
 
-export function tenancyStore({ db }: StoreContext): TenancyStore {
+export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
+  // The organization of a key and the projects of an organization, cached in-process (bounded;
+  // rotations through this store take effect at once, others within the cache's TTL): see
+  // tenant-cache.ts.
+  const cache = new TenantCache(tenantCache);
   // The API's hot reads (one or two per request), built and compiled to SQL once: building
   // and compiling a Kysely query costs more than running it (server/perf/precompiled-query.ts).
   const organizationByKeyHash = precompile<{ hash: string }, Pick<OrganizationRow, "id" | "name" | "api_key_hash">>(
@@ -22,15 +27,25 @@ export function tenancyStore({ db }: StoreContext): TenancyStore {
   return {
     async findOrganizationByApiKey(apiKey) {
       const hash = hashApiKey(apiKey);
+      // The lookup (cache or index) finds the entry; the constant-time comparison is the authentication.
+      const cached = cache.organization(hash);
+      if (cached !== undefined) return sameHash(cached.hash, hash) ? cached.organization : undefined;
+      const epoch = cache.epoch;
       const [row] = (await organizationByKeyHash({ hash })).rows;
-      // The index lookup finds the row; the constant-time comparison is the authentication.
       if (row === undefined || !sameHash(row.api_key_hash, hash)) return undefined;
-      return toOrganization(row);
+      const organization = toOrganization(row);
+      cache.rememberOrganization(hash, organization, epoch);
+      return organization;
     },
 
     async findProject(organizationId, projectKey) {
+      const cached = cache.project(organizationId, projectKey);
+      if (cached !== undefined) return cached;
       const [row] = (await projectInOrganization({ key: projectKey, organization: organizationId })).rows;
-      return row && toProject(row);
+      if (row === undefined) return undefined;
+      const project = toProject(row);
+      cache.rememberProject(project);
+      return project;
     },
 
     async findOrganizationByName(name) {
@@ -59,6 +74,7 @@ export function tenancyStore({ db }: StoreContext): TenancyStore {
       if (Number(result.numUpdatedRows) === 0) {
         throw new StoreError("unknown-reference", `There is no organization with id ${organizationId}.`);
       }
+      cache.forgetOrganization(organizationId); // the old key stops working in this process at once
       return apiKey;
     },
 

@@ -96,6 +96,44 @@ describe.each(databases)("the job runner on $name", (database) => {
     expect(await countSessions(store, other.projectId, USER)).toBe(120);
   });
 
+  it("with a batch time, batches double while they are quick (from JOBS_BATCH_SIZE) and stay whole transactions", async () => {
+    await addSessions(store, project.projectId, USER, 2500);
+    const job = await scheduleDeletion();
+    const sizes: number[] = [];
+    const batches: number[] = [];
+    const counting = withOverrides(store, {
+      deleteSessionsBatch: async (claim, size, ...rest) => {
+        sizes.push(size);
+        const result = await store.deleteSessionsBatch(claim, size, ...rest);
+        batches.push(result.deleted);
+        return result;
+      },
+    });
+    clock.now = NOW + 5000;
+    // A minute per batch: every batch is "quick", whatever the machine.
+    expect(await runner({ store: counting, batchSize: 100, batchTimeMs: 60_000 }).runOnce()).toBe(true);
+    expect(sizes).toEqual([100, 200, 400, 800, 1600, 1600]); // a batch that was not full does not grow
+    expect(batches).toEqual([100, 200, 400, 800, 1000, 0]);
+    expect((await store.getJob(project.projectId, job.jobId))?.status).toBe("completed");
+    expect(await countSessions(store, project.projectId, USER)).toBe(0);
+  });
+
+  it("with a batch time every batch overruns, batches stay at JOBS_BATCH_SIZE (never smaller)", async () => {
+    await addSessions(store, project.projectId, USER, 450);
+    await scheduleDeletion();
+    const sizes: number[] = [];
+    const counting = withOverrides(store, {
+      deleteSessionsBatch: async (claim, size, ...rest) => {
+        sizes.push(size);
+        return store.deleteSessionsBatch(claim, size, ...rest);
+      },
+    });
+    clock.now = NOW + 5000;
+    // A nanosecond per batch: every batch overruns, whatever the machine.
+    expect(await runner({ store: counting, batchSize: 100, batchTimeMs: 1e-6 }).runOnce()).toBe(true);
+    expect(sizes).toEqual([100, 100, 100, 100, 100, 100]);
+  });
+
   it("runs nothing before the job's startAt, and runs it once it is due", async () => {
     const job = (await store.scheduleUserDeletion(project.projectId, USER, NOW, NOW + 3_600_000)).job;
     const jobs = runner();
