@@ -65,9 +65,10 @@ interface ParameterNode {
 interface ExampleNode {
   value?: unknown;
 }
+/** A header's example: a scalar (Link, Retry-After, ...). */
 interface HeaderNode {
-  example?: unknown;
-  examples?: Record<string, OrRef<ExampleNode>>;
+  example?: string | number;
+  examples?: Record<string, OrRef<{ value?: string | number }>>;
 }
 interface ResponseNode {
   content?: Record<string, { examples?: Record<string, OrRef<ExampleNode>> }>;
