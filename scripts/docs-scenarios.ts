@@ -14,8 +14,48 @@ export const GUIDE = join(ROOT, "docs", "frontend.md");
 export const BEGIN = "<!-- scenarios:begin: written by `npm run docs:scenarios` from openapi.yaml; do not edit -->";
 export const END = "<!-- scenarios:end -->";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const METHODS = ["get", "put", "post", "patch", "delete"];
+const METHODS = ["get", "put", "post", "patch", "delete"] as const;
+
+// The parts of the bundled spec read here; any node may instead be a `$ref` into components.
+interface Reference {
+  $ref: string;
+}
+type OrRef<T> = T | Reference;
+interface JobBody {
+  jobId?: number;
+  status?: string;
+}
+/** An example's value: a problem (type, status, detail) or a job list / job under `data`. */
+interface ExampleBody {
+  type?: string;
+  status?: number;
+  detail?: string;
+  data?: JobBody[] | JobBody;
+}
+interface ExampleNode {
+  summary?: string;
+  value?: ExampleBody;
+}
+interface HeaderNode {
+  example?: unknown;
+  schema?: { example?: unknown };
+}
+interface ResponseNode {
+  headers?: Record<string, OrRef<HeaderNode>>;
+  content?: Record<string, { examples?: Record<string, OrRef<ExampleNode>> }>;
+}
+interface OperationNode {
+  operationId: string;
+  responses: Record<string, OrRef<ResponseNode>>;
+}
+export interface SpecDocument {
+  paths: Record<string, Partial<Record<(typeof METHODS)[number], OperationNode>>>;
+  components: Record<string, Record<string, unknown>>;
+}
+
+function isReference(node: unknown): node is Reference {
+  return typeof node === "object" && node !== null && typeof (node as { $ref?: unknown }).$ref === "string";
+}
 
 export interface Scenario {
   operationId: string;
@@ -28,40 +68,40 @@ export interface Scenario {
   answer: string;
 }
 
-function deref(spec: Json, value: Json): Json {
-  if (typeof value?.$ref !== "string") return value;
+function deref<T>(spec: SpecDocument, value: OrRef<T>): T {
+  if (!isReference(value)) return value;
   const [, , kind = "", name = ""] = value.$ref.split("/"); // "#/components/<kind>/<name>"
-  return deref(spec, spec.components[kind][name]);
+  return deref(spec, spec.components[kind]![name] as OrRef<T>);
 }
 
 /** "job 3454, `running`" / "jobs 3451 `scheduled`, 3452 `cancelled`" / the problem's type. */
-function describeBody(body: Json): string {
+function describeBody(body: ExampleBody | undefined): string {
   if (typeof body?.type === "string" && typeof body.status === "number") return `\`${body.type}\` "${body.detail}"`;
   const data = body?.data;
   if (Array.isArray(data)) {
-    return data.length === 0 ? "no jobs" : `jobs ${data.map((job: Json) => `${job.jobId} \`${job.status}\``).join(", ")}`;
+    return data.length === 0 ? "no jobs" : `jobs ${data.map((job) => `${job.jobId} \`${job.status}\``).join(", ")}`;
   }
   if (data && typeof data === "object") return `job ${data.jobId}, \`${data.status}\``;
   return JSON.stringify(body);
 }
 
 /** Every scenario of the spec, in the spec's order (operations, then statuses, then examples). */
-export function scenarios(spec: Json): Scenario[] {
+export function scenarios(spec: SpecDocument): Scenario[] {
   const found: Scenario[] = [];
-  for (const item of Object.values<Json>(spec.paths)) {
+  for (const item of Object.values(spec.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
-      for (const [status, responseRef] of Object.entries<Json>(operation.responses)) {
+      for (const [status, responseRef] of Object.entries(operation.responses)) {
         const response = deref(spec, responseRef);
-        const headers = Object.entries<Json>(response.headers ?? {})
+        const headers = Object.entries(response.headers ?? {})
           .map(([name, header]) => [name, deref(spec, header)] as const)
           .map(([name, header]) => [name, header.example ?? header.schema?.example] as const)
           // X-Request-Id is on every answer (the line under the table says so): no news in a row.
           .filter(([name, example]) => example !== undefined && name.toLowerCase() !== "x-request-id")
-          .map(([name, example]) => `\`${name}: ${example}\``);
-        for (const content of Object.values<Json>(response.content ?? {})) {
-          Object.entries<Json>(content.examples ?? {}).forEach(([name, exampleRef], index) => {
+          .map(([name, example]) => `\`${name}: ${String(example)}\``);
+        for (const content of Object.values(response.content ?? {})) {
+          Object.entries(content.examples ?? {}).forEach(([name, exampleRef], index) => {
             const example = deref(spec, exampleRef);
             const success = /^2\d\d$/.test(status);
             // `default` is answered for the status its example carries (500).
@@ -88,7 +128,7 @@ export function scenarios(spec: Json): Scenario[] {
 }
 
 /** The Markdown table: one row per scenario, the operations that share it in one row. */
-export function scenariosTable(spec: Json): string {
+export function scenariosTable(spec: SpecDocument): string {
   const all = scenarios(spec);
   const operations = [...new Set(all.map((s) => s.operationId))];
   const rank = (status: string) => (status === "default" ? 1000 : Number(status));
@@ -121,7 +161,7 @@ export function withScenarios(markdown: string, table: string): string {
 }
 
 function main(args: string[]): number {
-  const spec: Json = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+  const spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8")) as SpecDocument;
   const current = readFileSync(GUIDE, "utf8");
   const updated = withScenarios(current, scenariosTable(spec));
   if (args.includes("--check")) {

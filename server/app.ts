@@ -8,7 +8,7 @@ import * as OpenApiValidator from "express-openapi-validator";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Organization, Store } from "./store/types.js";
-import { transientFailure } from "./store/errors.js";
+import { StoreError, transientFailure } from "./store/errors.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
@@ -217,7 +217,7 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   // A transient database condition (the store's classification): SQLite's write lock held by
   // another process longer than busy_timeout (a large `sessions import`, say), a PostgreSQL
   // failover, a lost connection. Not a bug and not the client's fault: retry.
-  if (transientFailure(error) !== undefined) {
+  if ((error instanceof StoreError && error.code === "busy") || transientFailure(error) !== undefined) {
     return { status: 503, kind: "unavailable", detail: "The database is busy or unavailable; retry in a moment.", headers: { "Retry-After": "1" } };
   }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");

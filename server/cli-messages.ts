@@ -52,7 +52,7 @@ interface ErrorLike {
 /** The error, or the first error in its cause chain, with a code (drivers' errors are often wrapped). */
 function withCode(error: unknown): ErrorLike | undefined {
   for (let current = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
-    if (typeof (current as ErrorLike).code === "string") return current as ErrorLike;
+    if (typeof (current as ErrorLike).code === "string") return current;
     current = (current as ErrorLike).cause;
   }
   return undefined;

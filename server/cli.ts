@@ -85,7 +85,7 @@ program
     if (options.demo && !process.env.JOBS_START_DELAY) config.startDelay = { kind: "delay", ms: DEMO_START_DELAY_MS };
     if (options.demo && !process.env.JOBS_POLL_INTERVAL) config.pollIntervalMs = DEMO_POLL_INTERVAL_MS;
     const running = await startServer({ config }).catch((error: unknown) => {
-      throw Object.assign(error as object, { ports: { api: config.port, metrics: config.metricsPort } });
+      throw Object.assign(error as Error, { ports: { api: config.port, metrics: config.metricsPort } });
     });
     const log = running.runner ? "with the job runner" : "API only (JOBS_RUNNER=off)";
     process.stderr.write(`jobs-api listening on ${running.url} (${running.store.dialect}, ${log})\n`);
@@ -260,7 +260,7 @@ try {
   const usage = error instanceof ConfigError || error instanceof UsageError;
   const explained = usage ? undefined : explainError(error, process.env, (error as { ports?: { api?: number; metrics?: number } }).ports);
   const message = usage
-    ? (error as Error).message
+    ? error.message
     : error instanceof ImportLineError
       ? `import failed at ${error.message}; nothing was imported`
       : (explained ?? `error: ${error instanceof Error ? error.message : String(error)}`);

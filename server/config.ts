@@ -131,7 +131,7 @@ function formatDuration(ms: number): string {
 }
 
 const onOff = (raw: string) =>
-  ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()] as boolean | undefined;
+  ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()];
 
 function integer(name: string, key: keyof Config, min: number, max: number, defaultText: string, what = ""): Setting {
   return {
@@ -159,12 +159,15 @@ function duration(name: string, key: keyof Config, minMs: number, maxMs: number,
   };
 }
 
-function oneOf<K extends keyof Config>(name: string, key: K, values: string[], what: string): Setting {
+/** The settings whose value is one of a few words (LOG_FORMAT, RATE_LIMIT_STORE). */
+type WordKey = { [K in keyof Config]: Config[K] extends string ? K : never }[keyof Config];
+
+function oneOf<K extends WordKey>(name: string, key: K, values: string[], what: string): Setting {
   return {
     name,
     defaultText: String(DEFAULTS[key]),
     range: `one of ${values.join(", ")} (${what})`,
-    parse: (raw) => (values.includes(raw) ? ({ [key]: raw } as Partial<Config>) : undefined),
+    parse: (raw) => (values.includes(raw) ? { [key]: raw } : undefined),
   };
 }
 

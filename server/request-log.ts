@@ -7,7 +7,7 @@
 // `/users//…`, an unknown query parameter), and a pattern has to foresee them all; the matched
 // route names the userId wherever it was.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { pinoHttp } from "pino-http";
 import type { Logger } from "pino";
 import { operationKey, operationParameters, rawPathValues, splitTarget, type SpecParameter } from "./spec.js";

@@ -107,7 +107,6 @@ let cached: OperationParameters | undefined;
 export function operationParameters(): OperationParameters {
   if (cached !== undefined) return cached;
   const spec = openApiDocument() as unknown as Json;
-  const resolve = (node: Json): Json => resolveRef<Json>(spec, node);
   const table: OperationParameters = new Map();
   for (const [route, item] of Object.entries(spec.paths as Json)) {
     const shared = ((item as Json).parameters ?? []) as Json[];
@@ -115,8 +114,9 @@ export function operationParameters(): OperationParameters {
       if (method === "parameters" || typeof operation !== "object" || operation === null || !("responses" in operation)) continue;
       const byName = new Map<string, SpecParameter>();
       for (const raw of [...shared, ...(((operation as Json).parameters ?? []) as Json[])]) {
-        const parameter = resolve(raw);
-        byName.set(`${parameter.in} ${parameter.name}`, { name: parameter.name, in: parameter.in, schema: resolve(parameter.schema ?? {}) });
+        const parameter = resolveRef<{ name: string; in: SpecParameter["in"]; schema?: unknown }>(spec, raw);
+        const schema = resolveRef<ParameterSchema>(spec, parameter.schema ?? {});
+        byName.set(`${parameter.in} ${parameter.name}`, { name: parameter.name, in: parameter.in, schema });
       }
       table.set(operationKey(method, route), [...byName.values()]);
     }

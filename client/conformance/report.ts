@@ -7,7 +7,6 @@ const ANSI = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim
 
 /** One line per check (failures add what was expected and what came), then the summary. */
 export function formatTextReport(report: ConformanceReport, { color = false }: { color?: boolean } = {}): string {
-  const paint = (code: keyof typeof ANSI, text: string) => (color ? `${ANSI[code]}${text}${ANSI.reset}` : text);
   const width = Math.max(...report.checks.map((c) => c.id.length));
   const lines = [`Jobs API conformance of ${report.baseUrl} (spec ${report.specVersion}${report.allowWrites ? ", writes allowed" : ", read-only"})`];
   for (const check of report.checks) lines.push(...formatCheckLines(check, width, { color }));

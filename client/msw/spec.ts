@@ -5,7 +5,7 @@ import document from "../../generated/openapi.json" with { type: "json" };
 import type { operations } from "../index.js";
 
 /** The operations of the Jobs API, by operationId: listJobs, getJob, cancelJob, deleteUserData. */
-export type OperationId = keyof operations & string;
+export type OperationId = keyof operations;
 
 export interface ParameterSchema {
   type?: string;
@@ -51,27 +51,61 @@ export interface OperationSpec {
   responses: readonly ResponseSpec[];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walking a parsed OpenAPI document
-type Json = any;
-const spec: Json = document;
+// The parts of the parsed OpenAPI document read here; any node may instead be a local `$ref`.
+interface Reference {
+  $ref: string;
+}
+type OrRef<T> = T | Reference;
+interface ParameterNode {
+  name: string;
+  in: "path" | "query";
+  required?: boolean;
+  schema?: OrRef<ParameterSchema>;
+}
+interface ExampleNode {
+  value?: unknown;
+}
+/** A header's example: a scalar (Link, Retry-After, ...). */
+interface HeaderNode {
+  example?: string | number;
+  examples?: Record<string, OrRef<{ value?: string | number }>>;
+}
+interface ResponseNode {
+  content?: Record<string, { examples?: Record<string, OrRef<ExampleNode>> }>;
+  headers?: Record<string, OrRef<HeaderNode>>;
+}
+interface OperationNode {
+  operationId: OperationId;
+  parameters?: OrRef<ParameterNode>[];
+  responses: Record<string, OrRef<ResponseNode>>;
+}
+interface DocumentNode {
+  paths: Record<string, { parameters?: OrRef<ParameterNode>[]; get?: OperationNode; delete?: OperationNode }>;
+}
+// The JSON import's inferred type widens enums to string; generated/openapi.json is the linted spec.
+const spec = document as unknown as DocumentNode;
+
+function isReference(node: unknown): node is Reference {
+  return typeof node === "object" && node !== null && typeof (node as { $ref?: unknown }).$ref === "string";
+}
 
 /** Follows local `$ref`s ("#/components/...") until a node that is not a reference. */
-function resolve(node: Json): Json {
-  let current = node;
-  for (let hops = 0; current && typeof current.$ref === "string"; hops++) {
-    const ref: string = current.$ref;
+function resolve<T>(node: OrRef<T>): T {
+  let current: unknown = node;
+  for (let hops = 0; isReference(current); hops++) {
+    const ref = current.$ref;
     if (hops > 20 || !ref.startsWith("#/")) throw new Error(`Cannot resolve ${ref} in generated/openapi.json`);
     current = ref
       .slice(2)
       .split("/")
       .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce((at: Json, part) => at?.[part], spec);
+      .reduce<unknown>((at, part) => (at as Record<string, unknown> | null | undefined)?.[part], spec);
     if (current === undefined) throw new Error(`Unresolved ${ref} in generated/openapi.json`);
   }
-  return current;
+  return current as T;
 }
 
-function parameterSpec(node: Json): ParameterSpec {
+function parameterSpec(node: OrRef<ParameterNode>): ParameterSpec {
   const parameter = resolve(node);
   return {
     name: parameter.name,
@@ -81,17 +115,17 @@ function parameterSpec(node: Json): ParameterSpec {
   };
 }
 
-function responseSpec(status: string, node: Json): ResponseSpec {
+function responseSpec(status: string, node: OrRef<ResponseNode>): ResponseSpec {
   const response = resolve(node);
-  const [mediaType, content] = Object.entries<Json>(response.content ?? {})[0] ?? ["application/json", {}];
-  const examples = Object.entries<Json>(content.examples ?? {}).map(([name, example]) => ({
+  const [mediaType, content] = Object.entries(response.content ?? {})[0] ?? ["application/json", {}];
+  const examples = Object.entries(content.examples ?? {}).map(([name, example]) => ({
     name,
     value: resolve(example).value,
   }));
   const headers: Record<string, string> = {};
-  for (const [name, headerNode] of Object.entries<Json>(response.headers ?? {})) {
+  for (const [name, headerNode] of Object.entries(response.headers ?? {})) {
     const header = resolve(headerNode);
-    const example = header.example ?? Object.values<Json>(header.examples ?? {}).map(resolve)[0]?.value;
+    const example = header.example ?? Object.values(header.examples ?? {}).map((node) => resolve(node))[0]?.value;
     if (example !== undefined) headers[name] = String(example);
   }
   return { status, mediaType, examples, headers };
@@ -99,7 +133,7 @@ function responseSpec(status: string, node: Json): ResponseSpec {
 
 function readOperations(): Map<string, OperationSpec> {
   const out = new Map<string, OperationSpec>();
-  for (const [path, item] of Object.entries<Json>(spec.paths)) {
+  for (const [path, item] of Object.entries(spec.paths)) {
     for (const method of ["get", "delete"] as const) {
       const operation = item[method];
       if (!operation) continue;
@@ -108,7 +142,7 @@ function readOperations(): Map<string, OperationSpec> {
         method,
         path,
         parameters: [...(item.parameters ?? []), ...(operation.parameters ?? [])].map(parameterSpec),
-        responses: Object.entries<Json>(operation.responses).map(([status, response]) => responseSpec(status, response)),
+        responses: Object.entries(operation.responses).map(([status, response]) => responseSpec(status, response)),
       });
     }
   }

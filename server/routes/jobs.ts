@@ -6,7 +6,6 @@ import { projectOf, resolveProject } from "../auth.js";
 import { HttpProblem } from "../problems.js";
 import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
 import { compileSchemaValidator, streamJsonList } from "../perf/json-list-stream.js";
-import { integerBounds } from "../spec.js";
 
 /**
  * Jobs per database read when listJobs streams the whole list (no limit): large enough that the

@@ -120,7 +120,8 @@ export function transientFailure(error: unknown, depth = 0): string | undefined 
     return "the connection to the database was lost";
   }
   // A wrapped error (Kysely's, a StoreError's cause) or Node's AggregateError of several addresses.
-  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+  const inners: unknown[] = Array.isArray(errors) ? errors : [];
+  for (const inner of [cause, ...inners]) {
     const reason = transientFailure(inner, depth + 1);
     if (reason !== undefined) return reason;
   }

@@ -122,7 +122,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     "0003_rate_limits": {
       // The per-key rate limit's counts, shared by every process on the database
       // (store/rate-limits.ts): one row per key, its hits and when its window ends.
-      async up(db: Kysely<any>) {
+      async up(db: Kysely<unknown>) {
         await db.schema
           .createTable("rate_limits")
           .addColumn("key", "text", (col) => col.primaryKey())
@@ -130,7 +130,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
           .addColumn("reset_at", "bigint", (col) => col.notNull())
           .execute();
       },
-      async down(db: Kysely<any>) {
+      async down(db: Kysely<unknown>) {
         await db.schema.dropTable("rate_limits").execute();
       },
     },
@@ -140,10 +140,10 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       // which listJobs answered 500 for the project (response validation refused the row). Such a
       // job could never have run; bring its times back to the bound. The store now refuses such
       // values (values.ts), so this repairs old rows only. Nothing to undo.
-      async up(db: Kysely<any>) {
-        for (const column of ["start_at", "created_at", "updated_at"]) {
-          await db.updateTable("jobs").set({ [column]: EPOCH_MILLIS_MAX }).where(column, ">", EPOCH_MILLIS_MAX).execute();
-          await db.updateTable("jobs").set({ [column]: 0 }).where(column, "<", 0).execute();
+      async up(db: Kysely<{ jobs: { start_at: number; created_at: number; updated_at: number } }>) {
+        for (const column of ["start_at", "created_at", "updated_at"] as const) {
+          await db.updateTable("jobs").set(column, EPOCH_MILLIS_MAX).where(column, ">", EPOCH_MILLIS_MAX).execute();
+          await db.updateTable("jobs").set(column, 0).where(column, "<", 0).execute();
         }
       },
       async down() {},

@@ -19,7 +19,7 @@ interface PgError {
 
 function insufficientPrivilege(error: unknown): PgError | undefined {
   for (let current = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
-    if ((current as PgError).code === INSUFFICIENT_PRIVILEGE) return current as PgError;
+    if ((current as PgError).code === INSUFFICIENT_PRIVILEGE) return current;
     current = (current as PgError).cause;
   }
   return undefined;

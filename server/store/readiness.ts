@@ -3,6 +3,7 @@
 // GET /readyz (server/health.ts) asks this.
 import { sql, type Kysely } from "kysely";
 import { migrationProvider } from "./migrations.js";
+import type { Database } from "./schema.js";
 import type { Dialect } from "./types.js";
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
@@ -10,7 +11,7 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
 /** Kysely's migration table (its default name). */
 const MIGRATION_TABLE = "kysely_migration";
 
-export async function readiness(db: Kysely<any>, dialect: Dialect): Promise<Readiness> {
+export async function readiness(db: Kysely<Database>, dialect: Dialect): Promise<Readiness> {
   try {
     await sql`select 1`.execute(db);
   } catch {
@@ -18,7 +19,7 @@ export async function readiness(db: Kysely<any>, dialect: Dialect): Promise<Read
   }
   let applied: Set<string>;
   try {
-    const rows = await db.selectFrom(MIGRATION_TABLE).select("name").execute();
+    const rows = await db.withTables<{ [MIGRATION_TABLE]: { name: string } }>().selectFrom(MIGRATION_TABLE).select("name").execute();
     applied = new Set(rows.map((row: { name: string }) => row.name));
   } catch {
     applied = new Set(); // no migration table: never migrated

@@ -99,7 +99,7 @@ describe("SQLite busy", () => {
     await store.migrate();
     server = await startTestServer(url, {}, { store });
     other = new BetterSqlite3(url.slice("sqlite:".length));
-    const closeStore = server.close;
+    const closeStore = server.close.bind(server);
     server.close = async () => {
       await closeStore();
       await store.close();

@@ -10,7 +10,7 @@ import { httpRequest, rawHttp } from "../reliability/support.js";
 type Json = Record<string, any>;
 const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as Json;
 const resolve = (node: Json): Json =>
-  typeof node?.$ref === "string" ? resolve((node.$ref as string).slice(2).split("/").reduce((o: Json, k: string) => o[k], SPEC)) : node;
+  typeof node?.$ref === "string" ? resolve(node.$ref.slice(2).split("/").reduce((o: Json, k: string) => o[k], SPEC)) : node;
 
 describe("HTTP conformance of the server", () => {
   let server: TestServer;

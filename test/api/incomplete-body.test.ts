@@ -20,7 +20,7 @@ function sendAndClose(port: number, request: string, close: "half-close" | "rese
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     let text = "";
-    socket.on("data", (chunk) => (text += chunk));
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
     socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
     socket.on("close", () => resolve(text));
     socket.on("connect", () => {

@@ -60,7 +60,7 @@ function buildDocs(output: string): Promise<{ code: number; printed: string }> {
       process.execPath,
       [join(ROOT, "scripts", "docs.mjs"), "--output", output],
       { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
+      (error: (Error & { code?: string | number | null }) | null, stdout, stderr) => {
         if (error && typeof error.code !== "number") reject(error);
         else resolve({ code: typeof error?.code === "number" ? error.code : 0, printed: `${stdout}${stderr}` });
       },

@@ -308,8 +308,8 @@ describe("jobs-api, first hour", () => {
 /** The key and the three curl lines `serve --demo` prints. */
 async function demoLines(child: ReturnType<typeof spawnCli>) {
   const [text, keyNote, key] = await waitForOutput(child, /API key \((.*)\): (\S+)\n[\s\S]*?curl -s [^\n]*\n[\s\S]*?curl -s -X DELETE [^\n]*\n[\s\S]*?curl -s '[^\n]*\n/);
-  const lines = text!.split("\n").filter((line) => line.trim().startsWith("curl "));
-  return { text: text!, keyNote: keyNote!, key: key!, list: lines[0]!, delete: lines[1]!, since: lines[2]! };
+  const lines = text.split("\n").filter((line) => line.trim().startsWith("curl "));
+  return { text, keyNote: keyNote!, key: key!, list: lines[0]!, delete: lines[1]!, since: lines[2]! };
 }
 
 /** Runs a printed curl line (`curl -s [-X METHOD] URL -H 'Authorization: KEY'`) with fetch. */

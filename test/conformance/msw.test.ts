@@ -23,9 +23,9 @@ describe.skipIf(!existsSync(MSW_ENTRY))("conformance of the stateful MSW handler
   beforeAll(async () => {
     // Imported by name at run time: neither module exists on branches without the MSW handlers.
     const mswNode = "msw/node";
-    const { setupServer } = (await import(/* @vite-ignore */ mswNode)) as { setupServer(...handlers: unknown[]): MswServer };
+    const { setupServer } = (await import(/* @vite-ignore */ mswNode)) as { setupServer: (...handlers: unknown[]) => MswServer };
     const { createStatefulHandlers } = (await import(/* @vite-ignore */ pathToFileURL(MSW_ENTRY).href)) as {
-      createStatefulHandlers(options: { baseUrl: string; tenants: Array<{ apiKey: string; projectKeys: string[] }> }): { handlers: unknown[] };
+      createStatefulHandlers: (options: { baseUrl: string; tenants: Array<{ apiKey: string; projectKeys: string[] }> }) => { handlers: unknown[] };
     };
     const { handlers } = createStatefulHandlers({
       baseUrl: BASE_URL,

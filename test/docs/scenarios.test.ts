@@ -4,11 +4,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BEGIN, END, GUIDE, scenarios, scenariosTable, withScenarios } from "../../scripts/docs-scenarios.js";
+import { BEGIN, END, GUIDE, scenarios, scenariosTable, withScenarios, type SpecDocument } from "../../scripts/docs-scenarios.js";
 import { ROOT } from "../support/redocly.js";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const spec: Json = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+const spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8")) as SpecDocument;
 const guide = readFileSync(GUIDE, "utf8");
 
 describe("the scenario table of docs/frontend.md", () => {
@@ -41,7 +40,7 @@ describe("the scenario table of docs/frontend.md", () => {
   });
 
   it("follows the spec: a new named example becomes a row", () => {
-    const changed: Json = structuredClone(spec);
+    const changed: any = structuredClone(spec);
     const getJob = changed.paths["/api/v1/{projectKey}/jobs/{jobId}"].get;
     getJob.responses["200"].content["application/json"].examples.brandNew = {
       summary: "A job added to the spec",

@@ -4,17 +4,16 @@ import type { HeadersOptions } from "openapi-fetch";
 import type { JobsClient } from "../../client/index.js";
 import { readSpec } from "../support/spec-schemas.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the bundled OpenAPI document
 export const spec: any = readSpec();
 export const DOC_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK";
 
-export function deref<T = any>(node: any): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function deref<T = any>(node: any): T {
   while (node && typeof node.$ref === "string") {
     node = node.$ref
       .replace(/^#\//, "")
       .split("/")
       .map((part: string) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-      .reduce((at: any, key: string) => at?.[key], spec); // eslint-disable-line @typescript-eslint/no-explicit-any
+      .reduce((at: any, key: string) => at?.[key], spec);
   }
   return node;
 }
@@ -35,7 +34,7 @@ export interface DeclaredExample {
 }
 
 export const declared: DeclaredExample[] = [];
-for (const item of Object.values<Record<string, any>>(spec.paths)) { // eslint-disable-line @typescript-eslint/no-explicit-any
+for (const item of Object.values<Record<string, any>>(spec.paths)) {
   for (const method of ["get", "delete"]) {
     const operation = item[method];
     if (!operation) continue;
@@ -44,7 +43,7 @@ for (const item of Object.values<Record<string, any>>(spec.paths)) { // eslint-d
       const headers = Object.fromEntries(
         Object.entries<unknown>(response.headers ?? {}).map(([name, h]) => [name, String(deref(h).example)]),
       );
-      for (const [mediaType, content] of Object.entries<any>(response.content ?? {})) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const [mediaType, content] of Object.entries<any>(response.content ?? {})) {
         Object.entries(content.examples ?? {}).forEach(([example, exampleRef], index) => {
           const body = deref<{ value: unknown }>(exampleRef).value;
           const code = status === "default" ? (body as { status: number }).status : Number(status);

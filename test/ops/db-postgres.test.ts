@@ -18,7 +18,8 @@ describe.skipIf(process.env.TEST_POSTGRES === "off")("npm run db:postgres", () =
   const children: ChildProcess[] = [];
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill("SIGINT");
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once("exit", resolve)) : undefined)));
+    const running = children.filter((child) => child.exitCode === null);
+    await Promise.all(running.map((child) => new Promise((resolve) => child.once("exit", resolve))));
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -34,7 +35,7 @@ describe.skipIf(process.env.TEST_POSTGRES === "off")("npm run db:postgres", () =
     const first = start(["--port", String(await freePort())]);
     const [, url] = await waitForOutput(first, /export DATABASE_URL=(\S+)\n/, 120_000);
     expect(url).toMatch(/^postgres:\/\/postgres:[0-9a-f]+@127\.0\.0\.1:\d+\/jobs_api$/);
-    const store = await openStore(url!);
+    const store = await openStore(url);
     await store.migrate();
     await store.createOrganization("Kept");
     await store.close();
@@ -44,7 +45,7 @@ describe.skipIf(process.env.TEST_POSTGRES === "off")("npm run db:postgres", () =
     const second = start([]); // the port and password of the first start
     const [, again] = await waitForOutput(second, /export DATABASE_URL=(\S+)\n/, 120_000);
     expect(again).toBe(url);
-    const reopened = await openStore(again!);
+    const reopened = await openStore(again);
     expect(await reopened.findOrganizationByName("Kept")).toMatchObject({ name: "Kept" });
     await reopened.close();
     second.kill("SIGTERM");

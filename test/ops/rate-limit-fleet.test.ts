@@ -9,11 +9,10 @@ import { httpRequest, jobsApiJson, spawnServe, type ServeProcess } from "../reli
 const LIMIT = 10;
 const CALLS = 3 * LIMIT;
 
-const fleets = databases.map((database) => ({
-  database,
-  name: database.name,
-  env: database.name === "sqlite" ? { RATE_LIMIT_STORE: "database" } : ({} as Record<string, string>),
-}));
+const fleets = databases.map((database) => {
+  const env: Record<string, string> = database.name === "sqlite" ? { RATE_LIMIT_STORE: "database" } : {};
+  return { database, name: database.name, env };
+});
 
 describe.each(fleets)("the per-key rate limit across three processes on one $name database", ({ database, env }) => {
   const servers: ServeProcess[] = [];

@@ -5,7 +5,7 @@ import { pino, type Logger } from "pino";
 export interface RecordingLogger {
   logger: Logger;
   /** Every record, parsed, in order. */
-  records: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- log records are free-form
+  records: Array<Record<string, any>>;
   /** Everything written, as pino wrote it (JSON lines). */
   text(): string;
 }
