@@ -243,7 +243,6 @@ program
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { json?: boolean }) => {
     const config = settings();
-    const { DEMO_ORGANIZATION, demoInstructions, seedDemo } = await import("./demo.js");
     await withStore(async (store) => {
       const credentials = await seedDemo(store, { now: Date.now(), startDelay: config.startDelay });
       if (credentials === undefined) throw new UsageError(`the database already has the "${DEMO_ORGANIZATION}" organization`);

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import BetterSqlite3 from "better-sqlite3";
 
-const db = new BetterSqlite3(process.argv[2]!);
+const db = new BetterSqlite3(process.argv[2]);
 db.pragma("journal_mode = WAL");
 db.pragma("synchronous = NORMAL");
 db.pragma("busy_timeout = 5000");
@@ -61,7 +61,7 @@ const server = http.createServer((req, res) => {
     const rows = pageOfProject.all(found.project_id, Number(list[3]), limit + 1);
     const page = rows.slice(0, limit);
     const headers: Record<string, string> = {};
-    if (rows.length > limit) headers.link = `</api/v1/${found.project_key}/jobs?limit=${limit}&after=${page.at(-1)!.jobId}>; rel="next"`;
+    if (rows.length > limit) headers.link = `</api/v1/${found.project_key}/jobs?limit=${limit}&after=${String(page.at(-1)!.jobId)}>; rel="next"`;
     return send(res, 200, { data: page }, headers);
   }
   send(res, 404, { status: 404 });

@@ -175,7 +175,7 @@ function buildOperations(specUrl?: URL): FastOperation[] {
       resolve<{ name: string; in: string; required?: boolean; schema: Json }>(p),
     );
     if (declared.some((p) => p.in !== "path" && p.in !== "query")) continue;
-    const operationId = String(get.operationId);
+    const operationId = get.operationId as string;
     const integer = (p: { schema: Json }) => resolve<{ type?: string }>(p.schema).type === "integer";
     const pathParameters: FastOperation["pathParameters"] = [];
     const pattern = new RegExp(

@@ -7,7 +7,7 @@ import type { Database } from "./schema.js";
 import type { ClaimedJob, ClaimsStore } from "./types.js";
 import { SqliteDeleter } from "./sqlite-deleter.js";
 
-export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close(): Promise<void> } {
+export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close: () => Promise<void> } {
   // SQLite (a file): the batches run in a worker thread on their own connection, off the event
   // loop (sqlite-deleter.ts). An in-memory database cannot be opened twice: there they run here.
   const deleter = backend.dialect === "sqlite" && backend.path !== ":memory:" ? new SqliteDeleter(backend.path) : undefined;

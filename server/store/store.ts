@@ -21,13 +21,14 @@ export type { Backend, StoreContext } from "./context.js";
 const CONTEXT = Symbol("store context");
 
 export function createStore(context: StoreContext): Store {
-  const { close: closeClaims, ...claims } = claimsStore(context);
+  const claimsModule = claimsStore(context);
+  const { close: _close, ...claims } = claimsModule;
   const store: Store & { [CONTEXT]: StoreContext } = {
     [CONTEXT]: context,
     dialect: context.backend.dialect,
     migrate: () => migrate(context),
     close: async () => {
-      await closeClaims(); // the SQLite deletion worker, if one was started
+      await claimsModule.close(); // the SQLite deletion worker, if one was started
       await context.db.destroy();
     },
     ...tenancyStore(context),

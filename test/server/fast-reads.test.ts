@@ -154,7 +154,7 @@ describe.each(databases)("answers with and without the fast path on $name", (dat
   });
 
   it("a job that breaks the spec is a 500 problem on the fast path too, never a bad answer", async () => {
-    const original = store.getJob;
+    const original = store.getJob.bind(store);
     store.getJob = async (...args) => {
       const found = await original(...args);
       return found && { ...found, status: "archived" as never };
