@@ -8,7 +8,12 @@ export default defineConfig({
     // One PostgreSQL server for the run (embedded unless TEST_POSTGRES_URL is set).
     globalSetup: ["test/support/global-setup.ts", "test/support/contract-coverage-setup.ts"],
     // The JSON report (out/, git-ignored) lets .ci/run print one closing "N passed, N failed" line.
-    reporters: ["default", "./test/support/contract-coverage-reporter.ts", "./test/support/chromium-reporter.ts", ["json", { outputFile: "out/test-results/vitest.json" }]],
+    reporters: [
+      "default",
+      "./test/support/contract-coverage-reporter.ts",
+      "./test/support/chromium-reporter.ts",
+      ["json", { outputFile: "out/test-results/vitest.json" }],
+    ],
     // The browser suites: chromium-reporter.ts counts them when they were skipped.
     tags: [{ name: "chromium", description: "drives /usr/bin/chromium (skipped with a notice where it is missing, outside CI)" }],
     testTimeout: 60_000,

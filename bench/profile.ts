@@ -28,13 +28,20 @@ interface Profile {
  * taken from `fromUs` on (V8's clock, microseconds: start-up and warm-up left out); idle time is
  * left out too, so the shares are of the CPU time the server spent.
  */
-export function topFrames(profile: Profile, fromUs = 0, count = 25): { self: Array<[string, number]>; total: Array<[string, number]>; busyMs: number } {
+export function topFrames(
+  profile: Profile,
+  fromUs = 0,
+  count = 25,
+): { self: Array<[string, number]>; total: Array<[string, number]>; busyMs: number } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const label = (node: ProfileNode) => {
     const { functionName, url, lineNumber } = node.callFrame;
-    const file = url.replace(/^file:\/\//, "").replace(/^.*node_modules\//, "").replace(/^.*\/(server|bench)\//, "$1/");
+    const file = url
+      .replace(/^file:\/\//, "")
+      .replace(/^.*node_modules\//, "")
+      .replace(/^.*\/(server|bench)\//, "$1/");
     return `${functionName || "(anonymous)"} ${file ? `${file}:${lineNumber + 1}` : ""}`.trim();
   };
   const self = new Map<string, number>();
@@ -57,7 +64,10 @@ export function topFrames(profile: Profile, fromUs = 0, count = 25): { self: Arr
     }
   });
   const top = (map: Map<string, number>) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, t]) => [name, t / all] as [string, number]);
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([name, t]) => [name, t / all] as [string, number]);
   return { self: top(self), total: top(total), busyMs: all / 1000 };
 }
 
@@ -69,7 +79,14 @@ async function main(): Promise<void> {
   await withTempDir("profile", async (dir) => {
     const data = await seed(`sqlite:${join(dir, "profile.db")}`, { jobs: 1000, sessions: 10_000 });
     const prof = ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
-    const config = { port: 0, host: "127.0.0.1", rateLimit: 0, runner: false, databaseUrl: data.url, ...JSON.parse(process.env.BENCH_PROFILE_CONFIG ?? "{}") };
+    const config = {
+      port: 0,
+      host: "127.0.0.1",
+      rateLimit: 0,
+      runner: false,
+      databaseUrl: data.url,
+      ...JSON.parse(process.env.BENCH_PROFILE_CONFIG ?? "{}"),
+    };
     const server =
       serverName === "fastify"
         ? await startServerProcess("fastify", prof[0]!, [prof[1]!, "bench/servers/fastify.ts", data.url])
@@ -79,7 +96,9 @@ async function main(): Promise<void> {
     const load = await LoadGenerator.start();
     try {
       const path =
-        caseName === "list" ? `/api/v1/${data.projectKey}/jobs?limit=100&after=${data.middleJobId}` : `/api/v1/${data.projectKey}/jobs/${data.middleJobId}`;
+        caseName === "list"
+          ? `/api/v1/${data.projectKey}/jobs?limit=100&after=${data.middleJobId}`
+          : `/api/v1/${data.projectKey}/jobs/${data.middleJobId}`;
       const request = { url: server.url + path, connections: 10, headers: { authorization: data.apiKey } };
       await load.runClean({ ...request, seconds: 2 });
       // V8's profile clock is CLOCK_MONOTONIC in microseconds, as process.hrtime is (nanoseconds).

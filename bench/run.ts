@@ -21,7 +21,8 @@ export async function runParts(names: string[], options: { smoke: boolean; log?:
     const part = PARTS[name];
     if (part === undefined) throw new Error(`unknown bench part "${name}"; parts: ${Object.keys(PARTS).join(", ")}`);
     const started = performance.now();
-    const log = options.log ?? ((line: string) => process.stderr.write(`[${name} ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`));
+    const log =
+      options.log ?? ((line: string) => process.stderr.write(`[${name} ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}\n`));
     const result = await part({ smoke: options.smoke, log });
     log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     results.push(result);

@@ -60,10 +60,7 @@ export class JobsApiError extends Error {
   readonly problem: Problem | undefined;
 
   constructor(status: number, body: unknown, context = "The Jobs API") {
-    const problem =
-      body !== null && typeof body === "object" && ("detail" in body || "title" in body)
-        ? (body as Problem)
-        : undefined;
+    const problem = body !== null && typeof body === "object" && ("detail" in body || "title" in body) ? (body as Problem) : undefined;
     super(`${context} answered ${status}${problem ? `: ${problem.detail || problem.title}` : ""}`);
     this.status = status;
     this.problem = problem;
@@ -142,7 +139,10 @@ export function parseLinkHeader(header: string | null | undefined): LinkValue[] 
       }
       if (name && !(name in link.params)) link.params[name] = value;
     }
-    link.rel = (link.params.rel ?? "").toLowerCase().split(/[ \t]+/).filter(Boolean);
+    link.rel = (link.params.rel ?? "")
+      .toLowerCase()
+      .split(/[ \t]+/)
+      .filter(Boolean);
     links.push(link);
   }
   return links;
@@ -236,10 +236,7 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
     signal?.addEventListener("abort", onAbort, { once: true });
     let last: Job | undefined;
     // setTimeout cannot wait longer than 2^31-1 ms; anything longer (Infinity) waits forever.
-    const timer =
-      timeoutMs < 2 ** 31
-        ? setTimeout(() => controller.abort(new JobWaitTimeoutError(last, timeoutMs)), timeoutMs)
-        : undefined;
+    const timer = timeoutMs < 2 ** 31 ? setTimeout(() => controller.abort(new JobWaitTimeoutError(last, timeoutMs)), timeoutMs) : undefined;
     try {
       for (;;) {
         controller.signal.throwIfAborted();

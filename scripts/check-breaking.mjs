@@ -105,7 +105,9 @@ function main() {
   }
   const ids = [...new Set(breaking.map((c) => `${c.id} (${LEVEL_NAMES[c.level] ?? c.level})`))];
   if (majorRaised(from, to)) {
-    console.log(`\ncheck:breaking: OK, ${breaking.length} breaking change(s) allowed by the major version bump ${from} -> ${to}: ${ids.join(", ")}`);
+    console.log(
+      `\ncheck:breaking: OK, ${breaking.length} breaking change(s) allowed by the major version bump ${from} -> ${to}: ${ids.join(", ")}`,
+    );
     return 0;
   }
   console.error(

@@ -164,7 +164,10 @@ async function installAndRunServer(version) {
   const problems = [];
   try {
     run("npm", ["pack", "--ignore-scripts", "--workspace", "server", "--pack-destination", work], { quiet: true });
-    const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")));
+    const tarball = join(
+      work,
+      readdirSync(work).find((f) => f.endsWith(".tgz")),
+    );
     const app = join(work, "app");
     mkdirSync(app);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "server-app", private: true }) + "\n");

@@ -76,7 +76,10 @@ function main() {
   const { values: args } = parseArgs({
     options: { lang: { type: "string" }, out: { type: "string" }, spec: { type: "string" }, "go-module": { type: "string" } },
   });
-  const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
+  const langs = (args.lang ?? LANGS.join(","))
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const lang of langs) {
     if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
   }

@@ -26,7 +26,8 @@ if (args["data-dir"] === undefined && !reachableByPostgresUser(dataDir)) {
 const stateFile = `${dataDir}.json`;
 const state = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, "utf8")) : {};
 const fresh = !existsSync(join(dataDir, "PG_VERSION"));
-if (fresh) state.password = randomPassword(); // initdb sets it; a kept one is only valid for the cluster it initialised
+if (fresh)
+  state.password = randomPassword(); // initdb sets it; a kept one is only valid for the cluster it initialised
 else if (typeof state.password !== "string") {
   console.error(`db:postgres: ${dataDir} holds a cluster, but its password is not in ${stateFile}; delete ${dataDir} to start over.`);
   process.exit(1);

@@ -36,7 +36,10 @@ const EMPTY_IMAGE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg
 
 /** Redoc's slug of a tag name (lower-case words joined by "-"), as its routes use it. */
 function slug(name) {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }
 
 /**
@@ -72,7 +75,10 @@ function withoutKnownNotices(text) {
     }
   }
   if (box !== null) kept.push(...box);
-  return kept.join("\n").replace(/\n{3,}/g, "\n\n").replace(/^\n+/, "");
+  return kept
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .replace(/^\n+/, "");
 }
 
 function main() {

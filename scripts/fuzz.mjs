@@ -42,7 +42,9 @@ function fail(message) {
 }
 
 function pinnedVersion() {
-  const line = readFileSync(REQUIREMENTS, "utf8").split("\n").find((l) => l.startsWith("schemathesis=="));
+  const line = readFileSync(REQUIREMENTS, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("schemathesis=="));
   if (!line) throw new Error(`${REQUIREMENTS} does not pin schemathesis`);
   return line.split("==")[1].trim();
 }
@@ -149,23 +151,34 @@ async function main() {
     writeFileSync(join(work, "schemathesis.toml"), config({ apiKey: demo.apiKey, projectKey: demo.projectKey, jobIds }));
 
     const stArgs = [
-      "--config-file", join(work, "schemathesis.toml"),
-      "run", join(ROOT, "openapi.yaml"),
-      "--url", server.url,
-      "--checks", "all",
+      "--config-file",
+      join(work, "schemathesis.toml"),
+      "run",
+      join(ROOT, "openapi.yaml"),
+      "--url",
+      server.url,
+      "--checks",
+      "all",
       // use_after_free expects a GET after a successful DELETE of the same path to answer 404.
       // The only such pair here is cancelJob (DELETE /jobs/{jobId}) then getJob: a cancelled job
       // stays and getJob answers it, \`cancelled\`, as the original documentation says (the list
       // shows cancelled jobs). So that check is a false alarm for this API and is left out; the
       // getJob after a cancel still goes through every other check. (A per-operation switch in
       // schemathesis.toml does not work: --checks all overrides it.)
-      "--exclude-checks", "use_after_free",
-      "--phases", "examples,coverage,fuzzing,stateful",
-      "--max-examples", String(maxExamples),
-      "--workers", workers,
-      "--request-timeout", "10",
-      "--report", "junit,ndjson",
-      "--report-dir", join(work, "report"),
+      "--exclude-checks",
+      "use_after_free",
+      "--phases",
+      "examples,coverage,fuzzing,stateful",
+      "--max-examples",
+      String(maxExamples),
+      "--workers",
+      workers,
+      "--request-timeout",
+      "10",
+      "--report",
+      "junit,ndjson",
+      "--report-dir",
+      join(work, "report"),
       "--no-color",
       ...(process.env.FUZZ_SEED ? ["--seed", process.env.FUZZ_SEED] : []),
     ];
@@ -184,7 +197,7 @@ async function main() {
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line))
-      .filter((entry) => entry.level >= 50 || (entry.res?.statusCode ?? 0) >= 500 && entry.res?.statusCode !== 501);
+      .filter((entry) => entry.level >= 50 || ((entry.res?.statusCode ?? 0) >= 500 && entry.res?.statusCode !== 501));
     const alive = server.child.exitCode === null;
     const links = /API Links:\s+(\d+) covered \/ (\d+) selected/.exec(output);
 
@@ -197,7 +210,13 @@ async function main() {
     if (code !== 0) fail(`schemathesis exited with ${code}`);
     if (Number.isNaN(generated)) fail("schemathesis printed no case count");
     else if (generated < MIN_CASES) fail(`only ${generated} cases generated, fewer than ${MIN_CASES} (raise FUZZ_MAX_EXAMPLES)`);
-    if (serverErrors.length > 0) fail(`the server logged errors:\n${serverErrors.slice(0, 5).map((e) => JSON.stringify(e)).join("\n")}`);
+    if (serverErrors.length > 0)
+      fail(
+        `the server logged errors:\n${serverErrors
+          .slice(0, 5)
+          .map((e) => JSON.stringify(e))
+          .join("\n")}`,
+      );
     if (!alive) fail("the server died during the run");
     // The spec declares three links (deleteUserData -> getJob, cancelJob; getJob -> cancelJob).
     if (!links || Number(links[1]) < 3) fail("the stateful phase did not follow the spec's links");

@@ -194,10 +194,7 @@ function prepare(langs, operations) {
     const client = join(CLIENTS, "go");
     if (!existsSync(client)) throw new Error(`no generated Go client in ${client}: run npm run clients first`);
     const dir = join(WORK, "go");
-    writeFileSync(
-      join(dir, "go.mod"),
-      `module samples\n\ngo 1.26.0\n\nrequire ${GO_MODULE} v0.0.0\n\nreplace ${GO_MODULE} => ${client}\n`,
-    );
+    writeFileSync(join(dir, "go.mod"), `module samples\n\ngo 1.26.0\n\nrequire ${GO_MODULE} v0.0.0\n\nreplace ${GO_MODULE} => ${client}\n`);
     // The smoke module's checksums: the same dependencies, so tidy needs no download.
     copyFileSync(join(ROOT, "test", "clients", "go", "go.sum"), join(dir, "go.sum"));
     write("Go");
@@ -310,7 +307,10 @@ async function check(label, { cmd, args }, lang, verify) {
 
 async function main() {
   const args = parseArgs({ options: { mock: { type: "boolean" }, "local-server": { type: "boolean" }, lang: { type: "string" } } }).values;
-  const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
+  const langs = (args.lang ?? LANGS.join(","))
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const lang of langs) {
     if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
   }
@@ -330,7 +330,11 @@ async function main() {
   if (args["local-server"] || both) {
     const server = await startLocalServer();
     try {
-      await runTarget({ name: "server", baseUrl: server.baseUrl, key: server.key, project: server.project, server: true }, langs, operations);
+      await runTarget(
+        { name: "server", baseUrl: server.baseUrl, key: server.key, project: server.project, server: true },
+        langs,
+        operations,
+      );
     } finally {
       server.stop();
     }

@@ -93,7 +93,10 @@ async function main() {
       clients: { type: "string" },
     },
   });
-  const langs = (args.lang ?? LANGS.join(",")).split(",").map((l) => l.trim()).filter(Boolean);
+  const langs = (args.lang ?? LANGS.join(","))
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const lang of langs) {
     if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
   }

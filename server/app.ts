@@ -212,13 +212,23 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
   const e = (error ?? {}) as ValidatorError;
   const given = e.status ?? e.statusCode ?? 500;
   const status = given >= 400 && given <= 599 ? given : 500;
-  const answer = (detail: string, code = status): ProblemAnswer => ({ status: code, kind: kindForStatus(code), detail, headers: e.headers ?? {} });
+  const answer = (detail: string, code = status): ProblemAnswer => ({
+    status: code,
+    kind: kindForStatus(code),
+    detail,
+    headers: e.headers ?? {},
+  });
 
   // A transient database condition (the store's classification): SQLite's write lock held by
   // another process longer than busy_timeout (a large `sessions import`, say), a PostgreSQL
   // failover, a lost connection. Not a bug and not the client's fault: retry.
   if ((error instanceof StoreError && error.code === "busy") || transientFailure(error) !== undefined) {
-    return { status: 503, kind: "unavailable", detail: "The database is busy or unavailable; retry in a moment.", headers: { "Retry-After": "1" } };
+    return {
+      status: 503,
+      kind: "unavailable",
+      detail: "The database is busy or unavailable; retry in a moment.",
+      headers: { "Retry-After": "1" },
+    };
   }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
@@ -249,7 +259,8 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
-    else if (kind === "unavailable") logger.warn({ reqId: requestId, reason: transientFailure(error) }, "database busy or unavailable: answered 503");
+    else if (kind === "unavailable")
+      logger.warn({ reqId: requestId, reason: transientFailure(error) }, "database busy or unavailable: answered 503");
     if (res.headersSent) {
       res.destroy();
       return;

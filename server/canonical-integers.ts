@@ -32,7 +32,7 @@ export function canonicalIntegers(req: ValidatedRequest, _res: Response, next: N
   const pathValues = rawPathValues(route, path);
   const queryValues = new URLSearchParams(query);
   for (const parameter of parameters) {
-    const raw = parameter.in === "path" ? pathValues?.get(parameter.name) : queryValues.get(parameter.name) ?? undefined;
+    const raw = parameter.in === "path" ? pathValues?.get(parameter.name) : (queryValues.get(parameter.name) ?? undefined);
     if (raw === undefined) continue;
     const value = parameter.in === "path" ? decoded(raw) : raw; // URLSearchParams has decoded the query
     const problem = value === undefined ? `${parameter.name} is not valid percent-encoding.` : notCanonical(parameter, value);

@@ -11,7 +11,9 @@ export function describeDatabase(databaseUrl: string | undefined): string {
   if (databaseUrl === undefined || databaseUrl === "") return `the SQLite file ${resolve(DEFAULT_SQLITE_PATH)} (DATABASE_URL is not set)`;
   if (databaseUrl.startsWith("sqlite:")) {
     const path = sqlitePathOf(databaseUrl);
-    return path === ":memory:" ? "an in-memory SQLite database (DATABASE_URL=sqlite::memory:; gone when the process ends)" : `the SQLite file ${path} (DATABASE_URL)`;
+    return path === ":memory:"
+      ? "an in-memory SQLite database (DATABASE_URL=sqlite::memory:; gone when the process ends)"
+      : `the SQLite file ${path} (DATABASE_URL)`;
   }
   const postgres = postgresTarget(databaseUrl);
   if (postgres) return `PostgreSQL database ${postgres.database} on ${postgres.host}:${postgres.port} as ${postgres.user} (DATABASE_URL)`;
@@ -77,8 +79,10 @@ export function explainError(error: unknown, env: Env, ports: { api?: number; me
     if (e.code === "EADDRINUSE") {
       return `${where} (${setting}) is already in use by another process: stop that process, or choose another port, e.g. ${setting}=${(e.port ?? 3000) + 1}${setting === "PORT" ? " (PORT=0 picks a free one)" : ""}.`;
     }
-    if (e.code === "EACCES") return `${where} (${setting}) needs privileges this user lacks (ports below 1024 do): choose a port from 1024, e.g. ${setting}=3000.`;
-    if (e.code === "EADDRNOTAVAIL") return `HOST=${e.address ?? env.HOST} is not an address of this machine: use 127.0.0.1 (local only) or 0.0.0.0 (every interface).`;
+    if (e.code === "EACCES")
+      return `${where} (${setting}) needs privileges this user lacks (ports below 1024 do): choose a port from 1024, e.g. ${setting}=3000.`;
+    if (e.code === "EADDRNOTAVAIL")
+      return `HOST=${e.address ?? env.HOST} is not an address of this machine: use 127.0.0.1 (local only) or 0.0.0.0 (every interface).`;
     return undefined;
   }
 
@@ -92,7 +96,8 @@ export function explainError(error: unknown, env: Env, ports: { api?: number; me
     if (e.code === "SQLITE_NOTADB" || e.code === "SQLITE_CORRUPT") {
       return `${file} (${from}) is not a usable SQLite database: ${reason}. Point DATABASE_URL at another file, or move this one away.`;
     }
-    if (e.code === "SQLITE_READONLY") return `the SQLite file ${file} (${from}) is read-only for this user: ${reason}. Fix its permissions or use another file.`;
+    if (e.code === "SQLITE_READONLY")
+      return `the SQLite file ${file} (${from}) is read-only for this user: ${reason}. Fix its permissions or use another file.`;
     return undefined;
   }
   if (sqlite && ["EACCES", "EROFS", "ENOTDIR", "EEXIST", "EPERM"].includes(e.code ?? "") && e.syscall === "mkdir") {

@@ -24,7 +24,8 @@ function settings(): Config {
 }
 
 /** Help text: the database a command works on, as the environment says now. */
-const databaseHelp = (verb: string) => () => `\n${verb}: ${describeDatabase(process.env.DATABASE_URL || undefined)}.\nSet DATABASE_URL to use another (sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE).`;
+const databaseHelp = (verb: string) => () =>
+  `\n${verb}: ${describeDatabase(process.env.DATABASE_URL || undefined)}.\nSet DATABASE_URL to use another (sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE).`;
 
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   const config = settings();

@@ -130,8 +130,7 @@ function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const onOff = (raw: string) =>
-  ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()];
+const onOff = (raw: string) => ({ on: true, true: true, "1": true, off: false, false: false, "0": false })[raw.toLowerCase()];
 
 function integer(name: string, key: keyof Config, min: number, max: number, defaultText: string, what = ""): Setting {
   return {
@@ -212,7 +211,12 @@ export const SETTINGS: readonly Setting[] = [
       return { paceSessionsPerSecond: Number(raw) };
     },
   },
-  { name: "JOBS_RUNNER", defaultText: "on", range: "on or off", parse: (raw) => ((value) => (value === undefined ? undefined : { runner: value }))(onOff(raw)) },
+  {
+    name: "JOBS_RUNNER",
+    defaultText: "on",
+    range: "on or off",
+    parse: (raw) => ((value) => (value === undefined ? undefined : { runner: value }))(onOff(raw)),
+  },
   {
     name: "LOG_LEVEL",
     defaultText: DEFAULTS.logLevel,
@@ -225,7 +229,10 @@ export const SETTINGS: readonly Setting[] = [
     defaultText: "(none: no CORS headers)",
     range: 'a comma-separated list of origins such as http://localhost:5173 (http://localhost:* for any port), or "*"',
     parse: (raw) => {
-      const origins = raw.split(",").map((o) => o.trim()).filter(Boolean);
+      const origins = raw
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean);
       return origins.every((o) => o === "*" || ORIGIN.test(o)) ? { corsOrigins: origins } : undefined;
     },
   },

@@ -47,7 +47,9 @@ export function demoCredentialsFor(databaseUrl: string | undefined): DemoCredent
       const rotate = `run "jobs-api org rotate-key --org ${DEMO_ORGANIZATION}" for a new key`;
       if (path !== undefined && !existsSync(path)) await adoptLegacyFile(path, store);
       if (path === undefined || !existsSync(path)) {
-        return { problem: `The "${DEMO_ORGANIZATION}" organization exists, but its key was not kept${path ? ` (no ${shown})` : ""}: ${rotate}.` };
+        return {
+          problem: `The "${DEMO_ORGANIZATION}" organization exists, but its key was not kept${path ? ` (no ${shown})` : ""}: ${rotate}.`,
+        };
       }
       let saved: DemoCredentials;
       try {
@@ -57,7 +59,9 @@ export function demoCredentialsFor(databaseUrl: string | undefined): DemoCredent
       }
       const organization = typeof saved.apiKey === "string" ? await store.findOrganizationByApiKey(saved.apiKey) : undefined;
       if (organization?.name !== DEMO_ORGANIZATION) {
-        return { problem: `The key in ${shown} does not open this database's "${DEMO_ORGANIZATION}" organization (rotated since?): ${rotate}.` };
+        return {
+          problem: `The key in ${shown} does not open this database's "${DEMO_ORGANIZATION}" organization (rotated since?): ${rotate}.`,
+        };
       }
       return { credentials: saved, note: `from ${shown}` };
     },

@@ -109,7 +109,7 @@ export async function demoInstructions(
     `  curl -s ${project}/jobs ${auth}`,
     `  # delete the sessions of ${DEMO_TRY_USER}: the answer is a new job, "status":"scheduled"`,
     `  curl -s -X DELETE ${project}/users/${DEMO_TRY_USER} ${auth}`,
-    "  # the jobs created since this start: the new one, \"running\" then \"completed\"",
+    '  # the jobs created since this start: the new one, "running" then "completed"',
     `  curl -s ${since} ${auth}`,
   ].join("\n");
 }

@@ -91,7 +91,10 @@ function unavailable(req: Request, res: Response, detail: string): void {
 }
 
 function problem(res: Response, status: 405 | 503, kind: "method-not-allowed" | "unavailable", detail: string, instance: string): void {
-  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(status, kind, detail, { instance })));
+  res
+    .status(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(status, kind, detail, { instance })));
 }
 
 /** The promise's value, or undefined when it has not settled within ms (it is then ignored). */

@@ -29,7 +29,7 @@ export function createMetrics(options: { store: Store }): Metrics {
   const registry = new Registry();
   const requests = new Counter({
     name: "jobs_api_http_requests_total",
-    help: "HTTP requests answered, by operationId (\"unmatched\" when none) and status code.",
+    help: 'HTTP requests answered, by operationId ("unmatched" when none) and status code.',
     labelNames: ["operation", "status"] as const,
     registers: [registry],
   });

@@ -78,18 +78,30 @@ export function problemBody(
 
 export function kindForStatus(status: number): ProblemKind {
   switch (status) {
-    case 401: return "unauthorized";
-    case 404: return "not-found";
-    case 405: return "method-not-allowed";
-    case 408: return "request-timeout";
-    case 413: return "content-too-large";
-    case 414: return "uri-too-long";
-    case 415: return "unsupported-media-type";
-    case 429: return "rate-limited";
-    case 431: return "header-too-large";
-    case 501: return "job-not-cancellable";
-    case 503: return "unavailable";
-    default: return status >= 500 ? "internal" : "bad-request";
+    case 401:
+      return "unauthorized";
+    case 404:
+      return "not-found";
+    case 405:
+      return "method-not-allowed";
+    case 408:
+      return "request-timeout";
+    case 413:
+      return "content-too-large";
+    case 414:
+      return "uri-too-long";
+    case 415:
+      return "unsupported-media-type";
+    case 429:
+      return "rate-limited";
+    case 431:
+      return "header-too-large";
+    case 501:
+      return "job-not-cancellable";
+    case 503:
+      return "unavailable";
+    default:
+      return status >= 500 ? "internal" : "bad-request";
   }
 }
 

@@ -45,7 +45,13 @@ export function requestLogger(logger: Logger) {
     // 501 is cancelJob's documented answer for a job that has ended, not a server failure; 503
     // (the database is busy or unavailable) is documented too, and worth a warning.
     customLogLevel: (_req, res, error) =>
-      res.statusCode === 501 ? "info" : res.statusCode === 503 ? "warn" : (error && !isMadeUp(error)) || res.statusCode >= 500 ? "error" : "info",
+      res.statusCode === 501
+        ? "info"
+        : res.statusCode === 503
+          ? "warn"
+          : (error && !isMadeUp(error)) || res.statusCode >= 500
+            ? "error"
+            : "info",
   });
 }
 
@@ -85,7 +91,8 @@ function loggable(parameter: SpecParameter, value: string): boolean {
   const { schema } = parameter;
   if (schema.type === "integer") return /^(0|[1-9][0-9]{0,15})$/.test(value);
   if (Array.isArray(schema.enum)) return schema.enum.includes(value);
-  if (LOGGABLE_STRINGS.has(parameter.name) && schema.pattern !== undefined) return value.length <= 64 && new RegExp(schema.pattern, "u").test(value);
+  if (LOGGABLE_STRINGS.has(parameter.name) && schema.pattern !== undefined)
+    return value.length <= 64 && new RegExp(schema.pattern, "u").test(value);
   return false;
 }
 

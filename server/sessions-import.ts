@@ -65,11 +65,7 @@ export interface ImportProgress {
 }
 
 /** Streams `input` into the store; resolves with the number of sessions imported. */
-export async function importSessionsFrom(
-  store: Store,
-  input: Readable,
-  onProgress?: ImportProgress,
-): Promise<number> {
+export async function importSessionsFrom(store: Store, input: Readable, onProgress?: ImportProgress): Promise<number> {
   const projectIds = new Map<string, number>();
   // Where each row came from, for a duplicate the store finds (it answers the row itself).
   const origin = new WeakMap<SessionRow, { line: number; projectKey: string }>();

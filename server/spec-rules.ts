@@ -23,7 +23,9 @@ export function projectKeyProblem(key: string): string | undefined {
     const schema = spec.components.parameters.ProjectKey.schema;
     const validate = new Ajv2020({ strict: false }).compile<string>(schema);
     const rule = [
-      schema.minLength !== undefined && schema.maxLength !== undefined ? `${schema.minLength} to ${schema.maxLength} characters` : undefined,
+      schema.minLength !== undefined && schema.maxLength !== undefined
+        ? `${schema.minLength} to ${schema.maxLength} characters`
+        : undefined,
       schema.pattern !== undefined ? `matching ${schema.pattern}` : undefined,
     ]
       .filter(Boolean)

@@ -27,7 +27,8 @@ export function specUrl(): URL {
     (path) => new URL(path, import.meta.url),
   );
   const found = candidates.find((url) => existsSync(url));
-  if (found === undefined) throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
+  if (found === undefined)
+    throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
   return found;
 }
 

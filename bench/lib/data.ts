@@ -50,7 +50,10 @@ export async function seed(url: string, options: SeedOptions): Promise<Seeded> {
   }
   await bulk(url, bulkSql(tenant.projectId, options));
   const offset = Math.floor(options.jobs / 2);
-  const [middle] = await query(url, `select job_id as id from jobs where project_id = ${tenant.projectId} order by job_id limit 1 offset ${offset}`);
+  const [middle] = await query(
+    url,
+    `select job_id as id from jobs where project_id = ${tenant.projectId} order by job_id limit 1 offset ${offset}`,
+  );
   return { ...tenant, url, middleJobId: Number(middle?.id ?? 0) };
 }
 

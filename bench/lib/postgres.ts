@@ -78,7 +78,9 @@ function external(adminUrl: string): BenchPostgres {
       const unique = `${name}_${tag}`;
       await admin(async (client) => {
         await client.query(`drop database if exists ${client.escapeIdentifier(unique)} with (force)`);
-        await client.query(`create database ${client.escapeIdentifier(unique)} template ${client.escapeIdentifier(template ?? "template0")}`);
+        await client.query(
+          `create database ${client.escapeIdentifier(unique)} template ${client.escapeIdentifier(template ?? "template0")}`,
+        );
       });
       created.push(unique);
       const url = new URL(adminUrl);

@@ -36,8 +36,7 @@ export type Part = (options: PartOptions) => Promise<PartResult>;
 
 /** "0.31× (0.28–0.35)"; a figure that could not be measured (no samples: NaN, a zero divisor) is "n/a". */
 export const ratio = (s: Summary, digits = 2) => `${fmt(s.median, digits)}× (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
-export const num = (s: Summary, digits = 0, unit = "") =>
-  `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+export const num = (s: Summary, digits = 0, unit = "") => `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 export const fmt = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a";
 export const mb = (bytes: number) => `${fmt(bytes / 1024 / 1024, 1)} MB`;
@@ -61,11 +60,22 @@ export function machine(): Record<string, unknown> {
 /** A part's table, as plain text (also Markdown). */
 export function table(result: PartResult): string {
   const header = ["metric", "measured (median, min–max over rounds)", "target", "met"];
-  const lines = result.rows.map((row) => [row.metric, row.value, row.target ?? "", row.met === undefined ? "" : row.met ? "yes" : "**NO**"]);
+  const lines = result.rows.map((row) => [
+    row.metric,
+    row.value,
+    row.target ?? "",
+    row.met === undefined ? "" : row.met ? "yes" : "**NO**",
+  ]);
   const all = [header, ...lines];
   const widths = header.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
   const fmtLine = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;
-  const out = [`### ${result.part}: ${result.title}`, "", fmtLine(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmtLine)];
+  const out = [
+    `### ${result.part}: ${result.title}`,
+    "",
+    fmtLine(header),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...lines.map(fmtLine),
+  ];
   if (result.notes.length > 0) out.push("", ...result.notes.map((note) => `- ${note}`));
   return out.join("\n");
 }

@@ -26,7 +26,10 @@ export function plain(schema: Json): Json {
   for (const [key, value] of Object.entries(schema)) {
     if (key === "example" || key === "examples" || key === "description") continue;
     if (key === "format" && (value === "int64" || value === "int32")) continue;
-    out[key] = key === "properties" ? Object.fromEntries(Object.entries(value as Record<string, Json>).map(([k, v]) => [k, plain(v)])) : plain(value);
+    out[key] =
+      key === "properties"
+        ? Object.fromEntries(Object.entries(value as Record<string, Json>).map(([k, v]) => [k, plain(v)]))
+        : plain(value);
   }
   return out;
 }
@@ -41,7 +44,9 @@ export function parametersOf(path: string, method: string, location: "path" | "q
   const operation = item[method] as { parameters?: Json[] };
   const all = [...(item.parameters ?? []), ...(operation.parameters ?? [])] as Array<Record<string, Json>>;
   const resolved = all.map((p) =>
-    typeof p.$ref === "string" ? ((spec.components as unknown as Record<string, Record<string, Json>>).parameters![p.$ref.split("/").pop()!] as Record<string, Json>) : p,
+    typeof p.$ref === "string"
+      ? ((spec.components as unknown as Record<string, Record<string, Json>>).parameters![p.$ref.split("/").pop()!] as Record<string, Json>)
+      : p,
   );
   const mine = resolved.filter((p) => p.in === location);
   return {

@@ -29,7 +29,13 @@ async function bundle(entry: { path: string } | { contents: string }): Promise<{
 export const client: Part = async () => {
   const entry = join(ROOT, "client", "index.ts");
   if (!existsSync(entry)) {
-    return { part: "client", title: "browser bundle of the client", rows: [{ metric: "client/index.ts", value: "missing: not measured" }], notes: [], data: {} };
+    return {
+      part: "client",
+      title: "browser bundle of the client",
+      rows: [{ metric: "client/index.ts", value: "missing: not measured" }],
+      notes: [],
+      data: {},
+    };
   }
   const ours = await bundle({ path: "client/index.ts" });
   // openapi-fetch alone, used the way the client uses it (its default export and mergeHeaders).

@@ -61,8 +61,21 @@ export const http: Part = ({ smoke, log }) =>
       }
 
       const load = resources.add(await LoadGenerator.start(), (l) => l.close());
-      log(`${rounds} rounds of ${seconds} s per server and case, ${connections} connections${canPin() ? ", server and load generator pinned to separate cores" : " (NOT pinned)"}`);
-      const result = await compare({ load, servers, cases, rounds, seconds, ...(smoke && { amount: 200 }), warmupSeconds: smoke ? 0.2 : 3, connections, headers, log });
+      log(
+        `${rounds} rounds of ${seconds} s per server and case, ${connections} connections${canPin() ? ", server and load generator pinned to separate cores" : " (NOT pinned)"}`,
+      );
+      const result = await compare({
+        load,
+        servers,
+        cases,
+        rounds,
+        seconds,
+        ...(smoke && { amount: 200 }),
+        warmupSeconds: smoke ? 0.2 : 3,
+        connections,
+        headers,
+        log,
+      });
 
       const rows: Row[] = [];
       const [get, list] = cases as [Case, Case];
@@ -82,19 +95,51 @@ export const http: Part = ({ smoke, log }) =>
       rows.push(targetRow("GET job: project / fastify", result.ratio(project, fastify, get), TARGETS.vsFastify));
       rows.push({ metric: "GET job: fastify / database-backed limit", value: ratio(result.ratio(fastify, dbLimit, get)) });
       const p99 = result.summary(project, get, (m) => m.p99);
-      rows.push({ metric: "GET job: project p99 at 10 connections", value: num(p99, 2, " ms"), target: `≤ ${TARGETS.p99Ms} ms`, met: p99.median <= TARGETS.p99Ms });
-      for (const server of [dbLimit, fastify]) rows.push({ metric: `GET job: ${server.name} p99`, value: num(result.summary(server, get, (m) => m.p99), 2, " ms") });
+      rows.push({
+        metric: "GET job: project p99 at 10 connections",
+        value: num(p99, 2, " ms"),
+        target: `≤ ${TARGETS.p99Ms} ms`,
+        met: p99.median <= TARGETS.p99Ms,
+      });
+      for (const server of [dbLimit, fastify])
+        rows.push({
+          metric: `GET job: ${server.name} p99`,
+          value: num(
+            result.summary(server, get, (m) => m.p99),
+            2,
+            " ms",
+          ),
+        });
       if (a) rows.push({ metric: "GET job: (a) / database-backed limit", value: ratio(result.ratio(a, dbLimit, get)) });
       for (const server of servers) {
-        rows.push({ metric: `GET job: server CPU per request, ${server.name}`, value: num(result.summary(server, get, (m) => m.cpuPerRequestUs), 1, " µs") });
+        rows.push({
+          metric: `GET job: server CPU per request, ${server.name}`,
+          value: num(
+            result.summary(server, get, (m) => m.cpuPerRequestUs),
+            1,
+            " µs",
+          ),
+        });
       }
-      rows.push({ metric: "listJobs limit=100: raw node:http + SQLite (req/s; the database-backed limit)", value: num(result.summary(dbLimit, list, (m) => m.rps)) });
+      rows.push({
+        metric: "listJobs limit=100: raw node:http + SQLite (req/s; the database-backed limit)",
+        value: num(result.summary(dbLimit, list, (m) => m.rps)),
+      });
       rows.push({ metric: "listJobs limit=100: database-backed limit / raw", value: ratio(result.ratio(dbLimit, raw, list)) });
-      rows.push(targetRow("listJobs limit=100: project / database-backed limit", result.ratio(project, dbLimit, list), TARGETS.listVsDbLimit));
+      rows.push(
+        targetRow("listJobs limit=100: project / database-backed limit", result.ratio(project, dbLimit, list), TARGETS.listVsDbLimit),
+      );
       rows.push({ metric: "listJobs limit=100: project / fastify", value: ratio(result.ratio(project, fastify, list)) });
       if (a) rows.push({ metric: "listJobs limit=100: (a) / database-backed limit", value: ratio(result.ratio(a, dbLimit, list)) });
       for (const server of servers) {
-        rows.push({ metric: `listJobs limit=100: server CPU per request, ${server.name}`, value: num(result.summary(server, list, (m) => m.cpuPerRequestUs), 1, " µs") });
+        rows.push({
+          metric: `listJobs limit=100: server CPU per request, ${server.name}`,
+          value: num(
+            result.summary(server, list, (m) => m.cpuPerRequestUs),
+            1,
+            " µs",
+          ),
+        });
       }
       const notes = [
         `project = the project's server as deployed: request and response validation (express-openapi-validator), the API-key security handler, one log line per request at info (to /dev/null)${a ? "; (a) = the same with response validation off" : ""}.`,

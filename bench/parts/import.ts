@@ -57,7 +57,10 @@ export const importPart: Part = ({ smoke, log }) =>
       let databases = 0;
       const fresh = async (engine: string) => {
         databases++;
-        const url = engine === "SQLite" ? `sqlite:${join(dir, `import-${databases}.db`)}` : await postgres!.createDatabase(`bench_import_${databases}`);
+        const url =
+          engine === "SQLite"
+            ? `sqlite:${join(dir, `import-${databases}.db`)}`
+            : await postgres!.createDatabase(`bench_import_${databases}`);
         return seed(url, { jobs: 0 });
       };
       const probe = await fresh("SQLite");
@@ -78,7 +81,12 @@ export const importPart: Part = ({ smoke, log }) =>
           let line = `  round ${round + 1}/${rounds}, ${engine}: CLI ${fmt(lines / (measured.ms / 1000))} lines/s, peak RSS ${mb(measured.maxRss)} (${mb(cliSmall.at(-1)!.maxRss)} for ${fmt(small)} lines)`;
           if (engine === "SQLite") {
             const bare = await fresh(engine);
-            const child = spawnNode(SERVER_CORE, ["bench/servers/sqlite-import-limit.ts", file, bare.url.slice("sqlite:".length), String(bare.projectId)]);
+            const child = spawnNode(SERVER_CORE, [
+              "bench/servers/sqlite-import-limit.ts",
+              file,
+              bare.url.slice("sqlite:".length),
+              String(bare.projectId),
+            ]);
             const done = await waitReady<{ ms: number; lines: number }>(child, 15 * 60_000);
             if (done.lines !== lines) throw new Error(`the bare import inserted ${done.lines} lines`);
             limit.push({ ms: done.ms });

@@ -28,7 +28,12 @@ function get(url: string, apiKey: string): Promise<{ status: number; body: Buffe
       const parts: Buffer[] = [];
       res.on("data", (chunk: Buffer) => parts.push(chunk));
       res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts), link: [res.headers.link].flat()[0], ms: performance.now() - started }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(parts),
+          link: [res.headers.link].flat()[0],
+          ms: performance.now() - started,
+        }),
       );
       res.on("error", reject);
     });
@@ -85,7 +90,11 @@ export const listAll: Part = ({ smoke, log }) =>
         const ways: Way[] = [
           { name: "whole list, responses validated", server: validated, run: () => fetchAll(validated, all, seeded.apiKey, count) },
           { name: "whole list, responses not validated", server: unvalidated, run: () => fetchAll(unvalidated, all, seeded.apiKey, count) },
-          { name: "pages of limit=1000, responses validated", server: validated, run: () => fetchPaged(validated, paged, seeded.apiKey, count) },
+          {
+            name: "pages of limit=1000, responses validated",
+            server: validated,
+            run: () => fetchPaged(validated, paged, seeded.apiKey, count),
+          },
         ];
         // Warm-up: each server answers once before anything is recorded.
         for (const way of ways) await way.run();

@@ -70,7 +70,8 @@ export const runner: Part = ({ smoke, log }) =>
         const seeded: Seeded = await seed(url, { jobs: 1000, sessions: smoke ? 1000 : 100_000, sessionUsers: 1000 });
         const waiting = new Map<number, (finished: Finished) => void>();
         const onLogLine = (line: string) => {
-          if (line.includes('"runner started"')) ({ batchSize, batchTimeMs } = JSON.parse(line) as { batchSize?: number; batchTimeMs?: number });
+          if (line.includes('"runner started"'))
+            ({ batchSize, batchTimeMs } = JSON.parse(line) as { batchSize?: number; batchTimeMs?: number });
           if (!line.includes('"component":"runner"') || !/"msg":"job (completed|failed|stopped)/.test(line)) return;
           const entry = JSON.parse(line) as Finished;
           waiting.get(entry.jobId)?.(entry);
@@ -145,7 +146,10 @@ export const runner: Part = ({ smoke, log }) =>
           met: rateRatio.median >= TARGETS.rateVsDelete,
         });
         rows.push({ metric: `${engine}: runner, sessions per second`, value: num(summarize(perRound.map((r) => r.runnerRate))) });
-        rows.push({ metric: `${engine}: one DELETE statement, sessions per second`, value: num(summarize(perRound.map((r) => r.deleteRate))) });
+        rows.push({
+          metric: `${engine}: one DELETE statement, sessions per second`,
+          value: num(summarize(perRound.map((r) => r.deleteRate))),
+        });
         rows.push({
           metric: `${engine}: API p99 during the deletion / at rest (GET job, ${fmt(rate)} req/s)`,
           value: ratio(p99Growth),

@@ -33,10 +33,15 @@ export const scale: Part = ({ smoke, log }) =>
       const data: Record<string, unknown> = {};
       for (const database of databases) {
         const seeded: Seeded[] = [];
-        for (const [size, count] of [["small", small], ["large", large]] as const) {
+        for (const [size, count] of [
+          ["small", small],
+          ["large", large],
+        ] as const) {
           const started = performance.now();
           seeded.push(await seed(await database.url(size), { jobs: count, sessions: count, sessionUsers: Math.max(10, count / 1000) }));
-          log(`${database.engine}: ${fmt(count)} jobs and ${fmt(count)} sessions seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+          log(
+            `${database.engine}: ${fmt(count)} jobs and ${fmt(count)} sessions seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+          );
         }
         const [s, l] = seeded as [Seeded, Seeded];
         // Both tenants were created the same way, so their keys differ but paths may be shared:
@@ -104,4 +109,3 @@ export const scale: Part = ({ smoke, log }) =>
       await resources.closeAll();
     }
   });
-

@@ -14,7 +14,8 @@ const REDOCLY_ENV = { REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: 
 async function timed(command: string, args: string[]): Promise<number> {
   const started = performance.now();
   const result = await run(command, args, { env: { ...process.env, ...REDOCLY_ENV } });
-  if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.code}): ${(result.stderr || result.stdout).slice(-1500)}`);
+  if (result.code !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${result.code}): ${(result.stderr || result.stdout).slice(-1500)}`);
   return performance.now() - started;
 }
 

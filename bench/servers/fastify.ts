@@ -12,7 +12,10 @@ import { parametersOf, schemaOf } from "../lib/spec.js";
 const store = await openStore(process.argv[2]);
 // Logging as a fastify user gets it by turning it on: its request logging at info (to stdout,
 // which the bench points at /dev/null), as the project's server logs each request at info.
-const app = Fastify({ logger: process.env.BENCH_FASTIFY_LOG === "off" ? false : { level: "info" }, ajv: { customOptions: { coerceTypes: true } } });
+const app = Fastify({
+  logger: process.env.BENCH_FASTIFY_LOG === "off" ? false : { level: "info" },
+  ajv: { customOptions: { coerceTypes: true } },
+});
 
 const problem = (status: number, detail: string) => ({ status, detail });
 
@@ -57,11 +60,19 @@ app.get<{ Params: { projectKey: string }; Querystring: { status?: never; limit?:
     if (limit === undefined) return { data: await store.listJobs(project.projectId, { status, after }) };
     const rows = await store.listJobs(project.projectId, { status, after, limit: limit + 1 });
     const page = rows.slice(0, limit);
-    if (rows.length > limit) reply.header("link", `</api/v1/${project.projectKey}/jobs?limit=${limit}&after=${page.at(-1)!.jobId}>; rel="next"`);
+    if (rows.length > limit)
+      reply.header("link", `</api/v1/${project.projectKey}/jobs?limit=${limit}&after=${page.at(-1)!.jobId}>; rel="next"`);
     return { data: page };
   },
 );
 
 await app.listen({ port: 0, host: "127.0.0.1" });
 process.send!({ ready: true, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
-process.on("SIGTERM", () => void app.close().then(() => store.close()).then(() => process.exit(0)));
+process.on(
+  "SIGTERM",
+  () =>
+    void app
+      .close()
+      .then(() => store.close())
+      .then(() => process.exit(0)),
+);

@@ -61,7 +61,8 @@ const server = http.createServer((req, res) => {
     const rows = pageOfProject.all(found.project_id, Number(list[3]), limit + 1);
     const page = rows.slice(0, limit);
     const headers: Record<string, string> = {};
-    if (rows.length > limit) headers.link = `</api/v1/${found.project_key}/jobs?limit=${limit}&after=${String(page.at(-1)!.jobId)}>; rel="next"`;
+    if (rows.length > limit)
+      headers.link = `</api/v1/${found.project_key}/jobs?limit=${limit}&after=${String(page.at(-1)!.jobId)}>; rel="next"`;
     return send(res, 200, { data: page }, headers);
   }
   send(res, 404, { status: 404 });

@@ -75,7 +75,9 @@ function ownJobs(ctx: CheckContext): Promise<JobLike[]> {
 
 function needJobs(jobs: JobLike[], count: number): void {
   if (jobs.length < count) {
-    throw new CheckSkip(`needs at least ${count} job${count > 1 ? "s" : ""} in the project (it has ${jobs.length}; --allow-writes creates some)`);
+    throw new CheckSkip(
+      `needs at least ${count} job${count > 1 ? "s" : ""} in the project (it has ${jobs.length}; --allow-writes creates some)`,
+    );
   }
 }
 
@@ -103,7 +105,9 @@ function otherJob(ctx: CheckContext): Promise<JobLike> {
     const existing = (await otherJobs(ctx)).at(-1);
     if (existing !== undefined) return existing;
     if (!ctx.allowWrites) throw new CheckSkip("needs a job in the other tenant's project (or --allow-writes to create one)");
-    const job = expectJob(await ctx.request("DELETE", userPath(other.projectKey, ctx.userId("other-tenant")), { authorization: other.apiKey }));
+    const job = expectJob(
+      await ctx.request("DELETE", userPath(other.projectKey, ctx.userId("other-tenant")), { authorization: other.apiKey }),
+    );
     ctx.track(other, job.jobId);
     return job;
   });
@@ -273,7 +277,11 @@ export const CHECKS: readonly CheckDefinition[] = [
       expectEqual("the repeated deleteUserData's job", again, job);
       const listed = expectJobList(await ctx.request("GET", jobsPath(ctx.own.projectKey)));
       const pending = listed.filter((j) => j.referenceId === userId && (j.status === "scheduled" || j.status === "running"));
-      expectEqual(`the jobIds of the pending jobs of ${userId}`, pending.map((j) => j.jobId), [job.jobId]);
+      expectEqual(
+        `the jobIds of the pending jobs of ${userId}`,
+        pending.map((j) => j.jobId),
+        [job.jobId],
+      );
     },
   },
   {
@@ -354,13 +362,14 @@ export const CHECKS: readonly CheckDefinition[] = [
         // A finished job keeps its status, so it must be in the filtered list (others may have moved on).
         const ids = new Set(filtered.map((job) => job.jobId));
         const missing = jobs.find((job) => job.status === status && FINAL.has(status) && !ids.has(job.jobId));
-        if (missing) throw new CheckFailure(`job ${missing.jobId} (${status}) in the list for status=${status}`, `jobIds ${[...ids].join(", ")}`);
+        if (missing)
+          throw new CheckFailure(`job ${missing.jobId} (${status}) in the list for status=${status}`, `jobIds ${[...ids].join(", ")}`);
       }
     },
   },
   {
     id: "listJobs.pagination",
-    title: "`limit` pages, followed by their `Link: <...>; rel=\"next\"`, cover the whole list once, in order; no `Link` on the last page",
+    title: '`limit` pages, followed by their `Link: <...>; rel="next"`, cover the whole list once, in order; no `Link` on the last page',
     needs: [],
     stateful: true,
     async run(ctx) {
@@ -379,13 +388,18 @@ export const CHECKS: readonly CheckDefinition[] = [
         seen.push(...items);
         const next = nextLink(page);
         if (next === undefined) break;
-        if (pages > 2 * Math.ceil(jobs.length / limit) + 10) throw new CheckFailure("a last page without Link", `still a Link after ${pages} pages`);
+        if (pages > 2 * Math.ceil(jobs.length / limit) + 10)
+          throw new CheckFailure("a last page without Link", `still a Link after ${pages} pages`);
         page = await ctx.follow(next);
       }
       expectAscending("the jobs of all pages", seen);
       // Jobs created since the whole list was read are set aside: the pages must hold the rest exactly.
       const paged = seen.filter((job) => job.jobId <= known).map((job) => job.jobId);
-      expectEqual("the jobIds of all pages (up to the last one of the whole list)", paged, jobs.map((job) => job.jobId));
+      expectEqual(
+        "the jobIds of all pages (up to the last one of the whole list)",
+        paged,
+        jobs.map((job) => job.jobId),
+      );
       // A page that holds everything that is left announces no next one.
       if (jobs.length < 1000) {
         const all = await ctx.request("GET", jobsPath(ctx.own.projectKey, "limit=1000"));
@@ -410,7 +424,11 @@ export const CHECKS: readonly CheckDefinition[] = [
         const listed = expectJobList(await ctx.request("GET", jobsPath(ctx.own.projectKey, `after=${after}`)));
         expectAscending(`the jobs after ${after}`, listed);
         const ids = listed.filter((job) => job.jobId <= known).map((job) => job.jobId);
-        expectEqual(`the jobIds after ${after}`, ids, jobs.slice(index + 1).map((job) => job.jobId));
+        expectEqual(
+          `the jobIds after ${after}`,
+          ids,
+          jobs.slice(index + 1).map((job) => job.jobId),
+        );
       }
     },
   },
@@ -445,7 +463,12 @@ export const CHECKS: readonly CheckDefinition[] = [
       for (const [authorization, target, missing] of pairs) {
         const reference = await ctx.request("GET", missing, { authorization });
         expectProblem(reference, 404);
-        expectSameAnswer(`GET ${target} with the ${authorization === ctx.own.apiKey ? "own" : "other"} key`, await ctx.request("GET", target, { authorization }), reference, replace);
+        expectSameAnswer(
+          `GET ${target} with the ${authorization === ctx.own.apiKey ? "own" : "other"} key`,
+          await ctx.request("GET", target, { authorization }),
+          reference,
+          replace,
+        );
       }
     },
   },

@@ -71,9 +71,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const list = (items: string[] | undefined) => (items ?? []).flatMap((item) => item.split(",")).map((s) => s.trim()).filter(Boolean);
+  const list = (items: string[] | undefined) =>
+    (items ?? [])
+      .flatMap((item) => item.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean);
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) return usageError(`--timeout must be a positive integer, not ${values.timeout}`);
+  if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
+    return usageError(`--timeout must be a positive integer, not ${values.timeout}`);
   let spec: ConformanceOptions["spec"];
   if (values.spec !== undefined) {
     try {

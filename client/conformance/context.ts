@@ -207,8 +207,7 @@ function parseJson(text: string): unknown {
 
 export const jobsPath = (projectKey: string, query = ""): string =>
   `/api/v1/${encodeURIComponent(projectKey)}/jobs${query ? `?${query}` : ""}`;
-export const jobPath = (projectKey: string, jobId: number | string): string =>
-  `/api/v1/${encodeURIComponent(projectKey)}/jobs/${jobId}`;
+export const jobPath = (projectKey: string, jobId: number | string): string => `/api/v1/${encodeURIComponent(projectKey)}/jobs/${jobId}`;
 export const userPath = (projectKey: string, userId: string): string =>
   `/api/v1/${encodeURIComponent(projectKey)}/users/${encodeURIComponent(userId)}`;
 
@@ -255,11 +254,13 @@ export function expectEqual(what: string, actual: unknown, expected: unknown): v
 
 /** JSON with object keys sorted: equal values give equal text whatever the key order. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  ) ?? "undefined";
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    ) ?? "undefined"
+  );
 }
 
 /** Fails unless the job ids are strictly ascending (each once, oldest first). */
@@ -289,12 +290,7 @@ export function nextLink(exchange: Exchange): string | undefined {
  * fields `requestId` and `instance` are set aside. Compared: status, header names, Content-Type,
  * the body text.
  */
-export function expectSameAnswer(
-  what: string,
-  actual: Exchange,
-  reference: Exchange,
-  replace: Record<string, string>,
-): void {
+export function expectSameAnswer(what: string, actual: Exchange, reference: Exchange, replace: Record<string, string>): void {
   const normalize = (exchange: Exchange): string => {
     let text = exchange.text
       .replace(/"requestId"\s*:\s*"(?:[^"\\]|\\.)*"/g, '"requestId":"{requestId}"')
@@ -307,20 +303,27 @@ export function expectSameAnswer(
     return text;
   };
   const names = (exchange: Exchange) =>
-    [...exchange.headers.keys()].filter((name) => !VOLATILE_HEADERS.has(name)).sort().join(", ");
+    [...exchange.headers.keys()]
+      .filter((name) => !VOLATILE_HEADERS.has(name))
+      .sort()
+      .join(", ");
   const differences: string[] = [];
   if (actual.status !== reference.status) {
     // A different status says it all; the bodies then differ anyway.
     differences.push(`status ${actual.status} instead of ${reference.status}`);
   } else {
-    if (actual.contentType !== reference.contentType) differences.push(`Content-Type ${actual.contentType} instead of ${reference.contentType}`);
+    if (actual.contentType !== reference.contentType)
+      differences.push(`Content-Type ${actual.contentType} instead of ${reference.contentType}`);
     if (names(actual) !== names(reference)) differences.push(`headers [${names(actual)}] instead of [${names(reference)}]`);
     const a = normalize(actual);
     const b = normalize(reference);
     if (a !== b) differences.push(`body ${cut(a)} instead of ${cut(b)}`);
   }
   if (differences.length > 0) {
-    throw new CheckFailure(`${what}: the same answer as ${reference.method} ${reference.target}`, `${describe(actual)}: ${differences.join("; ")}`);
+    throw new CheckFailure(
+      `${what}: the same answer as ${reference.method} ${reference.target}`,
+      `${describe(actual)}: ${differences.join("; ")}`,
+    );
   }
 }
 

@@ -8,7 +8,9 @@ const ANSI = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim
 /** One line per check (failures add what was expected and what came), then the summary. */
 export function formatTextReport(report: ConformanceReport, { color = false }: { color?: boolean } = {}): string {
   const width = Math.max(...report.checks.map((c) => c.id.length));
-  const lines = [`Jobs API conformance of ${report.baseUrl} (spec ${report.specVersion}${report.allowWrites ? ", writes allowed" : ", read-only"})`];
+  const lines = [
+    `Jobs API conformance of ${report.baseUrl} (spec ${report.specVersion}${report.allowWrites ? ", writes allowed" : ", read-only"})`,
+  ];
   for (const check of report.checks) lines.push(...formatCheckLines(check, width, { color }));
   return `${lines.join("\n")}\n${formatReportTail(report, { color })}`;
 }
@@ -18,7 +20,10 @@ export function formatReportTail(report: ConformanceReport, { color = false }: {
   const paint = (code: keyof typeof ANSI, text: string) => (color ? `${ANSI[code]}${text}${ANSI.reset}` : text);
   const { passed, failed, skipped } = report.summary;
   const summary = `${passed} passed, ${failed} failed, ${skipped} skipped (${(report.durationMs / 1000).toFixed(1)} s)`;
-  const lines = [...report.cleanup.map((line) => paint("dim", `  cleanup: ${line}`)), failed > 0 ? paint("red", summary) : paint("green", summary)];
+  const lines = [
+    ...report.cleanup.map((line) => paint("dim", `  cleanup: ${line}`)),
+    failed > 0 ? paint("red", summary) : paint("green", summary),
+  ];
   return `${lines.join("\n")}\n`;
 }
 
@@ -72,7 +77,9 @@ export function checksMarkdownTable(checks: readonly CheckDefinition[] = CHECKS)
   return [
     "| Check | What it asserts | Runs | Against a stateless mock |",
     "|---|---|---|---|",
-    ...checks.map((c) => `| \`${c.id}\` | ${c.title.replace(/\|/g, "\\|")} | ${needs(c)} | ${c.stateful ? "fails (needs state)" : "passes"} |`),
+    ...checks.map(
+      (c) => `| \`${c.id}\` | ${c.title.replace(/\|/g, "\\|")} | ${needs(c)} | ${c.stateful ? "fails (needs state)" : "passes"} |`,
+    ),
     "",
   ].join("\n");
 }

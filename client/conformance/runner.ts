@@ -4,7 +4,17 @@
 // that check even when its own expectation held.
 import { randomBytes } from "node:crypto";
 import { CHECKS, type CheckDefinition, type CheckNeed } from "./checks.js";
-import { CheckContext, CheckFailure, CheckSkip, NoAnswerError, describe, jobPath, jobsPath, type Exchange, type Tenant } from "./context.js";
+import {
+  CheckContext,
+  CheckFailure,
+  CheckSkip,
+  NoAnswerError,
+  describe,
+  jobPath,
+  jobsPath,
+  type Exchange,
+  type Tenant,
+} from "./context.js";
 import { SpecValidator, loadSpec, type OpenApiDocument } from "./spec.js";
 
 export interface ConformanceOptions {
@@ -165,7 +175,8 @@ function validateOptions(options: ConformanceOptions): Settings {
   } catch {
     throw new ConformanceUsageError(`the base URL is not a URL: ${JSON.stringify(baseUrl)}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConformanceUsageError(`the base URL must be http or https, not ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ConformanceUsageError(`the base URL must be http or https, not ${url.protocol}`);
   if (url.search || url.hash) throw new ConformanceUsageError("the base URL must not have a query or fragment");
   if (!apiKey) throw new ConformanceUsageError("an API key is required (--api-key)");
   if (!projectKey) throw new ConformanceUsageError("a project key is required (--project-key)");
@@ -181,7 +192,8 @@ function validateOptions(options: ConformanceOptions): Settings {
     throw new ConformanceUsageError("the user prefix must be at most 200 characters, without control characters");
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ConformanceUsageError("the timeout must be a positive number of milliseconds");
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
+    throw new ConformanceUsageError("the timeout must be a positive number of milliseconds");
   return {
     baseUrl: url.href.replace(/\/$/, ""),
     own: { apiKey, projectKey },
@@ -222,9 +234,12 @@ async function runCheck(
     if (error instanceof CheckFailure) result = { outcome: "failed", expected: error.expected, got: error.got };
     else if (error instanceof CheckSkip) result = { outcome: "skipped", reason: error.reason };
     else if (error instanceof NoAnswerError) result = { outcome: "failed", expected: "an answer", got: error.message };
-    else result = { outcome: "failed", expected: "the check to run to its end", got: error instanceof Error ? error.message : String(error) };
+    else
+      result = { outcome: "failed", expected: "the check to run to its end", got: error instanceof Error ? error.message : String(error) };
   }
-  const violations = ctx.exchanges.flatMap((exchange: Exchange) => exchange.violations.map((v) => `${exchange.method} ${exchange.target}: ${v}`));
+  const violations = ctx.exchanges.flatMap((exchange: Exchange) =>
+    exchange.violations.map((v) => `${exchange.method} ${exchange.target}: ${v}`),
+  );
   if (violations.length > 0 && result.outcome !== "failed") {
     const first = ctx.exchanges.find((exchange) => exchange.violations.length > 0)!;
     result = { outcome: "failed", expected: "every answer as the spec declares it", got: `${describe(first)}: ${first.violations[0]}` };
@@ -252,7 +267,9 @@ async function cancelCreatedJobs(ctx: CheckContext): Promise<string[]> {
       if (answer.status === 200) lines.push(`cancelled job ${jobId} of project ${tenant.projectKey}`);
       else if (answer.status !== 501) lines.push(`could not cancel job ${jobId} of project ${tenant.projectKey}: ${answer.status}`);
     } catch (error) {
-      lines.push(`could not cancel job ${jobId} of project ${tenant.projectKey}: ${error instanceof Error ? error.message : String(error)}`);
+      lines.push(
+        `could not cancel job ${jobId} of project ${tenant.projectKey}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   return lines;

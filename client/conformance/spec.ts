@@ -78,7 +78,12 @@ export class SpecValidator {
     this.templates = Object.keys(spec.paths).map((template) => ({
       template,
       // A {parameter} matches one non-empty path segment.
-      pattern: new RegExp(`^${template.split(/\{[^}]+\}/).map(escapeRegExp).join("[^/]+")}$`),
+      pattern: new RegExp(
+        `^${template
+          .split(/\{[^}]+\}/)
+          .map(escapeRegExp)
+          .join("[^/]+")}$`,
+      ),
     }));
   }
 

@@ -85,11 +85,7 @@ function answerRequest(
  * One operation's example-based handler, answering `choice` unless the request sends its own
  * `Prefer`. Made for `server.use(exampleHandler("cancelJob", { status: 501 }))` in one test.
  */
-export function exampleHandler(
-  operationId: OperationId,
-  choice?: ExampleChoice,
-  options: { baseUrl?: string } = {},
-): HttpHandler {
+export function exampleHandler(operationId: OperationId, choice?: ExampleChoice, options: { baseUrl?: string } = {}): HttpHandler {
   // Fail at set-up, not at the first request, when the choice names an example that does not exist.
   if (choice) exampleResponse(operationId, choice);
   const http = createOpenApiHttp<paths>({ baseUrl: options.baseUrl ?? DEFAULT_BASE_URL });

@@ -23,18 +23,14 @@ export interface Answer {
 /** Prism's own errors (not the spec's): an unknown example name, a `code` that is not a number. */
 export class PrismStyleError extends Error {
   override readonly name = "PrismStyleError";
-  constructor(
-    readonly answer: Answer,
-  ) {
+  constructor(readonly answer: Answer) {
     super((answer.body as { detail: string }).detail);
   }
 }
 
 function prismError(status: 404 | 422, detail: string): PrismStyleError {
   const [slug, title] =
-    status === 404
-      ? ["NOT_FOUND", "The server cannot find the requested content"]
-      : ["UNPROCESSABLE_ENTITY", "Invalid request"];
+    status === 404 ? ["NOT_FOUND", "The server cannot find the requested content"] : ["UNPROCESSABLE_ENTITY", "Invalid request"];
   return new PrismStyleError({
     status,
     mediaType: "application/problem+json",
@@ -55,7 +51,10 @@ export function parsePrefer(header: string | null | undefined): ExampleChoice | 
     const eq = part.indexOf("=");
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim().toLowerCase();
-    const value = part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+    const value = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1");
     if (!(name in values)) values[name] = value;
   }
   const choice: ExampleChoice = {};
@@ -78,9 +77,7 @@ function answerOf(response: ResponseSpec, status: number, example: string | unde
 
 /** The response Prism falls back to: the lowest 2xx, else `default`, else the first. */
 function fallbackResponse(operation: OperationSpec): ResponseSpec {
-  const success = operation.responses
-    .filter((r) => /^2\d\d$/.test(r.status))
-    .sort((a, b) => Number(a.status) - Number(b.status))[0];
+  const success = operation.responses.filter((r) => /^2\d\d$/.test(r.status)).sort((a, b) => Number(a.status) - Number(b.status))[0];
   const response = success ?? operation.responses.find((r) => r.status === "default") ?? operation.responses[0];
   if (!response) throw new Error(`${operation.operationId} declares no response`);
   return response;
@@ -117,8 +114,7 @@ export function chooseAnswer(operation: OperationSpec, choice: ExampleChoice = {
  * same status.
  */
 export function chooseRefusal(operation: OperationSpec, status: 400 | 401, choice: ExampleChoice = {}): Answer {
-  const response =
-    operation.responses.find((r) => r.status === String(status)) ?? operation.responses.find((r) => r.status === "default");
+  const response = operation.responses.find((r) => r.status === String(status)) ?? operation.responses.find((r) => r.status === "default");
   if (!response) throw new Error(`${operation.operationId} declares no ${status} response`);
   const example = choice.status === status ? choice.example : undefined;
   const answer = answerOf(response, statusOf(response, status), example);

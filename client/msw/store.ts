@@ -16,10 +16,7 @@ export interface Project {
   organization: number;
 }
 
-export type CancelOutcome =
-  | { outcome: "cancelled"; job: Job }
-  | { outcome: "not-cancellable"; job: Job }
-  | { outcome: "not-found" };
+export type CancelOutcome = { outcome: "cancelled"; job: Job } | { outcome: "not-cancellable"; job: Job } | { outcome: "not-found" };
 
 /** The project every key reaches when no tenants are given. */
 export const DEFAULT_PROJECT_KEY = "demo-project";

@@ -76,9 +76,12 @@ export async function startEmbeddedPostgres(options) {
     initdbFlags: ["--locale=C.UTF-8", "--lc-messages=C", "--encoding=UTF8"],
     postgresFlags: [
       // No Unix socket (its default folder may not exist or be writable); TCP on 127.0.0.1 only.
-      "-c", "unix_socket_directories=",
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "max_connections=300",
+      "-c",
+      "unix_socket_directories=",
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "max_connections=300",
       // Test data is thrown away: skip durability work.
       ...(options.throwaway ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
       ...(options.settings ?? []).flatMap((setting) => ["-c", setting]),

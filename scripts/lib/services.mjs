@@ -24,7 +24,6 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   });
 }
 
-
 /**
  * Every file under dir (sorted), hashed: tells whether the generated package changed. What pip
  * leaves in the source folder when it installs it (build/, *.egg-info/) is not part of it.
@@ -60,11 +59,9 @@ export function preparePython(clientDir) {
   if (existsSync(stampFile) && readFileSync(stampFile, "utf8") === stamp) return python;
   const start = performance.now();
   console.log("Installing the generated Python client into .venv/ (pip)...");
-  run(
-    python,
-    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "-c", constraints, clientDir],
-    { quiet: true },
-  );
+  run(python, ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--force-reinstall", "-c", constraints, clientDir], {
+    quiet: true,
+  });
   writeFileSync(stampFile, stamp);
   console.log(`Python client installed in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   return python;

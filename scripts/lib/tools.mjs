@@ -79,9 +79,7 @@ export function ensureGeneratorJar() {
   const actual = existsSync(jar) ? sha256(jar) : "(no file)";
   if (actual !== GENERATOR_JAR_SHA256) {
     rmSync(jar, { force: true });
-    throw new Error(
-      `openapi-generator-cli-${version}.jar has SHA-256 ${actual}, expected ${GENERATOR_JAR_SHA256}`,
-    );
+    throw new Error(`openapi-generator-cli-${version}.jar has SHA-256 ${actual}, expected ${GENERATOR_JAR_SHA256}`);
   }
   console.log(`openapi-generator-cli ${version} ready in ${seconds(start)} s (${jar})`);
   return jar;

@@ -79,7 +79,8 @@ export function fastReads(options: { security: SecurityHandler; validateResponse
   };
   return {
     take,
-    skipping: (validator) => validator.map((middleware) => (req: Marked, res: Response, next: NextFunction) => (req[FAST] ? next() : middleware(req, res, next))),
+    skipping: (validator) =>
+      validator.map((middleware) => (req: Marked, res: Response, next: NextFunction) => (req[FAST] ? next() : middleware(req, res, next))),
   };
 }
 
@@ -89,7 +90,11 @@ function hasBody(req: Request): boolean {
 }
 
 /** The path and query parameters, typed; undefined when anything is not plainly valid. */
-function parameterValues(operation: FastOperation, match: RegExpExecArray, search: string): { path: Record<string, unknown>; query: Record<string, unknown> } | undefined {
+function parameterValues(
+  operation: FastOperation,
+  match: RegExpExecArray,
+  search: string,
+): { path: Record<string, unknown>; query: Record<string, unknown> } | undefined {
   const path: Record<string, unknown> = {};
   for (let i = 0; i < operation.pathParameters.length; i++) {
     const { name, integer } = operation.pathParameters[i]!;
@@ -162,7 +167,10 @@ function buildOperations(specUrl?: URL): FastOperation[] {
   const resolve = <T>(node: Json): T => {
     const ref = (node as { $ref?: string }).$ref;
     if (ref === undefined) return node as T;
-    const target = ref.replace(/^#\//, "").split("/").reduce<Json>((at, part) => (at as Record<string, Json>)[part]!, spec as unknown as Json);
+    const target = ref
+      .replace(/^#\//, "")
+      .split("/")
+      .reduce<Json>((at, part) => (at as Record<string, Json>)[part]!, spec as unknown as Json);
     return resolve<T>(target);
   };
   const globalSecurity = JSON.stringify(spec.security ?? []);
@@ -202,7 +210,10 @@ function buildOperations(specUrl?: URL): FastOperation[] {
       const types = Object.keys(content ?? {});
       if (types.length > 1) usable = false; // which one applies would depend on the request: leave it to the validator
       const schema = types.length === 1 ? content![types[0]!]!.schema : undefined;
-      responses.set(status, schema === undefined ? null : compileSpecValidator({ type: "object", properties: { response: schema }, required: ["response"] }));
+      responses.set(
+        status,
+        schema === undefined ? null : compileSpecValidator({ type: "object", properties: { response: schema }, required: ["response"] }),
+      );
     }
     if (!usable) continue;
     operations.push({

@@ -17,7 +17,8 @@ export interface Spec {
 export function specUrl(): URL {
   const candidates = ["../../generated/openapi.json", "../../../generated/openapi.json"].map((path) => new URL(path, import.meta.url));
   const found = candidates.find((url) => existsSync(url));
-  if (found === undefined) throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
+  if (found === undefined)
+    throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
   return found;
 }
 
@@ -54,7 +55,10 @@ function absolute(schema: Json): Json {
   if (Array.isArray(schema)) return schema.map(absolute);
   if (schema === null || typeof schema !== "object") return schema;
   return Object.fromEntries(
-    Object.entries(schema).map(([key, value]) => [key, key === "$ref" && typeof value === "string" && value.startsWith("#/") ? `${SPEC_ID}${value}` : absolute(value)]),
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === "$ref" && typeof value === "string" && value.startsWith("#/") ? `${SPEC_ID}${value}` : absolute(value),
+    ]),
   );
 }
 

@@ -93,7 +93,10 @@ function jobNotFound(jobId: number, projectKey: string): HttpProblem {
 }
 
 /** The next page's path and query, relative to the server (RFC 8288 allows a URI reference). */
-function nextPagePath(projectKey: string, query: Required<Pick<QueryParams<"listJobs">, "limit" | "after">> & QueryParams<"listJobs">): string {
+function nextPagePath(
+  projectKey: string,
+  query: Required<Pick<QueryParams<"listJobs">, "limit" | "after">> & QueryParams<"listJobs">,
+): string {
   const search = new URLSearchParams();
   if (query.status !== undefined) search.set("status", query.status);
   search.set("limit", String(query.limit));

@@ -8,9 +8,7 @@ type Params<Op extends OperationId> = operations[Op]["parameters"];
 export type PathParams<Op extends OperationId> = Params<Op>["path"];
 export type QueryParams<Op extends OperationId> = NonNullable<Params<Op>["query"]>;
 type Responses<Op extends OperationId> = operations[Op]["responses"];
-export type OkBody<Op extends OperationId> = Responses<Op> extends { 200: { content: { "application/json": infer B } } }
-  ? B
-  : never;
+export type OkBody<Op extends OperationId> = Responses<Op> extends { 200: { content: { "application/json": infer B } } } ? B : never;
 
 /** The request as express-openapi-validator leaves it: path and query validated and coerced. */
 export type OperationRequest<Op extends OperationId> = Request<PathParams<Op>, OkBody<Op>, never, QueryParams<Op>>;

@@ -179,7 +179,9 @@ export function createRunner(options: RunnerOptions): Runner {
         log.info({ deleted: outcome.deleted, durationMs: durationMs() }, "job stopped: cancelled, or taken over by another runner");
         return;
       case "interrupted":
-        await store.releaseJob(claim).catch((error: unknown) => log.warn({ err: error }, "could not release the job; its lease will run out"));
+        await store
+          .releaseJob(claim)
+          .catch((error: unknown) => log.warn({ err: error }, "could not release the job; its lease will run out"));
         log.info({ deleted: outcome.deleted, durationMs: durationMs() }, "job released: the runner is stopping");
         return;
     }

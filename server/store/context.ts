@@ -7,9 +7,7 @@ import type { Database } from "./schema.js";
 import type { TenantCacheOptions } from "./tenant-cache.js";
 
 /** What a store runs on, besides its Kysely instance. */
-export type Backend =
-  | { dialect: "sqlite"; raw: BetterSqlite3.Database; path: string }
-  | { dialect: "postgres"; pool: pg.Pool };
+export type Backend = { dialect: "sqlite"; raw: BetterSqlite3.Database; path: string } | { dialect: "postgres"; pool: pg.Pool };
 
 export interface StoreContext {
   readonly db: Kysely<Database>;

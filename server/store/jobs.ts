@@ -42,7 +42,12 @@ export function jobsStore({ db }: StoreContext): JobsStore {
       const shape = `${query.status !== undefined}/${query.after !== undefined}/${query.limit !== undefined}`;
       let list = jobLists.get(shape);
       if (list === undefined) {
-        const names = ["project", ...(query.status !== undefined ? ["status"] : []), ...(query.after !== undefined ? ["after"] : []), ...(query.limit !== undefined ? ["limit"] : [])] as Array<keyof ListParams>;
+        const names = [
+          "project",
+          ...(query.status !== undefined ? ["status"] : []),
+          ...(query.after !== undefined ? ["after"] : []),
+          ...(query.limit !== undefined ? ["limit"] : []),
+        ] as Array<keyof ListParams>;
         list = precompile<ListParams, JobRow>(db, names, (p) => {
           let select = db.selectFrom("jobs").select(JOB_COLUMNS).where("project_id", "=", p.project);
           if (query.status !== undefined) select = select.where("status", "=", p.status!);

@@ -60,11 +60,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         // listJobs (all, after, limit) and getJob's tenancy check.
         await db.schema.createIndex("jobs_project_job").on("jobs").columns(["project_id", "job_id"]).execute();
         // listJobs with a status filter.
-        await db.schema
-          .createIndex("jobs_project_status_job")
-          .on("jobs")
-          .columns(["project_id", "status", "job_id"])
-          .execute();
+        await db.schema.createIndex("jobs_project_status_job").on("jobs").columns(["project_id", "status", "job_id"]).execute();
         // The runner: due jobs (status = 'scheduled' and start_at <= now).
         await db.schema.createIndex("jobs_due").on("jobs").columns(["status", "start_at"]).execute();
         // The runner: running jobs whose lease expired.

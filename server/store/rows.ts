@@ -23,9 +23,7 @@ export type ProjectRow = Selectable<ProjectsTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 
 /** The columns of a Project (all of them). */
-export const PROJECT_COLUMNS = ["project_id", "project_key", "name", "organization_id"] as const satisfies ReadonlyArray<
-  keyof ProjectRow
->;
+export const PROJECT_COLUMNS = ["project_id", "project_key", "name", "organization_id"] as const satisfies ReadonlyArray<keyof ProjectRow>;
 
 export function toJob(row: JobRow): Job {
   return {

@@ -83,7 +83,8 @@ async function insertSessions(trx: Transaction<Database>, chunks: AsyncIterable<
         .onConflict((conflict) => conflict.columns(["project_id", "session_id"]).doNothing())
         .returning(["project_id", "session_id"])
         .execute();
-      if (inserted.length < values.length) throw new Duplicate(firstNotInserted(chunk.slice(start, start + SESSION_ROWS_PER_INSERT), inserted));
+      if (inserted.length < values.length)
+        throw new Duplicate(firstNotInserted(chunk.slice(start, start + SESSION_ROWS_PER_INSERT), inserted));
       count += values.length;
     }
   }
@@ -94,7 +95,8 @@ async function insertSessions(trx: Transaction<Database>, chunks: AsyncIterable<
 function firstNotInserted(rows: SessionRow[], inserted: Array<{ project_id: number; session_id: string }>): SessionRow {
   const key = (projectId: number, sessionId: string) => `${projectId}\u0000${sessionId}`;
   const left = new Map<string, number>();
-  for (const row of inserted) left.set(key(Number(row.project_id), row.session_id), (left.get(key(Number(row.project_id), row.session_id)) ?? 0) + 1);
+  for (const row of inserted)
+    left.set(key(Number(row.project_id), row.session_id), (left.get(key(Number(row.project_id), row.session_id)) ?? 0) + 1);
   for (const row of rows) {
     const k = key(row.projectId, row.sessionId);
     const remaining = left.get(k) ?? 0;

@@ -71,7 +71,9 @@ export class SqliteDeleter {
     const data = { [MARK]: true, path: this.path };
     // Compiled (dist/), the worker runs this file. From the TypeScript sources (tsx, the tests),
     // it loads it through tsx's API (a worker's --import does not reach its entry module here).
-    const worker = source.endsWith(".ts") ? new Worker(viaTsx(source), { eval: true, workerData: data }) : new Worker(new URL(source), { workerData: data });
+    const worker = source.endsWith(".ts")
+      ? new Worker(viaTsx(source), { eval: true, workerData: data })
+      : new Worker(new URL(source), { workerData: data });
     worker.unref();
     worker.on("message", (message: Envelope) => {
       const waiting = this.pending.get(message.id);
@@ -96,7 +98,11 @@ export class SqliteDeleter {
 /** A worker's code that loads `source` (TypeScript) through tsx's ESM API (a devDependency). */
 function viaTsx(source: string): string {
   // require.resolve answers the API's CommonJS entry; its ES module entry sits beside it.
-  const api = pathToFileURL(createRequire(source).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs")).href;
+  const api = pathToFileURL(
+    createRequire(source)
+      .resolve("tsx/esm/api")
+      .replace(/\.cjs$/, ".mjs"),
+  ).href;
   return `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`;
 }
 

@@ -15,10 +15,8 @@ export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
   const cache = new TenantCache(tenantCache);
   // The API's hot reads (one or two per request), built and compiled to SQL once: building
   // and compiling a Kysely query costs more than running it (server/perf/precompiled-query.ts).
-  const organizationByKeyHash = precompile<{ hash: string }, Pick<OrganizationRow, "id" | "name" | "api_key_hash">>(
-    db,
-    ["hash"],
-    (p) => db.selectFrom("organizations").select(["id", "name", "api_key_hash"]).where("api_key_hash", "=", p.hash),
+  const organizationByKeyHash = precompile<{ hash: string }, Pick<OrganizationRow, "id" | "name" | "api_key_hash">>(db, ["hash"], (p) =>
+    db.selectFrom("organizations").select(["id", "name", "api_key_hash"]).where("api_key_hash", "=", p.hash),
   );
   const projectInOrganization = precompile<{ key: string; organization: number }, ProjectRow>(db, ["key", "organization"], (p) =>
     db.selectFrom("projects").select(PROJECT_COLUMNS).where("project_key", "=", p.key).where("organization_id", "=", p.organization),

@@ -34,10 +34,7 @@ export interface ListJobsQuery {
   limit?: number;
 }
 
-export type CancelOutcome =
-  | { outcome: "cancelled"; job: Job }
-  | { outcome: "not-cancellable"; job: Job }
-  | { outcome: "not-found" };
+export type CancelOutcome = { outcome: "cancelled"; job: Job } | { outcome: "not-cancellable"; job: Job } | { outcome: "not-found" };
 
 /** A job the runner owns until leaseExpiresAt (renewed by every batch). */
 export interface ClaimedJob {
@@ -99,12 +96,7 @@ export interface JobsStore {
    * when there is one (created: false), or creates a scheduled one (created: true). Atomic, so
    * concurrent calls for one user create one job.
    */
-  scheduleUserDeletion(
-    projectId: number,
-    userId: string,
-    now: number,
-    startAt: number,
-  ): Promise<{ job: Job; created: boolean }>;
+  scheduleUserDeletion(projectId: number, userId: string, now: number, startAt: number): Promise<{ job: Job; created: boolean }>;
 }
 
 /** The runner's claims, leases and batches (server/store/claims.ts). */

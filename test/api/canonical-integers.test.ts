@@ -61,7 +61,18 @@ describe.each(databases)("integers in their canonical form only, on $name", (dat
   });
 
   it("listJobs: limit and after in any other spelling answer 400", async () => {
-    for (const query of ["limit=0x10", "limit=1e1", "limit=5.0", "limit=+5", "limit=%2B5", "limit=05", "limit=%205", "limit=5%20", "limit=0b101", "limit=0o7"]) {
+    for (const query of [
+      "limit=0x10",
+      "limit=1e1",
+      "limit=5.0",
+      "limit=+5",
+      "limit=%2B5",
+      "limit=05",
+      "limit=%205",
+      "limit=5%20",
+      "limit=0b101",
+      "limit=0o7",
+    ]) {
       expectBadInteger(await get(`/api/v1/${projectKey}/jobs?${query}`), "limit", query);
     }
     for (const query of ["after=0x0", "after=0e0", "after=+0", "after=00", "after=0.0", "after=-0", `after=0${jobId}`]) {

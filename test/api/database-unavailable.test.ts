@@ -32,7 +32,8 @@ async function tcpProxy(host: string, port: number) {
     upstream.on("close", () => client.destroy());
     client.pipe(upstream).pipe(client);
   });
-  const listen = (at: number) => new Promise<void>((resolve, reject) => server.once("error", reject).listen(at, "127.0.0.1", () => resolve()));
+  const listen = (at: number) =>
+    new Promise<void>((resolve, reject) => server.once("error", reject).listen(at, "127.0.0.1", () => resolve()));
   await listen(0);
   const proxyPort = (server.address() as net.AddressInfo).port;
   return {
@@ -67,7 +68,12 @@ describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
 
   it("every operation answers 503 with Retry-After while the database cannot be reached, and all is well once it is back", async () => {
     const tenant = await seedTenant(server.store, "Unreachable");
-    const { job } = await server.store.scheduleUserDeletion(tenant.project.projectId, "kept@example.com", server.clock.now, server.clock.now + 1);
+    const { job } = await server.store.scheduleUserDeletion(
+      tenant.project.projectId,
+      "kept@example.com",
+      server.clock.now,
+      server.clock.now + 1,
+    );
     const p = tenant.project.projectKey;
     const calls: Array<[string, string]> = [
       ["GET", `/api/v1/${p}/jobs`],
@@ -85,7 +91,9 @@ describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
     await waitFor("the database to be reachable again", async () => ((await call(calls[0]!)).status === 200 ? true : undefined));
     // Nothing was changed while it was down: the job is still scheduled, and no new one exists.
     const listed = await call(calls[0]!);
-    expect(listed.body.data.map((j: { referenceId: string; status: string }) => [j.referenceId, j.status])).toEqual([["kept@example.com", "scheduled"]]);
+    expect(listed.body.data.map((j: { referenceId: string; status: string }) => [j.referenceId, j.status])).toEqual([
+      ["kept@example.com", "scheduled"],
+    ]);
   });
 });
 
@@ -115,7 +123,10 @@ describe("SQLite busy", () => {
     const tenant = await seedTenant(server.store, "Busy");
     const path = `/api/v1/${tenant.project.projectKey}/users/busy@example.com`;
     other.exec("BEGIN IMMEDIATE");
-    expectUnavailable(await httpRequest(server.url, path, { method: "DELETE", headers: { authorization: tenant.apiKey } }), "deleteUserData");
+    expectUnavailable(
+      await httpRequest(server.url, path, { method: "DELETE", headers: { authorization: tenant.apiKey } }),
+      "deleteUserData",
+    );
     other.exec("ROLLBACK");
     expect(await server.store.listJobs(tenant.project.projectId, {})).toEqual([]);
     expect((await httpRequest(server.url, path, { method: "DELETE", headers: { authorization: tenant.apiKey } })).status).toBe(200);

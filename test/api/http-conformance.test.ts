@@ -10,7 +10,14 @@ import { httpRequest, rawHttp } from "../reliability/support.js";
 type Json = Record<string, any>;
 const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as Json;
 const resolve = (node: Json): Json =>
-  typeof node?.$ref === "string" ? resolve(node.$ref.slice(2).split("/").reduce((o: Json, k: string) => o[k], SPEC)) : node;
+  typeof node?.$ref === "string"
+    ? resolve(
+        node.$ref
+          .slice(2)
+          .split("/")
+          .reduce((o: Json, k: string) => o[k], SPEC),
+      )
+    : node;
 
 describe("HTTP conformance of the server", () => {
   let server: TestServer;
@@ -67,10 +74,20 @@ describe("HTTP conformance of the server", () => {
 
   it("an absolute-form request target is accepted as its path and query (RFC 9112 §3.2.2)", async () => {
     const origin = await httpRequest(server.url, `/api/v1/${projectKey}/jobs?limit=1`, { headers: { authorization: key } });
-    const absolute = await raw([`GET http://localhost:${server.port}/api/v1/${projectKey}/jobs?limit=1 HTTP/1.1`, "Host: localhost", `Authorization: ${key}`, "Connection: close"]);
+    const absolute = await raw([
+      `GET http://localhost:${server.port}/api/v1/${projectKey}/jobs?limit=1 HTTP/1.1`,
+      "Host: localhost",
+      `Authorization: ${key}`,
+      "Connection: close",
+    ]);
     expect(absolute.status, absolute.text).toBe(200);
     expect(absolute.body).toEqual(origin.body);
-    const created = await raw([`DELETE HTTPS://api.example.org/api/v1/${projectKey}/users/absolute@example.com HTTP/1.1`, "Host: api.example.org", `Authorization: ${key}`, "Connection: close"]);
+    const created = await raw([
+      `DELETE HTTPS://api.example.org/api/v1/${projectKey}/users/absolute@example.com HTTP/1.1`,
+      "Host: api.example.org",
+      `Authorization: ${key}`,
+      "Connection: close",
+    ]);
     expect(created.status, created.text).toBe(200);
     expect(created.body.data.referenceId).toBe("absolute@example.com");
     const root = await raw(["GET http://localhost HTTP/1.1", "Host: localhost", `Authorization: ${key}`, "Connection: close"]);
@@ -80,7 +97,10 @@ describe("HTTP conformance of the server", () => {
 
   it("cancelJob's documented 501 is logged as an answer, without an error or a stack", async () => {
     const before = logs.records.length;
-    const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${endedJobId}`, { method: "DELETE", headers: { authorization: key } });
+    const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${endedJobId}`, {
+      method: "DELETE",
+      headers: { authorization: key },
+    });
     expect(answer.status).toBe(501);
     const lines = logs.records.slice(before);
     expect(lines.some((line) => line.res?.statusCode === 501)).toBe(true);
@@ -109,21 +129,28 @@ describe("HTTP conformance of the server", () => {
       if (answer.status >= 400) expect(answer.body.requestId).toBe(id);
     }
     // Answers of the HTTP parser too (a malformed request, headers too large).
-    for (const request of ["NOT HTTP AT ALL\r\n\r\n", `GET /api/v1/${projectKey}/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`]) {
+    for (const request of [
+      "NOT HTTP AT ALL\r\n\r\n",
+      `GET /api/v1/${projectKey}/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${"b".repeat(20_000)}\r\n\r\n`,
+    ]) {
       const answer = await rawHttp(server.port, [request], { timeoutMs: 10_000 });
       const id = headerOf(answer.text, "x-request-id");
       expect(id, answer.text).toMatch(/^[\w.:-]{1,64}$/);
       expect(answer.body.requestId).toBe(id);
     }
     // A caller's own id is kept, so logs can be correlated.
-    const own = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, { headers: { authorization: key, "x-request-id": "caller-42" } });
+    const own = await httpRequest(server.url, `/api/v1/${projectKey}/jobs`, {
+      headers: { authorization: key, "x-request-id": "caller-42" },
+    });
     expect(own.headers["x-request-id"]).toBe("caller-42");
   });
 });
 
 describe("openapi.yaml declares what the server sends", () => {
   const operations = Object.values(SPEC.paths as Json).flatMap((item: Json) =>
-    Object.entries(item).filter(([method]) => ["get", "put", "post", "delete", "patch"].includes(method)).map(([, operation]) => operation as Json),
+    Object.entries(item)
+      .filter(([method]) => ["get", "put", "post", "delete", "patch"].includes(method))
+      .map(([, operation]) => operation as Json),
   );
 
   it("X-Request-Id on every response of every operation", () => {

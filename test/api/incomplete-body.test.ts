@@ -21,7 +21,9 @@ function sendAndClose(port: number, request: string, close: "half-close" | "rese
     const socket = net.connect(port, "127.0.0.1");
     let text = "";
     socket.on("data", (chunk: Buffer) => (text += chunk.toString()));
-    socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error),
+    );
     socket.on("close", () => resolve(text));
     socket.on("connect", () => {
       socket.write(request);
@@ -76,7 +78,10 @@ describe.each(databases)("a request whose body is incomplete, on $name", (databa
   function watch(path: string): { received: Promise<void>; done: Promise<void> } {
     let received!: () => void;
     let done!: () => void;
-    const watched = { received: new Promise<void>((resolve) => (received = resolve)), done: new Promise<void>((resolve) => (done = resolve)) };
+    const watched = {
+      received: new Promise<void>((resolve) => (received = resolve)),
+      done: new Promise<void>((resolve) => (done = resolve)),
+    };
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
       if (!req.url?.endsWith(path)) return;
       server.server.off("request", onRequest);
@@ -93,9 +98,21 @@ describe.each(databases)("a request whose body is incomplete, on $name", (databa
   }
 
   const cases: Array<[string, (path: string) => string, "half-close" | "reset"]> = [
-    ["Content-Length: 10 with 3 bytes, then a half-close", (path) => `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 10\r\n\r\nabc`, "half-close"],
-    ["a broken chunk", (path) => `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n`, "half-close"],
-    ["Content-Length: 10 with 3 bytes, then a reset", (path) => `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 10\r\n\r\nabc`, "reset"],
+    [
+      "Content-Length: 10 with 3 bytes, then a half-close",
+      (path) => `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 10\r\n\r\nabc`,
+      "half-close",
+    ],
+    [
+      "a broken chunk",
+      (path) => `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nZZ\r\n`,
+      "half-close",
+    ],
+    [
+      "Content-Length: 10 with 3 bytes, then a reset",
+      (path) => `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 10\r\n\r\nabc`,
+      "reset",
+    ],
   ];
 
   it.each(cases)("%s: the answer (if any) is 400, and the operation never runs", async (_name, request, close) => {

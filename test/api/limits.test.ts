@@ -8,11 +8,15 @@ import { startTestServer, type TestServer } from "../support/server.js";
 /** A request with a body (fetch refuses a body on GET). */
 function requestWithBody(url: string, method: string, key: string, body: Buffer): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: { authorization: key, "content-type": "application/json", "content-length": String(body.length) } }, (response) => {
-      let text = "";
-      response.on("data", (chunk) => (text += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
-    });
+    const request = http.request(
+      url,
+      { method, headers: { authorization: key, "content-type": "application/json", "content-length": String(body.length) } },
+      (response) => {
+        let text = "";
+        response.on("data", (chunk) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      },
+    );
     request.on("error", reject);
     request.end(body);
   });
@@ -45,7 +49,7 @@ describe("request limits", () => {
     const answer = await requestWithBody(server.url + freshPath, method, fresh.apiKey, Buffer.alloc(2048, "x"));
     expect(answer.status).toBe(413);
     expect(answer.body).toMatchObject({ type: "urn:problem:jobs-api:content-too-large", status: 413 });
-    expect((await server.store.getJob(fresh.project.projectId, jobId))).toBeUndefined();
+    expect(await server.store.getJob(fresh.project.projectId, jobId)).toBeUndefined();
   });
 
   it("accepts a small body it does not need", async () => {

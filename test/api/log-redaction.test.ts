@@ -55,7 +55,9 @@ describe.each(databases)("the request log on $name", (database) => {
     }
     // With a wrong key, and in absolute form (RFC 9112 §3.2.2).
     await httpRequest(server.url, `/api/v1/${projectKey}/users/${USER}`, { method: "DELETE", headers: { authorization: "wrong" } });
-    await rawHttp(server.port, [`DELETE http://localhost/api/v1/${projectKey}/USERS/${USER} HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${key}\r\nConnection: close\r\n\r\n`]);
+    await rawHttp(server.port, [
+      `DELETE http://localhost/api/v1/${projectKey}/USERS/${USER} HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${key}\r\nConnection: close\r\n\r\n`,
+    ]);
 
     // Only the exact path created a job (one: the second call answers the pending one).
     expect((await server.store.listJobs(projectId, {})).map((job) => job.referenceId)).toEqual([USER]);
@@ -69,7 +71,10 @@ describe.each(databases)("the request log on $name", (database) => {
     await httpRequest(server.url, `/api/v1/${projectKey}/jobs?status=scheduled&limit=5&after=0`, { headers: { authorization: key } });
     await httpRequest(server.url, `/api/v1/${projectKey}/jobs/123`, { headers: { authorization: key } });
     await httpRequest(server.url, `/api/v1/${projectKey}/users/${USER}`, { method: "DELETE", headers: { authorization: key } });
-    const paths = logs.records.slice(before).filter((record) => record.msg === "request completed").map((record) => record.path);
+    const paths = logs.records
+      .slice(before)
+      .filter((record) => record.msg === "request completed")
+      .map((record) => record.path);
     expect(paths).toEqual([
       `/api/v1/${projectKey}/jobs?status=scheduled&limit=5&after=0`,
       `/api/v1/${projectKey}/jobs/123`,

@@ -65,9 +65,18 @@ describe.each(databases)("the Jobs API on $name", (database) => {
     it("answers a job with exactly the document's fields and types", async () => {
       const answer = await server.call("GET", `/api/v1/${projectKey}/jobs`, { key });
       const first = answer.body.data[0];
-      expect(Object.keys(first).sort()).toEqual(
-        ["action", "createdAt", "description", "errors", "jobId", "projectId", "referenceId", "startAt", "status", "updatedAt"],
-      );
+      expect(Object.keys(first).sort()).toEqual([
+        "action",
+        "createdAt",
+        "description",
+        "errors",
+        "jobId",
+        "projectId",
+        "referenceId",
+        "startAt",
+        "status",
+        "updatedAt",
+      ]);
       for (const field of ["jobId", "projectId", "createdAt", "updatedAt", "startAt"]) expect(Number.isInteger(first[field])).toBe(true);
     });
 
@@ -171,7 +180,7 @@ describe.each(databases)("the Jobs API on $name", (database) => {
       const answer = await server.call("DELETE", `/api/v1/${projectKey}/jobs/${created.jobId}`, { key });
       expectProblem(answer, 501, "job-not-cancellable");
       expect(answer.body.detail).toContain(status);
-      expect((await server.store.getJob(projectId, created.jobId))).toEqual(created);
+      expect(await server.store.getJob(projectId, created.jobId)).toEqual(created);
     });
 
     it("answers 404 for an unknown job and 400 for a bad jobId", async () => {
@@ -252,12 +261,13 @@ describe.each(databases)("the Jobs API on $name", (database) => {
   });
 
   describe("authentication and tenancy", () => {
-    const paths = () => [
-      ["GET", `/api/v1/${projectKey}/jobs`],
-      ["GET", `/api/v1/${projectKey}/jobs/1`],
-      ["DELETE", `/api/v1/${projectKey}/jobs/1`],
-      ["DELETE", `/api/v1/${projectKey}/users/tenancy@example.com`],
-    ] as const;
+    const paths = () =>
+      [
+        ["GET", `/api/v1/${projectKey}/jobs`],
+        ["GET", `/api/v1/${projectKey}/jobs/1`],
+        ["DELETE", `/api/v1/${projectKey}/jobs/1`],
+        ["DELETE", `/api/v1/${projectKey}/users/tenancy@example.com`],
+      ] as const;
 
     it("answers 401 without a key, with an unknown key and with a malformed header, on every operation", async () => {
       for (const [method, path] of paths()) {
@@ -344,7 +354,10 @@ describe("response validation", () => {
   it("is on: a job the store returns that breaks the spec becomes a logged 500 problem, not a bad answer", async () => {
     const running = (server = await startTestServer(await databases[0]!.url()));
     const { apiKey, project } = await seedTenant(running.store, "Broken");
-    const created = await insertJob(running.store, jobData(project.projectId, "scheduled", "x", { createdAt: 1, updatedAt: 1, startAt: 1 }));
+    const created = await insertJob(
+      running.store,
+      jobData(project.projectId, "scheduled", "x", { createdAt: 1, updatedAt: 1, startAt: 1 }),
+    );
     const original = running.store.getJob.bind(running.store);
     running.store.getJob = async (...args) => {
       const found = await original(...args);

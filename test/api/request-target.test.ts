@@ -36,7 +36,10 @@ describe.each([
       expect(answer.body).toMatchObject({ status: answer.status, type: expect.stringMatching(/^urn:problem:jobs-api:/) });
       expect(answer.body.errors).toEqual([answer.body.detail]);
     }
-    expect(logs.records.filter((record) => record.level >= 50), logs.text()).toEqual([]);
+    expect(
+      logs.records.filter((record) => record.level >= 50),
+      logs.text(),
+    ).toEqual([]);
     expect(await server.store.listJobs(projectId, {})).toEqual([]);
   });
 

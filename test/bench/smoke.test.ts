@@ -19,15 +19,19 @@ describe("npm run bench, smoke run", () => {
     expect(Object.keys(PARTS).sort()).toEqual(["client", "http", "import", "list-all", "runner", "scale", "tooling"]);
   });
 
-  it.each(Object.keys(PARTS))("the %s part runs and prints its table", async (name) => {
-    const lines: string[] = [];
-    const [result] = await runParts([name], { smoke: true, log: (line) => lines.push(line) });
-    expect(result!.part).toBe(name);
-    expect(result!.rows.length).toBeGreaterThan(0);
-    for (const row of result!.rows) {
-      expect(row.metric).not.toBe("");
-      expect(row.value, row.metric).not.toMatch(/NaN|undefined|Infinity/); // "n/a" where a smoke run measured nothing
-    }
-    expect(table(result!)).toContain(`### ${name}:`);
-  }, 240_000);
+  it.each(Object.keys(PARTS))(
+    "the %s part runs and prints its table",
+    async (name) => {
+      const lines: string[] = [];
+      const [result] = await runParts([name], { smoke: true, log: (line) => lines.push(line) });
+      expect(result!.part).toBe(name);
+      expect(result!.rows.length).toBeGreaterThan(0);
+      for (const row of result!.rows) {
+        expect(row.metric).not.toBe("");
+        expect(row.value, row.metric).not.toMatch(/NaN|undefined|Infinity/); // "n/a" where a smoke run measured nothing
+      }
+      expect(table(result!)).toContain(`### ${name}:`);
+    },
+    240_000,
+  );
 });

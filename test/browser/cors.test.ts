@@ -167,7 +167,11 @@ interface Preflight {
 const lower = (headers: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
 
-const list = (value: string | undefined): string[] => (value ?? "").toLowerCase().split(/\s*,\s*/).filter(Boolean);
+const list = (value: string | undefined): string[] =>
+  (value ?? "")
+    .toLowerCase()
+    .split(/\s*,\s*/)
+    .filter(Boolean);
 
 async function watchPreflights(tab: Page): Promise<{ preflights: Preflight[]; cdp: CDPSession }> {
   const cdp = await tab.context().newCDPSession(tab);
@@ -247,13 +251,16 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
       const result = await tab.evaluate(`window.scenarios.mock(${JSON.stringify(mock.url)}, ${JSON.stringify(MOCK_PROJECT_KEY)})`);
       expect(result).toMatchObject({
         status: 200,
-        body: { data: [{ jobId: 3451, status: "scheduled" }, { jobId: 3452, status: "cancelled" }] },
+        body: {
+          data: [
+            { jobId: 3451, status: "scheduled" },
+            { jobId: 3452, status: "cancelled" },
+          ],
+        },
         link: '</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3452>; rel="next"',
       });
       // The browser did preflight the call (DevTools protocol), and the mock allowed Authorization.
-      await expect
-        .poll(() => preflights.find((p) => p.url.startsWith(`${mock.url}/`) && p.status !== undefined))
-        .toBeDefined();
+      await expect.poll(() => preflights.find((p) => p.url.startsWith(`${mock.url}/`) && p.status !== undefined)).toBeDefined();
       const preflight = preflights.find((p) => p.url.startsWith(`${mock.url}/`))!;
       expect(list(preflight.requestHeaders["access-control-request-headers"])).toContain("authorization");
       expect(preflight.status).toBeGreaterThanOrEqual(200);

@@ -199,15 +199,16 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
       await look("two frames later");
       expect(shown, `Redoc's "${NOT_FOUND}" page was shown for #${hash}`).toEqual([]);
-      expect(await page.evaluate(() => (window as unknown as { __saw404: boolean }).__saw404), `#${hash} drew the 404 page`).toBe(
-        false,
-      );
+      expect(await page.evaluate(() => (window as unknown as { __saw404: boolean }).__saw404), `#${hash} drew the 404 page`).toBe(false);
       return { page, route: new URL(page.url()).hash.replace(/^#/, "") };
     }
 
     /** The visible heading whose text is exactly `text` (Redoc puts a deep-link icon before it). */
     function heading(page: Page, text: string): Locator {
-      return page.getByRole("heading").filter({ hasText: exactly(text), visible: true }).first();
+      return page
+        .getByRole("heading")
+        .filter({ hasText: exactly(text), visible: true })
+        .first();
     }
 
     /** The sidebar entry of a tag or an operation (an operation entry ends with its method). */
@@ -262,7 +263,12 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
 
     it("shows the overview without Redoc's badge, and saves out/docs-screenshots/overview.png", async () => {
       const { page } = await openDeepLink("", (p) => heading(p, `${SPEC.info.title} (${SPEC.info.version})`));
-      expect(await page.getByText(/API docs by/).filter({ visible: true }).count()).toBe(0);
+      expect(
+        await page
+          .getByText(/API docs by/)
+          .filter({ visible: true })
+          .count(),
+      ).toBe(0);
       expect(await rawMarkdown(page)).toEqual([]);
       await page.screenshot({ path: join(SCREENSHOTS, "overview.png") });
       await page.close();
@@ -292,10 +298,16 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
         const sample = panel.locator("pre").first();
         for (const [i, { lang, marker }] of SAMPLE_LANGUAGES.entries()) {
           // The language menu's trigger shows the language picked (in any operation) last.
-          const trigger = panel.getByTestId("dropdown").filter({ hasText: new RegExp(`^(${SAMPLE_LANGUAGES.map((l) => l.lang).join("|")})$`) });
+          const trigger = panel
+            .getByTestId("dropdown")
+            .filter({ hasText: new RegExp(`^(${SAMPLE_LANGUAGES.map((l) => l.lang).join("|")})$`) });
           if ((await trigger.innerText()).trim() !== lang) {
             await trigger.click();
-            await page.getByRole("menuitem").filter({ hasText: exactly(lang), visible: true }).first().click();
+            await page
+              .getByRole("menuitem")
+              .filter({ hasText: exactly(lang), visible: true })
+              .first()
+              .click();
           }
           await expect.poll(() => sample.innerText(), { timeout: 60_000 }).toMatch(marker);
           expect(await unreadable(sample), `${operationId}'s ${lang} sample`).toEqual([]);

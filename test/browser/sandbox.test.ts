@@ -110,7 +110,9 @@ describe.skipIf(skipWithoutChromium())("the sandbox from a browser page on http:
     expect(list.data!.data.map((j) => j.jobId)).toContain(job.jobId);
 
     // Running, seen while it lasts (a paced deletion of 120 sessions); fail at once if it ended unseen.
-    await expect.poll(async () => (await getJob(job.jobId)).status, DEADLINE).toSatisfy((s: string) => s === "running" || FINAL.includes(s));
+    await expect
+      .poll(async () => (await getJob(job.jobId)).status, DEADLINE)
+      .toSatisfy((s: string) => s === "running" || FINAL.includes(s));
     const running = await getJob(job.jobId);
     expect(running.status).toBe("running");
     expect(running.updatedAt).toBeGreaterThanOrEqual(running.startAt); // when the runner took it up

@@ -60,7 +60,12 @@ describe.each(databases)("jobs-api on $name", (database) => {
     const env = { DATABASE_URL: await database.url() };
     const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "I", "--name", "P", "--json"], env)).stdout);
     const lines = Array.from({ length: 2500 }, (_, i) =>
-      JSON.stringify({ sessionId: `s${i}`, projectKey, userId: i % 2 ? "odd@example.com" : "even@example.com", startedAt: 1700000000000 + i }),
+      JSON.stringify({
+        sessionId: `s${i}`,
+        projectKey,
+        userId: i % 2 ? "odd@example.com" : "even@example.com",
+        startedAt: 1700000000000 + i,
+      }),
     );
     const file = join(mkdtempSync(join(tmpdir(), "import-")), "sessions.ndjson");
     writeFileSync(file, lines.join("\n") + "\n");
@@ -77,10 +82,22 @@ describe.each(databases)("jobs-api on $name", (database) => {
   });
 
   it.each([
-    ["a line that is not JSON", (k: string) => `{"sessionId":"a","projectKey":"${k}","userId":"u","startedAt":1}\nnot json`, "line 2: not valid JSON"],
-    ["a missing userId", (k: string) => `{"sessionId":"a","projectKey":"${k}","startedAt":1}`, 'line 1: "userId" must be a non-empty string'],
+    [
+      "a line that is not JSON",
+      (k: string) => `{"sessionId":"a","projectKey":"${k}","userId":"u","startedAt":1}\nnot json`,
+      "line 2: not valid JSON",
+    ],
+    [
+      "a missing userId",
+      (k: string) => `{"sessionId":"a","projectKey":"${k}","startedAt":1}`,
+      'line 1: "userId" must be a non-empty string',
+    ],
     ["a negative startedAt", (k: string) => `\n\n{"sessionId":"a","projectKey":"${k}","userId":"u","startedAt":-5}`, 'line 3: "startedAt"'],
-    ["an unknown projectKey", () => `{"sessionId":"a","projectKey":"Nope","userId":"u","startedAt":1}`, 'line 1: unknown projectKey "Nope"'],
+    [
+      "an unknown projectKey",
+      () => `{"sessionId":"a","projectKey":"Nope","userId":"u","startedAt":1}`,
+      'line 1: unknown projectKey "Nope"',
+    ],
   ])("sessions import of a file with %s reports the line and imports nothing", async (_name, content, message) => {
     const env = { DATABASE_URL: await database.url() };
     const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "B", "--name", "P", "--json"], env)).stdout);
@@ -108,7 +125,9 @@ describe.each(databases)("jobs-api on $name", (database) => {
     writeFileSync(twice, [...Array.from({ length: 1502 }, (_, i) => line(`s${i}`)), line("s7")].join("\n"));
     const inFile = await runCli(["sessions", "import", twice], env);
     expect(inFile.code).toBe(1);
-    expect(inFile.stderr).toContain(`import failed at line 1503: session id "s7" appears earlier in this input for project ${projectKey}; nothing was imported`);
+    expect(inFile.stderr).toContain(
+      `import failed at line 1503: session id "s7" appears earlier in this input for project ${projectKey}; nothing was imported`,
+    );
     // Already in the database.
     expect((await runCli(["sessions", "import", "-"], env, line("kept") + "\n")).code).toBe(0);
     const stored = await runCli(["sessions", "import", "-"], env, [line("new-1"), line("kept"), line("new-2")].join("\n"));
@@ -137,11 +156,11 @@ describe.each(databases)("jobs-api on $name", (database) => {
 
 describe("jobs-api serve", () => {
   it.each([
-    ["JOBS_START_DELAY", "soon", "JOBS_START_DELAY=\"soon\" is not valid"],
-    ["PORT", "http", "PORT=\"http\" is not valid"],
-    ["JOBS_BATCH_SIZE", "0", "JOBS_BATCH_SIZE=\"0\" is not valid"],
-    ["JOBS_RUNNER", "maybe", "JOBS_RUNNER=\"maybe\" is not valid: expected on or off"],
-    ["DATABASE_URL", "mysql://x", "DATABASE_URL=\"mysql://x\" is not valid"],
+    ["JOBS_START_DELAY", "soon", 'JOBS_START_DELAY="soon" is not valid'],
+    ["PORT", "http", 'PORT="http" is not valid'],
+    ["JOBS_BATCH_SIZE", "0", 'JOBS_BATCH_SIZE="0" is not valid'],
+    ["JOBS_RUNNER", "maybe", 'JOBS_RUNNER="maybe" is not valid: expected on or off'],
+    ["DATABASE_URL", "mysql://x", 'DATABASE_URL="mysql://x" is not valid'],
   ])("refuses to start with %s=%s and says why", async (name, value, message) => {
     const result = await runCli(["serve"], { [name]: value });
     expect(result.code).toBe(2);
@@ -203,7 +222,10 @@ describe("jobs-api serve", () => {
     expect(rotated.code, rotated.stderr).toBe(0);
     const child = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, "one.db")}`, PORT: "0" });
     try {
-      await waitForOutput(child, /does not open this database's "Demo" organization \(rotated since\?\): run "jobs-api org rotate-key --org Demo"/);
+      await waitForOutput(
+        child,
+        /does not open this database's "Demo" organization \(rotated since\?\): run "jobs-api org rotate-key --org Demo"/,
+      );
     } finally {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
@@ -254,7 +276,9 @@ describe("jobs-api, first hour", () => {
     const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "key-")), "jobs.db")}`;
     const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", key], { DATABASE_URL: url });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`--key ${JSON.stringify(key)} is not valid: a project key is 1 to 64 characters, matching ^[A-Za-z0-9_-]+$`);
+    expect(result.stderr).toContain(
+      `--key ${JSON.stringify(key)} is not valid: a project key is 1 to 64 characters, matching ^[A-Za-z0-9_-]+$`,
+    );
     await withStore(url, async (store) => {
       await store.migrate();
       expect(await store.findOrganizationByName("Acme")).toBeUndefined();
@@ -263,7 +287,9 @@ describe("jobs-api, first hour", () => {
 
   it("project create --key accepts any key the spec's pattern allows", async () => {
     const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "key-")), "jobs.db")}`;
-    const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", "my-Key_64", "--json"], { DATABASE_URL: url });
+    const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", "my-Key_64", "--json"], {
+      DATABASE_URL: url,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).projectKey).toBe("my-Key_64");
   });
@@ -272,7 +298,9 @@ describe("jobs-api, first hour", () => {
     const folder = mkdtempSync(join(tmpdir(), "cantopen-"));
     const result = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: `sqlite:${folder}` }); // a folder
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`jobs-api: cannot open the SQLite database file ${folder} (from DATABASE_URL): unable to open database file.`);
+    expect(result.stderr).toContain(
+      `jobs-api: cannot open the SQLite database file ${folder} (from DATABASE_URL): unable to open database file.`,
+    );
     expect(result.stderr).toContain("set DATABASE_URL=sqlite:PATH");
     const file = join(folder, "plain-file");
     writeFileSync(file, "");
@@ -284,7 +312,7 @@ describe("jobs-api, first hour", () => {
     const result = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: "postgres://app:pw@127.0.0.1:1/jobs" });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("jobs-api: cannot connect to PostgreSQL at 127.0.0.1:1 (DATABASE_URL): connection refused");
-    expect(result.stderr).toContain('npm run db:postgres');
+    expect(result.stderr).toContain("npm run db:postgres");
     expect(result.stderr).not.toContain("pw@");
   });
 
@@ -307,7 +335,10 @@ describe("jobs-api, first hour", () => {
 
 /** The key and the three curl lines `serve --demo` prints. */
 async function demoLines(child: ReturnType<typeof spawnCli>) {
-  const [text, keyNote, key] = await waitForOutput(child, /API key \((.*)\): (\S+)\n[\s\S]*?curl -s [^\n]*\n[\s\S]*?curl -s -X DELETE [^\n]*\n[\s\S]*?curl -s '[^\n]*\n/);
+  const [text, keyNote, key] = await waitForOutput(
+    child,
+    /API key \((.*)\): (\S+)\n[\s\S]*?curl -s [^\n]*\n[\s\S]*?curl -s -X DELETE [^\n]*\n[\s\S]*?curl -s '[^\n]*\n/,
+  );
   const lines = text.split("\n").filter((line) => line.trim().startsWith("curl "));
   return { text, keyNote: keyNote!, key: key!, list: lines[0]!, delete: lines[1]!, since: lines[2]! };
 }

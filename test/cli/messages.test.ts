@@ -13,8 +13,14 @@ const PG = { DATABASE_URL: "postgres://app:secret@db.internal:6543/jobs" };
 describe("explainError", () => {
   it.each([
     ["28P01", "PostgreSQL at db.internal:6543 (DATABASE_URL) refused the password of user app: fix the user or password in DATABASE_URL."],
-    ["3D000", "PostgreSQL at db.internal:6543 (DATABASE_URL) has no database jobs: create it (CREATE DATABASE jobs;) or fix its name in DATABASE_URL."],
-    ["ENOTFOUND", "cannot connect to PostgreSQL at db.internal:6543 (DATABASE_URL): the host name db.internal does not resolve. Fix the host in DATABASE_URL."],
+    [
+      "3D000",
+      "PostgreSQL at db.internal:6543 (DATABASE_URL) has no database jobs: create it (CREATE DATABASE jobs;) or fix its name in DATABASE_URL.",
+    ],
+    [
+      "ENOTFOUND",
+      "cannot connect to PostgreSQL at db.internal:6543 (DATABASE_URL): the host name db.internal does not resolve. Fix the host in DATABASE_URL.",
+    ],
   ])("PostgreSQL %s names DATABASE_URL and the fix, never the password", (code, message) => {
     const explained = explainError(pgError(code), PG);
     expect(explained).toBe(message);

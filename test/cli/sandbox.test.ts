@@ -86,7 +86,9 @@ describe("a running sandbox", () => {
 
   it("holds the demo project, a job in every status, and enough sessions per user to watch a deletion run", async () => {
     expect(sandbox.projectKey).toBe(DEMO_PROJECT_KEY);
-    const { data } = (await (await fetch(jobsUrl, { headers: { Authorization: "anything" } })).json()) as { data: Array<{ status: string }> };
+    const { data } = (await (await fetch(jobsUrl, { headers: { Authorization: "anything" } })).json()) as {
+      data: Array<{ status: string }>;
+    };
     // The last two (running, scheduled when seeded) are the runner's from the start: they move on.
     expect(data.map((j) => j.status).slice(0, 3)).toEqual(["completed", "failed", "cancelled"]);
     expect(data).toHaveLength(5);

@@ -48,8 +48,6 @@ describe("parseLinkHeader (RFC 8288)", () => {
   });
 
   it("skips malformed parts without throwing and still finds the valid links", () => {
-    expect(parseLinkHeader('garbage; rel="next, not a link", </ok>; rel=next, <unterminated').map((l) => l.target)).toEqual([
-      "/ok",
-    ]);
+    expect(parseLinkHeader('garbage; rel="next, not a link", </ok>; rel=next, <unterminated').map((l) => l.target)).toEqual(["/ok"]);
   });
 });

@@ -53,9 +53,7 @@ describe("listAllJobs", () => {
   });
 
   it("stops without repeating jobs when a next link does not advance (as the Prism mock's static Link does)", async () => {
-    const fetch = fakeFetch(() =>
-      json({ data: [job(3451), job(3452)] }, 200, { Link: `<${jobsPath}?limit=2&after=3452>; rel="next"` }),
-    );
+    const fetch = fakeFetch(() => json({ data: [job(3451), job(3452)] }, 200, { Link: `<${jobsPath}?limit=2&after=3452>; rel="next"` }));
     const client = createJobsClient({ baseUrl, apiKey: "k", fetch });
     expect(await collect(client.listAllJobs(projectKey, { pageSize: 2 }))).toEqual([3451, 3452]);
     expect(fetch.requests).toHaveLength(2);

@@ -103,9 +103,9 @@ describe("waitForJob", () => {
       return json({ data: job(3451, "scheduled") });
     });
     const client = createJobsClient({ baseUrl, apiKey: "k", fetch });
-    await expect(
-      client.waitForJob(projectKey, 3451, { intervalMs: 0, timeoutMs: Infinity, signal: controller.signal }),
-    ).rejects.toBe(reason);
+    await expect(client.waitForJob(projectKey, 3451, { intervalMs: 0, timeoutMs: Infinity, signal: controller.signal })).rejects.toBe(
+      reason,
+    );
     expect(fetch.requests).toHaveLength(2);
   });
 

@@ -62,13 +62,20 @@ describe("the bundled conformance kit", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
-    expect(report.checks.filter((c: { outcome: string }) => c.outcome === "failed").map((c: { id: string }) => c.id)).toEqual(["notFound.unknown-job"]);
+    expect(report.checks.filter((c: { outcome: string }) => c.outcome === "failed").map((c: { id: string }) => c.id)).toEqual([
+      "notFound.unknown-job",
+    ]);
   });
 
   it("works as a library: runConformance from the bundled index.js", async () => {
     const [own] = upstream.tenants;
     const kit = (await import(join(out, "index.js"))) as typeof import("../../client/conformance/index.js");
-    const report = await kit.runConformance({ baseUrl: upstream.url, apiKey: own.apiKey, projectKey: own.projectKey, only: ["badInput.*"] });
+    const report = await kit.runConformance({
+      baseUrl: upstream.url,
+      apiKey: own.apiKey,
+      projectKey: own.projectKey,
+      only: ["badInput.*"],
+    });
     expect(report.ok).toBe(true);
     expect(report.summary.passed).toBe(3);
   });

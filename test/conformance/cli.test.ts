@@ -63,7 +63,16 @@ describe("the conformance command", () => {
     const [a, b] = upstream.tenants;
     const junit = join(mkdtempSync(join(tmpdir(), "conformance-")), "report.xml");
     const args = ["--base-url", upstream.url, "--api-key", a.apiKey, "--project-key", a.projectKey];
-    const result = await conformance([...args, "--other-api-key", b.apiKey, "--other-project-key", b.projectKey, "--allow-writes", "--junit", junit]);
+    const result = await conformance([
+      ...args,
+      "--other-api-key",
+      b.apiKey,
+      "--other-project-key",
+      b.projectKey,
+      "--allow-writes",
+      "--junit",
+      junit,
+    ]);
     expect(result.code).toBe(1);
     const lines = result.stdout.split("\n");
     const fail = lines.findIndex((line) => line.startsWith("FAIL cancelJob.second-cancel-501 "));
@@ -74,7 +83,9 @@ describe("the conformance command", () => {
     const xml = readFileSync(junit, "utf8");
     expect(xml).toMatch(/<testsuites name="Jobs API conformance" tests="27" failures="5" skipped="0"/);
     expect(xml.match(/<testcase /g)).toHaveLength(CHECKS.length);
-    expect(xml).toMatch(/<testcase classname="conformance.cancelJob" name="cancelJob.second-cancel-501" time="[\d.]+">\s*<failure message="expected DELETE/);
+    expect(xml).toMatch(
+      /<testcase classname="conformance.cancelJob" name="cancelJob.second-cancel-501" time="[\d.]+">\s*<failure message="expected DELETE/,
+    );
     expect(xml).not.toContain(a.apiKey);
   });
 
@@ -85,8 +96,13 @@ describe("the conformance command", () => {
     const report = JSON.parse(result.stdout);
     expect(report.ok).toBe(false);
     expect(report.allowWrites).toBe(false);
-    expect(report.checks.filter((c: { outcome: string }) => c.outcome === "failed").map((c: { id: string }) => c.id)).toEqual(["notFound.unknown-job"]);
-    expect(report.checks.find((c: { id: string }) => c.id === "cancelJob.cancels")).toMatchObject({ outcome: "skipped", reason: "needs --allow-writes" });
+    expect(report.checks.filter((c: { outcome: string }) => c.outcome === "failed").map((c: { id: string }) => c.id)).toEqual([
+      "notFound.unknown-job",
+    ]);
+    expect(report.checks.find((c: { id: string }) => c.id === "cancelJob.cancels")).toMatchObject({
+      outcome: "skipped",
+      reason: "needs --allow-writes",
+    });
     expect(result.stdout).not.toContain(a.apiKey);
   });
 
@@ -96,7 +112,13 @@ describe("the conformance command", () => {
     const result = await conformance([...args, "--only", "auth.*,notFound.unknown-job", "--skip", "auth.missing-key"]);
     const report = JSON.parse(result.stdout);
     const ran = report.checks.filter((c: { outcome: string }) => c.outcome !== "skipped").map((c: { id: string }) => c.id);
-    expect(ran).toEqual(["auth.wrong-raw-key", "auth.wrong-bearer-key", "auth.raw-key-accepted", "auth.bearer-key-accepted", "notFound.unknown-job"]);
+    expect(ran).toEqual([
+      "auth.wrong-raw-key",
+      "auth.wrong-bearer-key",
+      "auth.raw-key-accepted",
+      "auth.bearer-key-accepted",
+      "notFound.unknown-job",
+    ]);
     expect(result.code).toBe(1);
   });
 

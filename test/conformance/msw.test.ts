@@ -25,7 +25,9 @@ describe.skipIf(!existsSync(MSW_ENTRY))("conformance of the stateful MSW handler
     const mswNode = "msw/node";
     const { setupServer } = (await import(/* @vite-ignore */ mswNode)) as { setupServer: (...handlers: unknown[]) => MswServer };
     const { createStatefulHandlers } = (await import(/* @vite-ignore */ pathToFileURL(MSW_ENTRY).href)) as {
-      createStatefulHandlers: (options: { baseUrl: string; tenants: Array<{ apiKey: string; projectKeys: string[] }> }) => { handlers: unknown[] };
+      createStatefulHandlers: (options: { baseUrl: string; tenants: Array<{ apiKey: string; projectKeys: string[] }> }) => {
+        handlers: unknown[];
+      };
     };
     const { handlers } = createStatefulHandlers({
       baseUrl: BASE_URL,

@@ -19,7 +19,11 @@ describe.each(databases)("conformance of the reference server on $name", (databa
     const own = await seedTenant(server.store, "conformance-own");
     const other = await seedTenant(server.store, "conformance-other");
     // Jobs in every final status, and one in the other organization, for the read-only checks.
-    for (const [status, user] of [["completed", "ana"], ["failed", "li"], ["cancelled", "omar"]] as const) {
+    for (const [status, user] of [
+      ["completed", "ana"],
+      ["failed", "li"],
+      ["cancelled", "omar"],
+    ] as const) {
       await insertJob(server.store, jobData(own.project.projectId, status, `${user}@example.com`));
     }
     await insertJob(server.store, jobData(other.project.projectId, "completed", "zoe@example.com"));

@@ -2,7 +2,12 @@
 // some answers: every answer is validated against the spec (a violation fails the check even
 // when the check's own expectation held), and a 429 is waited out and retried, not judged.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConformanceConnectionError, ConformanceUsageError, runConformance, type ConformanceOptions } from "../../client/conformance/index.js";
+import {
+  ConformanceConnectionError,
+  ConformanceUsageError,
+  runConformance,
+  type ConformanceOptions,
+} from "../../client/conformance/index.js";
 import { startUpstreamLikeServer, type UpstreamLikeServer } from "./upstream-like-server.js";
 
 describe("runConformance", () => {
@@ -53,7 +58,9 @@ describe("runConformance", () => {
     });
     const check = report.checks.find((c) => c.id === "notFound.unknown-project")!;
     expect(check.outcome).toBe("failed");
-    expect(check.details).toContainEqual(expect.stringMatching(/the body does not match the 404 schema of listJobs: \(root\) must have required property 'errors'/));
+    expect(check.details).toContainEqual(
+      expect.stringMatching(/the body does not match the 404 schema of listJobs: \(root\) must have required property 'errors'/),
+    );
   });
 
   it("fails a check that gets a status its operation does not declare", async () => {
@@ -61,7 +68,9 @@ describe("runConformance", () => {
       ...options,
       only: ["badInput.unknown-status"],
       fetch: altering((url, _response, body) =>
-        url.includes("status=unknown") ? new Response(body, { status: 422, headers: { "content-type": "application/problem+json" } }) : undefined,
+        url.includes("status=unknown")
+          ? new Response(body, { status: 422, headers: { "content-type": "application/problem+json" } })
+          : undefined,
       ),
     });
     const check = report.checks.find((c) => c.id === "badInput.unknown-status")!;
@@ -76,10 +85,19 @@ describe("runConformance", () => {
       only: ["auth.raw-key-accepted"],
       fetch: async (url, init) => {
         if (limited++ === 1) {
-          return new Response(JSON.stringify({ type: "urn:problem:jobs-api:rate-limited", title: "Too Many Requests", status: 429, detail: "slow down", errors: ["slow down"] }), {
-            status: 429,
-            headers: { "content-type": "application/problem+json", "retry-after": "1" },
-          });
+          return new Response(
+            JSON.stringify({
+              type: "urn:problem:jobs-api:rate-limited",
+              title: "Too Many Requests",
+              status: 429,
+              detail: "slow down",
+              errors: ["slow down"],
+            }),
+            {
+              status: 429,
+              headers: { "content-type": "application/problem+json", "retry-after": "1" },
+            },
+          );
         }
         return fetch(url, init);
       },
@@ -92,7 +110,10 @@ describe("runConformance", () => {
     await expect(runConformance({ ...options, apiKey: "" })).rejects.toBeInstanceOf(ConformanceUsageError);
     await expect(runConformance({ ...options, otherApiKey: "k" })).rejects.toThrow(/both --other-api-key and --other-project-key/);
     await expect(runConformance({ ...options, skip: ["tenancy.nothing"] })).rejects.toThrow(/no check is named "tenancy.nothing"/);
-    const refused = runConformance({ ...options, fetch: () => Promise.reject(new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") })) });
+    const refused = runConformance({
+      ...options,
+      fetch: () => Promise.reject(new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") })),
+    });
     await expect(refused).rejects.toBeInstanceOf(ConformanceConnectionError);
     await expect(refused).rejects.toThrow(/did not answer: GET \/api\/v1\/upstreamProjectOne\/jobs: no answer \(connect ECONNREFUSED\)/);
   });

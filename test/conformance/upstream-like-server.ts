@@ -109,12 +109,16 @@ export async function startUpstreamLikeServer(): Promise<UpstreamLikeServer> {
       const status = url.searchParams.get("status");
       const limit = url.searchParams.get("limit");
       const after = url.searchParams.get("after");
-      if (status !== null && !STATUSES.has(status)) return problem(400, "bad-request", "Bad Request", "query parameter status must be a job status");
+      if (status !== null && !STATUSES.has(status))
+        return problem(400, "bad-request", "Bad Request", "query parameter status must be a job status");
       if (limit !== null && !(/^\d+$/.test(limit) && +limit >= 1 && +limit <= 1000)) {
         return problem(400, "bad-request", "Bad Request", "query parameter limit must be an integer from 1 to 1000");
       }
-      if (after !== null && !/^\d+$/.test(after)) return problem(400, "bad-request", "Bad Request", "query parameter after must be an integer");
-      const all = jobs.filter((j) => j.projectId === project.projectId && (status === null || j.status === status) && j.jobId > Number(after ?? 0));
+      if (after !== null && !/^\d+$/.test(after))
+        return problem(400, "bad-request", "Bad Request", "query parameter after must be an integer");
+      const all = jobs.filter(
+        (j) => j.projectId === project.projectId && (status === null || j.status === status) && j.jobId > Number(after ?? 0),
+      );
       if (limit === null) return send(200, { data: all });
       const page = all.slice(0, Number(limit));
       const headers: Record<string, string> = {};
@@ -125,7 +129,8 @@ export async function startUpstreamLikeServer(): Promise<UpstreamLikeServer> {
       return send(200, { data: page }, headers);
     }
 
-    if (!/^[1-9]\d{0,15}$/.test(match[3])) return problem(400, "bad-request", "Bad Request", "path parameter jobId must be a positive integer");
+    if (!/^[1-9]\d{0,15}$/.test(match[3]))
+      return problem(400, "bad-request", "Bad Request", "path parameter jobId must be a positive integer");
     const jobId = Number(match[3]);
     const job = jobs.find((j) => j.projectId === project.projectId && j.jobId === jobId);
     if (req.method === "GET") {

@@ -52,7 +52,10 @@ for (const [path, item] of Object.entries(spec.paths)) {
     for (const [status, ref] of Object.entries(operation.responses)) {
       const response = resolveRef<SpecResponse>(spec, ref);
       const headers = Object.fromEntries(
-        Object.entries<unknown>(response.headers ?? {}).map(([name, h]) => [name, String(resolveRef<{ example?: unknown }>(spec, h).example)]),
+        Object.entries<unknown>(response.headers ?? {}).map(([name, h]) => [
+          name,
+          String(resolveRef<{ example?: unknown }>(spec, h).example),
+        ]),
       );
       for (const [mediaType, content] of Object.entries(response.content ?? {})) {
         for (const [example, exampleRef] of Object.entries(content.examples ?? {})) {
@@ -78,8 +81,7 @@ type Call = (client: JobsClient, init?: Init) => Promise<{ data?: unknown; error
 const calls: Record<string, Call> = {
   listJobs: (c, init) => c.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } }, ...init }),
   getJob: (c, init) => c.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3451 } }, ...init }),
-  cancelJob: (c, init) =>
-    c.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3452 } }, ...init }),
+  cancelJob: (c, init) => c.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3452 } }, ...init }),
   deleteUserData: (c, init) =>
     c.DELETE("/api/v1/{projectKey}/users/{userId}", {
       params: { path: { projectKey, userId: "shekar@example.com" } },
@@ -113,14 +115,25 @@ describe("what openapi.json declares is what this file and the mock's instructio
 
   it("declares every example and status that mock/start.mjs's instructions name", () => {
     expect(instructedExamples.length).toBeGreaterThan(0);
-    for (const example of instructedExamples) expect(declared.map((s) => s.example), `example=${example}`).toContain(example);
-    for (const code of instructedCodes) expect(declared.map((s) => s.code), `code=${code}`).toContain(code);
+    for (const example of instructedExamples)
+      expect(
+        declared.map((s) => s.example),
+        `example=${example}`,
+      ).toContain(example);
+    for (const code of instructedCodes)
+      expect(
+        declared.map((s) => s.code),
+        `code=${code}`,
+      ).toContain(code);
   });
 
   it("declares at least one example for every declared status", () => {
     for (const [operationId, { method, path }] of operations) {
       for (const status of Object.keys(spec.paths[path]![method]!.responses)) {
-        expect(declared.some((s) => s.operationId === operationId && s.status === status), `${operationId} ${status}`).toBe(true);
+        expect(
+          declared.some((s) => s.operationId === operationId && s.status === status),
+          `${operationId} ${status}`,
+        ).toBe(true);
       }
     }
   });
@@ -231,8 +244,7 @@ describe("authentication on the mock", () => {
 });
 
 describe("what Prism answers beyond the examples", () => {
-  const raw = (path: string, headers: Record<string, string> = { Authorization: "k" }) =>
-    fetch(`${mock.url}${path}`, { headers });
+  const raw = (path: string, headers: Record<string, string> = { Authorization: "k" }) => fetch(`${mock.url}${path}`, { headers });
 
   it("answers 400 (not 422) with the spec's first BadRequest example for a jobId that is not an integer", async () => {
     const response = await raw(`/api/v1/${projectKey}/jobs/abc`);
@@ -295,9 +307,12 @@ describe("what Prism answers beyond the examples", () => {
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("http://localhost:5173");
     expect(response.headers.get("Access-Control-Allow-Methods")).toContain("DELETE");
-    expect(response.headers.get("Access-Control-Allow-Headers")?.toLowerCase().split(/\s*,\s*/)).toEqual(
-      expect.arrayContaining(["authorization", "prefer"]),
-    );
+    expect(
+      response.headers
+        .get("Access-Control-Allow-Headers")
+        ?.toLowerCase()
+        .split(/\s*,\s*/),
+    ).toEqual(expect.arrayContaining(["authorization", "prefer"]));
   });
 
   it("lets a page of another origin read the answer and its headers (Link) with CORS", async () => {

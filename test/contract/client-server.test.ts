@@ -25,9 +25,18 @@ import { countSessions, insertJob } from "../../server/store/fixtures.js";
 /** What every openapi-fetch call resolves to, loosely: enough to check an error answer. */
 /** Exactly the document's Job fields, with integer ids and times. */
 function expectJobShape(job: Job): void {
-  expect(Object.keys(job).sort()).toEqual(
-    ["action", "createdAt", "description", "errors", "jobId", "projectId", "referenceId", "startAt", "status", "updatedAt"],
-  );
+  expect(Object.keys(job).sort()).toEqual([
+    "action",
+    "createdAt",
+    "description",
+    "errors",
+    "jobId",
+    "projectId",
+    "referenceId",
+    "startAt",
+    "status",
+    "updatedAt",
+  ]);
   for (const field of ["jobId", "projectId", "createdAt", "updatedAt", "startAt"] as const) {
     expect(Number.isInteger(job[field]), field).toBe(true);
   }
@@ -62,7 +71,8 @@ describe.each(databases)("the typed client against the real server on $name", (d
 
   /** Inserts a delete_user_data job (startAt in the future unless given: never due). */
   const addJob = (project: Project, status: JobStatus, userId: string, overrides: Partial<Job> = {}): Promise<Job> =>
-    insertJob(server.store,
+    insertJob(
+      server.store,
       jobData(project.projectId, status, userId, {
         createdAt: server.clock.now - 1000,
         updatedAt: server.clock.now - 1000,
@@ -109,9 +119,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
       const { data, response } = await client.GET("/api/v1/{projectKey}/jobs", { params: { path: path(), query: { limit: 4 } } });
       expect(response.status).toBe(200);
       expect(data?.data).toEqual(jobs.slice(0, 4));
-      expect(response.headers.get("Link")).toBe(
-        `</api/v1/${project.projectKey}/jobs?limit=4&after=${jobs[3]!.jobId}>; rel="next"`,
-      );
+      expect(response.headers.get("Link")).toBe(`</api/v1/${project.projectKey}/jobs?limit=4&after=${jobs[3]!.jobId}>; rel="next"`);
     });
 
     it.each([

@@ -85,9 +85,7 @@ function schemaExamples(schema: Json, at: (string | number)[], out: ExampleCheck
   if (!schema || typeof schema !== "object") return;
   if (schema.example !== undefined) out.push({ where: `${pointer(at)} example`, schema, value: schema.example });
   if (Array.isArray(schema.examples)) {
-    schema.examples.forEach((value: unknown, i: number) =>
-      out.push({ where: `${pointer(at)} examples[${i}]`, schema, value }),
-    );
+    schema.examples.forEach((value: unknown, i: number) => out.push({ where: `${pointer(at)} examples[${i}]`, schema, value }));
   }
   for (const key of SCHEMA_MAPS) {
     for (const [name, sub] of Object.entries<Json>(schema[key] ?? {})) schemaExamples(sub, [...at, key, name], out);
@@ -184,7 +182,11 @@ describe("every example in generated/openapi.json validates against its schema (
 
   it("the check covers response, parameter, header and schema-property examples", () => {
     const where = checks.map((c) => c.where);
-    const has = (pattern: RegExp) => expect(where.some((w) => pattern.test(w)), `no check matches ${pattern}`).toBe(true);
+    const has = (pattern: RegExp) =>
+      expect(
+        where.some((w) => pattern.test(w)),
+        `no check matches ${pattern}`,
+      ).toBe(true);
     has(/^GET \/api\/v1\/\{projectKey\}\/jobs → 200 application\/json example "documentJobList"/);
     has(/^GET \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 200 application\/json example "documentJob"/);
     has(/^DELETE \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 501 application\/problem\+json example /);
@@ -207,9 +209,14 @@ describe("every example in generated/openapi.json validates against its schema (
     broken.components.schemas.Job.properties.startAt.example = -1;
     const failures = failingExamples(broken);
     const reported = (pattern: RegExp) =>
-      expect(failures.some((f) => pattern.test(f)), `${pattern} not in:\n${failures.join("\n")}`).toBe(true);
+      expect(
+        failures.some((f) => pattern.test(f)),
+        `${pattern} not in:\n${failures.join("\n")}`,
+      ).toBe(true);
     reported(/→ 200 application\/json example "documentJob" .*: example\/data\/jobId must be integer/);
-    reported(/DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledDeletion" .*must NOT have additional properties/);
+    reported(
+      /DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledDeletion" .*must NOT have additional properties/,
+    );
     reported(/→ 429 header Retry-After example: example must be integer/);
     reported(/parameter path "jobId" example: example must be >= 1/);
     reported(/^#\/components\/schemas\/Job\/properties\/projectId example: example must be integer/);
@@ -227,7 +234,10 @@ const seedCancelledJob3452 = { data: documentJob3452 };
 
 function operationById(id: string): Operation {
   const found = operations(spec).filter((o) => o.operation.operationId === id);
-  expect(found.map((o) => `${o.method} ${o.path}`), `operationId ${id}`).toHaveLength(1);
+  expect(
+    found.map((o) => `${o.method} ${o.path}`),
+    `operationId ${id}`,
+  ).toHaveLength(1);
   return found[0]!;
 }
 

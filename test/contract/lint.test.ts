@@ -209,8 +209,14 @@ describe("the lint rules of redocly.yaml reject a spec that breaks a convention"
     expect(report.code, problems).not.toBe(0);
     // Only the rule under test fires, and it points at what was changed.
     expect(new Set(report.problems.map((p) => p.ruleId)), problems).toEqual(new Set([rule]));
-    expect(report.problems.every((p) => p.severity === "error"), problems).toBe(true);
-    expect(report.problems.map((p) => p.location[0]?.pointer), problems).toContain(pointer);
+    expect(
+      report.problems.every((p) => p.severity === "error"),
+      problems,
+    ).toBe(true);
+    expect(
+      report.problems.map((p) => p.location[0]?.pointer),
+      problems,
+    ).toContain(pointer);
   });
 
   it("a bare $ref property takes its description and example from the schema it references", async () => {

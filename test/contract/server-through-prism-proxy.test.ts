@@ -35,7 +35,17 @@ async function startProxy(upstream: string): Promise<{ url: string; child: Child
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [`${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`, "proxy", `${ROOT}openapi.yaml`, upstream, "--errors", "-h", "127.0.0.1", "-p", String(port)],
+    [
+      `${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`,
+      "proxy",
+      `${ROOT}openapi.yaml`,
+      upstream,
+      "--errors",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+    ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   const output: string[] = [];
@@ -128,7 +138,9 @@ describe("the real server through prism proxy --errors", () => {
       const answer = await send(proxy.url, method, path, useKey, body);
       const violations = answer.headers["sl-violations"];
       if (answer.status !== expected || violations) {
-        failures.push(`${operationId} ${method} ${path}: expected ${expected}, got ${answer.status}${violations ? `, violations: ${String(violations)}` : ""} ${JSON.stringify(answer.body)}`);
+        failures.push(
+          `${operationId} ${method} ${path}: expected ${expected}, got ${answer.status}${violations ? `, violations: ${String(violations)}` : ""} ${JSON.stringify(answer.body)}`,
+        );
       }
       reached.add(`${operationId} ${answer.status}`);
     }
@@ -147,7 +159,9 @@ describe("the real server through prism proxy --errors", () => {
       const answer = await send(throttledProxy.url, method, path, t.apiKey);
       const violations = answer.headers["sl-violations"];
       if (answer.status !== 429 || violations || !answer.headers["retry-after"]) {
-        failures.push(`${operationId} ${method} ${path}: expected 429 with Retry-After, got ${answer.status}${violations ? `, violations: ${String(violations)}` : ""}`);
+        failures.push(
+          `${operationId} ${method} ${path}: expected 429 with Retry-After, got ${answer.status}${violations ? `, violations: ${String(violations)}` : ""}`,
+        );
       }
       reached.add(`${operationId} ${answer.status}`);
     }

@@ -11,7 +11,11 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DOCS = join(ROOT, "docs");
 const FILES = [
   join(ROOT, "README.md"),
-  ...(existsSync(DOCS) ? readdirSync(DOCS).filter((f) => f.endsWith(".md")).map((f) => join(DOCS, f)) : []),
+  ...(existsSync(DOCS)
+    ? readdirSync(DOCS)
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => join(DOCS, f))
+    : []),
 ].filter((f) => existsSync(f));
 const SCRIPTS: Record<string, string> = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
 
@@ -95,7 +99,7 @@ describe("the slugs of headings, as GitHub makes them", () => {
   });
 
   it("numbers repeated headings and keeps explicit anchors", () => {
-    const anchors = anchorsOf("# A\n## Setup\n```\n# not a heading\n```\n## Setup\n<a id=\"here\"></a>\n");
+    const anchors = anchorsOf('# A\n## Setup\n```\n# not a heading\n```\n## Setup\n<a id="here"></a>\n');
     expect([...anchors].sort()).toEqual(["a", "here", "setup", "setup-1"]);
   });
 });

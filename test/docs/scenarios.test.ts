@@ -18,7 +18,10 @@ describe("the scenario table of docs/frontend.md", () => {
   });
 
   it("has a row for every declared (operation, status, named example)", () => {
-    const rows = guide.slice(guide.indexOf(BEGIN), guide.indexOf(END)).split("\n").filter((l) => l.startsWith("| `"));
+    const rows = guide
+      .slice(guide.indexOf(BEGIN), guide.indexOf(END))
+      .split("\n")
+      .filter((l) => l.startsWith("| `"));
     const all = scenarios(spec);
     expect(all.length).toBeGreaterThanOrEqual(30);
     for (const s of all) {
@@ -29,7 +32,8 @@ describe("the scenario table of docs/frontend.md", () => {
   });
 
   it("says which Prefer header picks each answer, as the mock reads it", () => {
-    const find = (operationId: string, example: string) => scenarios(spec).find((s) => s.operationId === operationId && s.example === example);
+    const find = (operationId: string, example: string) =>
+      scenarios(spec).find((s) => s.operationId === operationId && s.example === example);
     expect(find("getJob", "documentJob")?.send).toBe("nothing, or `Prefer: example=documentJob`"); // the first 200 example
     expect(find("getJob", "runningJob")?.send).toBe("`Prefer: example=runningJob`");
     expect(find("getJob", "jobNotFound")?.send).toBe("`Prefer: code=404`"); // the first 404 example

@@ -95,7 +95,11 @@ describe.skipIf(skipWithoutChromium())("MSW in Chromium through the service work
       status: 501,
       error: { type: "urn:problem:jobs-api:job-not-cancellable", detail: "Job 2 is cancelled and can no longer be cancelled." },
     });
-    expect(result.inStore).toEqual([[1, "completed"], [2, "cancelled"], [3, "scheduled"]]);
+    expect(result.inStore).toEqual([
+      [1, "completed"],
+      [2, "cancelled"],
+      [3, "scheduled"],
+    ]);
     await page.close();
   });
 });

@@ -54,15 +54,22 @@ for (const operationId of Object.keys(paths)) {
 // own 500 ("...#UNKNOWN: ... We tried default response..."); MSW answers the 404 NOT_FOUND Prism
 // gives for an unknown example alone. Both are Prism-namespace errors, never a spec answer.
 const unknownExampleWithCode = Object.keys(paths).map(
-  (operationId) => [`${operationId} Prefer: code=404, example=nope`, probe(operationId, { ...key, Prefer: "code=404, example=nope" })] as const,
+  (operationId) =>
+    [`${operationId} Prefer: code=404, example=nope`, probe(operationId, { ...key, Prefer: "code=404, example=nope" })] as const,
 );
 for (const d of declared) {
-  probes.push([`${d.operationId} Prefer: code=${d.code}, example=${d.example}`, probe(d.operationId, { ...key, Prefer: `code=${d.code}, example=${d.example}` })]);
+  probes.push([
+    `${d.operationId} Prefer: code=${d.code}, example=${d.example}`,
+    probe(d.operationId, { ...key, Prefer: `code=${d.code}, example=${d.example}` }),
+  ]);
   probes.push([`${d.operationId} Prefer: example=${d.example}`, probe(d.operationId, { ...key, Prefer: `example=${d.example}` })]);
   if (d.first) probes.push([`${d.operationId} Prefer: code=${d.code}`, probe(d.operationId, { ...key, Prefer: `code=${d.code}` })]);
 }
 probes.push(
-  ["getJob Prefer: code=404, example=completedJob (falls back to the 200 example)", probe("getJob", { ...key, Prefer: "code=404, example=completedJob" })],
+  [
+    "getJob Prefer: code=404, example=completedJob (falls back to the 200 example)",
+    probe("getJob", { ...key, Prefer: "code=404, example=completedJob" }),
+  ],
   ["getJob Prefer: example=completedJob, code=404", probe("getJob", { ...key, Prefer: "example=completedJob, code=404" })],
   ["getJob Prefer: respond-async, code=404", probe("getJob", { ...key, Prefer: "respond-async, code=404" })],
   ["getJob Prefer: code=404;x=1", probe("getJob", { ...key, Prefer: "code=404;x=1" })],
@@ -80,7 +87,10 @@ probes.push(
   ["listJobs after=-1", probe("listJobs", key, `/api/v1/${DOC_PROJECT_KEY}/jobs?after=-1`)],
   ["listJobs unknown=1", probe("listJobs", key, `/api/v1/${DOC_PROJECT_KEY}/jobs?unknown=1`)],
   ["listJobs limit=0 without Authorization", probe("listJobs", {}, `/api/v1/${DOC_PROJECT_KEY}/jobs?limit=0`)],
-  ["listJobs limit=0, Prefer: code=400, example=invalidQuery", probe("listJobs", { ...key, Prefer: "code=400, example=invalidQuery" }, `/api/v1/${DOC_PROJECT_KEY}/jobs?limit=0`)],
+  [
+    "listJobs limit=0, Prefer: code=400, example=invalidQuery",
+    probe("listJobs", { ...key, Prefer: "code=400, example=invalidQuery" }, `/api/v1/${DOC_PROJECT_KEY}/jobs?limit=0`),
+  ],
   ["listJobs limit=0, Prefer: code=404", probe("listJobs", { ...key, Prefer: "code=404" }, `/api/v1/${DOC_PROJECT_KEY}/jobs?limit=0`)],
   ["listJobs projectKey not.a.key", probe("listJobs", key, "/api/v1/not.a.key/jobs")],
   ["getJob jobId abc", probe("getJob", key, `/api/v1/${DOC_PROJECT_KEY}/jobs/abc`)],

@@ -6,13 +6,7 @@ import { http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJobsClient, type JobsClient } from "../../client/index.js";
-import {
-  createExampleHandlers,
-  DEFAULT_BASE_URL,
-  exampleHandler,
-  exampleResponse,
-  type OperationId,
-} from "../../client/msw/index.js";
+import { createExampleHandlers, DEFAULT_BASE_URL, exampleHandler, exampleResponse, type OperationId } from "../../client/msw/index.js";
 import { call, calls, declared, defaultExample, DOC_PROJECT_KEY } from "./support.js";
 
 const server = setupServer(...createExampleHandlers());

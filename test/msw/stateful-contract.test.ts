@@ -61,7 +61,9 @@ describe("every answer of the stateful handlers validates against the spec", () 
     const a = createJobsClient({ baseUrl: BASE, apiKey: "key-a" });
     const jobIds: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const { data } = await a.DELETE("/api/v1/{projectKey}/users/{userId}", { params: { path: { projectKey: "proj-a", userId: `user-${i}@example.com` } } });
+      const { data } = await a.DELETE("/api/v1/{projectKey}/users/{userId}", {
+        params: { path: { projectKey: "proj-a", userId: `user-${i}@example.com` } },
+      });
       jobIds.push(data!.data.jobId);
       clock.now += 1_000;
     }
@@ -117,10 +119,23 @@ describe("every answer of the stateful handlers validates against the spec", () 
     const pairs = new Set(recorded.map((r) => `${r.operationId} ${r.answer.status}`));
     expect([...pairs].sort()).toEqual(
       [
-        "listJobs 200", "listJobs 400", "listJobs 401", "listJobs 404",
-        "getJob 200", "getJob 400", "getJob 401", "getJob 404",
-        "cancelJob 200", "cancelJob 400", "cancelJob 401", "cancelJob 404", "cancelJob 501",
-        "deleteUserData 200", "deleteUserData 400", "deleteUserData 401", "deleteUserData 404",
+        "listJobs 200",
+        "listJobs 400",
+        "listJobs 401",
+        "listJobs 404",
+        "getJob 200",
+        "getJob 400",
+        "getJob 401",
+        "getJob 404",
+        "cancelJob 200",
+        "cancelJob 400",
+        "cancelJob 401",
+        "cancelJob 404",
+        "cancelJob 501",
+        "deleteUserData 200",
+        "deleteUserData 400",
+        "deleteUserData 401",
+        "deleteUserData 404",
       ].sort(),
     );
     expect(recorded.some((r) => r.answer.headers.get("Link") !== null)).toBe(true);
@@ -133,6 +148,12 @@ describe("every answer of the stateful handlers validates against the spec", () 
     expect(validate("getJob", { status: 200, headers: json, body: { data: { jobId: 1 } } })).not.toEqual([]);
     expect(validate("getJob", { status: 501, headers: problem, body: {} }).join()).toMatch(/body/);
     expect(validate("listJobs", { status: 400, headers: json, body: {} }).join()).toMatch(/Content-Type/);
-    expect(validate("cancelJob", { status: 404, headers: problem, body: { type: "x", title: "t", status: 400, detail: "d", errors: ["d"] } }).join()).toMatch(/status 400/);
+    expect(
+      validate("cancelJob", {
+        status: 404,
+        headers: problem,
+        body: { type: "x", title: "t", status: 400, detail: "d", errors: ["d"] },
+      }).join(),
+    ).toMatch(/status 400/);
   });
 });

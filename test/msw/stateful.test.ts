@@ -135,7 +135,10 @@ describe("the deletion flow", () => {
     mock.jobs.advance(completed, "completed");
     mock.jobs.advance(failed, "failed");
     expect((await cancel(client, DEFAULT_PROJECT_KEY, running)).data?.data.status).toBe("cancelled");
-    for (const [jobId, status] of [[completed, "completed"], [failed, "failed"]] as const) {
+    for (const [jobId, status] of [
+      [completed, "completed"],
+      [failed, "failed"],
+    ] as const) {
       const answer = await cancel(client, DEFAULT_PROJECT_KEY, jobId);
       expect(answer.response.status).toBe(501);
       expect(answer.error?.detail).toBe(`Job ${jobId} is ${status} and can no longer be cancelled.`);
@@ -183,7 +186,9 @@ describe("authentication and tenancy", () => {
   it("by default any non-empty key reaches the one project, demo-project; other projects answer 404", async () => {
     install();
     for (const key of ["x", "Bearer x", "some-long-key_123"]) {
-      expect((await clientFor(key).GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey: "demo-project" } } })).response.status).toBe(200);
+      expect(
+        (await clientFor(key).GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey: "demo-project" } } })).response.status,
+      ).toBe(200);
     }
     const other = await raw("/api/v1/3sWXSsqHgSKnE87YkNJK/jobs");
     expect(other.status).toBe(404);
@@ -242,8 +247,22 @@ describe("authentication and tenancy", () => {
   });
 
   it("refuses tenants that share a key or a project", () => {
-    expect(() => createStatefulHandlers({ tenants: [{ apiKey: "k", projectKeys: ["p"] }, { apiKey: "k", projectKeys: ["q"] }] })).toThrow(/same apiKey/);
-    expect(() => createStatefulHandlers({ tenants: [{ apiKey: "k", projectKeys: ["p"] }, { apiKey: "l", projectKeys: ["p"] }] })).toThrow(/two tenants/);
+    expect(() =>
+      createStatefulHandlers({
+        tenants: [
+          { apiKey: "k", projectKeys: ["p"] },
+          { apiKey: "k", projectKeys: ["q"] },
+        ],
+      }),
+    ).toThrow(/same apiKey/);
+    expect(() =>
+      createStatefulHandlers({
+        tenants: [
+          { apiKey: "k", projectKeys: ["p"] },
+          { apiKey: "l", projectKeys: ["p"] },
+        ],
+      }),
+    ).toThrow(/two tenants/);
   });
 });
 
@@ -315,7 +334,9 @@ describe("listJobs pages like the reference server", () => {
     server.use(...mock.handlers);
     const client = createJobsClient({ baseUrl: "http://api.test/prefix", apiKey: "k" });
     for (const user of ["a", "b", "c"]) await schedule(client, DEFAULT_PROJECT_KEY, user);
-    const page = await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey: DEFAULT_PROJECT_KEY }, query: { limit: 2 } } });
+    const page = await client.GET("/api/v1/{projectKey}/jobs", {
+      params: { path: { projectKey: DEFAULT_PROJECT_KEY }, query: { limit: 2 } },
+    });
     expect(page.response.headers.get("Link")).toBe(`</prefix/api/v1/${DEFAULT_PROJECT_KEY}/jobs?limit=2&after=2>; rel="next"`);
     const all: number[] = [];
     for await (const job of client.listAllJobs(DEFAULT_PROJECT_KEY, { pageSize: 2 })) all.push(job.jobId);
@@ -337,7 +358,11 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
     ["GET", `${P}/jobs?limit=1&limit=2`, "query parameter limit must be integer"],
     ["GET", `${P}/jobs?after=-1`, "query parameter after must be integer"],
     ["GET", `${P}/jobs?after=9007199254740992`, "query parameter after must be <= 9007199254740991"],
-    ["GET", `${P}/jobs?status=done`, "query parameter status must be equal to one of the allowed values: scheduled, running, cancelled, failed, completed"],
+    [
+      "GET",
+      `${P}/jobs?status=done`,
+      "query parameter status must be equal to one of the allowed values: scheduled, running, cancelled, failed, completed",
+    ],
     ["GET", `${P}/jobs?unknown=1`, "Unknown query parameter 'unknown'"],
     ["GET", "/api/v1/not.a.key/jobs", 'path parameter projectKey must match pattern "^[A-Za-z0-9_-]+$"'],
     ["GET", `/api/v1/${"k".repeat(65)}/jobs`, "path parameter projectKey must NOT have more than 64 characters"],
@@ -360,7 +385,13 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
     const answer = await raw(path, { method });
     expect(answer.status).toBe(400);
     expect(answer.headers.get("Content-Type")).toBe("application/problem+json");
-    expect(answer.body).toMatchObject({ type: "urn:problem:jobs-api:bad-request", title: "Bad Request", status: 400, detail, errors: [detail] });
+    expect(answer.body).toMatchObject({
+      type: "urn:problem:jobs-api:bad-request",
+      title: "Bad Request",
+      status: 400,
+      detail,
+      errors: [detail],
+    });
     expect(mock.jobs.list()).toEqual([]);
   });
 
@@ -368,10 +399,17 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
     "a path that is not valid percent-encoded UTF-8 (%s) answers 400, or 401 without a key",
     async (encoded) => {
       const mock = install();
-      for (const [method, path] of [["DELETE", `${P}/users/${encoded}`], ["GET", `${P}/jobs/${encoded}`], ["GET", `/api/v1/${encoded}/jobs`]] as const) {
+      for (const [method, path] of [
+        ["DELETE", `${P}/users/${encoded}`],
+        ["GET", `${P}/jobs/${encoded}`],
+        ["GET", `/api/v1/${encoded}/jobs`],
+      ] as const) {
         const answer = await raw(path, { method });
         expect([path, answer.status]).toEqual([path, 400]);
-        expect(answer.body).toMatchObject({ type: "urn:problem:jobs-api:bad-request", detail: "The request path is not valid percent-encoded UTF-8." });
+        expect(answer.body).toMatchObject({
+          type: "urn:problem:jobs-api:bad-request",
+          detail: "The request path is not valid percent-encoded UTF-8.",
+        });
         expect((await raw(path, { method, key: null })).status).toBe(401);
       }
       expect(mock.jobs.list()).toEqual([]);

@@ -29,7 +29,9 @@ describe.skipIf(process.env.TEST_POSTGRES === "off")("npm run db:postgres", () =
     return child;
   }
   const exitCode = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
+    new Promise<number | null>((resolve) =>
+      child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code)),
+    );
 
   it("prints a DATABASE_URL the server can use, stops on Ctrl-C, and keeps data, port and password", async () => {
     const first = start(["--port", String(await freePort())]);

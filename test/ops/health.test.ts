@@ -14,7 +14,9 @@ import { databases } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { httpRequest, spawnServe, waitFor, type ServeProcess } from "../reliability/support.js";
 
-const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as { paths: Record<string, unknown> };
+const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
+  paths: Record<string, unknown>;
+};
 
 describe.each(databases)("health endpoints on $name", (database) => {
   const cleanups: Array<() => Promise<unknown>> = [];

@@ -25,9 +25,7 @@ describe.each(fleets)("the per-key rate limit across three processes on one $nam
     const acme = await jobsApiJson(["project", "create", "--org", "Acme", "--name", "Web"], { DATABASE_URL: url });
     const globex = await jobsApiJson(["project", "create", "--org", "Globex", "--name", "Web"], { DATABASE_URL: url });
     const settings = { DATABASE_URL: url, RATE_LIMIT: String(LIMIT), RATE_LIMIT_WINDOW: "1h", JOBS_RUNNER: "off", ...env };
-    servers.push(
-      ...(await Promise.all([1, 2, 3].map((n) => spawnServe(settings, `rate-limit-${database.name}-${n}`)))),
-    );
+    servers.push(...(await Promise.all([1, 2, 3].map((n) => spawnServe(settings, `rate-limit-${database.name}-${n}`)))));
 
     // All at once, spread over the three processes.
     const answers = await Promise.all(

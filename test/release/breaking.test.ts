@@ -85,7 +85,12 @@ afterAll(() => {
 
 describe("check:breaking with --base and --revision", () => {
   it("passes an unchanged spec", () => {
-    const { code, output } = gate("--base", current, "--revision", variant(() => {}));
+    const { code, output } = gate(
+      "--base",
+      current,
+      "--revision",
+      variant(() => {}),
+    );
     expect(code, output).toBe(0);
     expect(output).toContain("No changes detected");
   });

@@ -149,8 +149,14 @@ beforeAll(async () => {
   expect(client.code, describeRun("npm pack", client)).toBe(0);
   expect(server.code, describeRun("npm pack -w server", server)).toBe(0);
   const tarballs = readdirSync(packs);
-  clientTarball = join(packs, tarballs.find((f) => f.startsWith(`${CLIENT_PACKAGE}-`) && !f.startsWith(`${SERVER_PACKAGE}-`))!);
-  serverTarball = join(packs, tarballs.find((f) => f.startsWith(`${SERVER_PACKAGE}-`))!);
+  clientTarball = join(
+    packs,
+    tarballs.find((f) => f.startsWith(`${CLIENT_PACKAGE}-`) && !f.startsWith(`${SERVER_PACKAGE}-`))!,
+  );
+  serverTarball = join(
+    packs,
+    tarballs.find((f) => f.startsWith(`${SERVER_PACKAGE}-`))!,
+  );
   mock = await startMock();
 }, 600_000);
 
@@ -338,23 +344,34 @@ describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => 
   }, 120_000);
 
   const postgres = databases.find((d) => d.name === "postgres");
-  it.skipIf(postgres === undefined)("serves the API from the spec it carries (on PostgreSQL)", async () => {
-    const env = { ...process.env, DATABASE_URL: await postgres!.url(), PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", JOBS_RUNNER: "off" };
-    const demo = await exec(bin, ["demo", "--json"], { cwd: app, env });
-    expect(demo.code, describeRun("jobs-api demo", demo)).toBe(0);
-    const { apiKey, projectKey } = JSON.parse(demo.stdout) as { apiKey: string; projectKey: string };
-    const child = spawn(bin, ["serve"], { cwd: app, env });
-    try {
-      const [, url] = await waitForOutput(child, /jobs-api listening on (http:\/\/\S+)/, 60_000);
-      const jobs = await fetch(`${url}/api/v1/${projectKey}/jobs`, { headers: { Authorization: apiKey } });
-      expect(jobs.status).toBe(200);
-      expect(((await jobs.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
-      const noKey = await fetch(`${url}/api/v1/${projectKey}/jobs`);
-      expect(noKey.status).toBe(401);
-      expect(noKey.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-    } finally {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
-    }
-  }, 180_000);
+  it.skipIf(postgres === undefined)(
+    "serves the API from the spec it carries (on PostgreSQL)",
+    async () => {
+      const env = {
+        ...process.env,
+        DATABASE_URL: await postgres!.url(),
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+        JOBS_RUNNER: "off",
+      };
+      const demo = await exec(bin, ["demo", "--json"], { cwd: app, env });
+      expect(demo.code, describeRun("jobs-api demo", demo)).toBe(0);
+      const { apiKey, projectKey } = JSON.parse(demo.stdout) as { apiKey: string; projectKey: string };
+      const child = spawn(bin, ["serve"], { cwd: app, env });
+      try {
+        const [, url] = await waitForOutput(child, /jobs-api listening on (http:\/\/\S+)/, 60_000);
+        const jobs = await fetch(`${url}/api/v1/${projectKey}/jobs`, { headers: { Authorization: apiKey } });
+        expect(jobs.status).toBe(200);
+        expect(((await jobs.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+        const noKey = await fetch(`${url}/api/v1/${projectKey}/jobs`);
+        expect(noKey.status).toBe(401);
+        expect(noKey.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      } finally {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(undefined)));
+      }
+    },
+    180_000,
+  );
 });

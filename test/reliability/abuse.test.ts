@@ -52,7 +52,7 @@ describe.each(databases)("abuse of the API on $name", (database) => {
       "\u202Eevil\u202C@example.com", // right-to-left override
       "e\u0301\u0301\u0301", // combining accents
       "用户@例子.中国",
-      "O'Brien \"quoted\" <tag> & ; -- DROP TABLE jobs",
+      'O\'Brien "quoted" <tag> & ; -- DROP TABLE jobs',
       "%00", // the characters % 0 0, sent encoded as %2500
       "\uFEFFbom",
       "\uD83D\uDE00\u200D\u200D", // an emoji and zero-width joiners
@@ -131,7 +131,22 @@ describe.each(databases)("abuse of the API on $name", (database) => {
   });
 
   it("a jobId that overflows or is not a positive integer answers 400 on getJob and cancelJob", async () => {
-    const bad = ["0", "-1", "9007199254740992", "18446744073709551616", "9".repeat(400), "1e309", "-1e309", "Infinity", "NaN", "1.5", "abc", "1%00", "0x", "%20"];
+    const bad = [
+      "0",
+      "-1",
+      "9007199254740992",
+      "18446744073709551616",
+      "9".repeat(400),
+      "1e309",
+      "-1e309",
+      "Infinity",
+      "NaN",
+      "1.5",
+      "abc",
+      "1%00",
+      "0x",
+      "%20",
+    ];
     for (const method of ["GET", "DELETE"]) {
       for (const id of bad) {
         const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${id}`, { method, headers: { authorization: key } });
@@ -243,7 +258,10 @@ describe("per-key rate limit", () => {
     const tenant = await seedTenant(server.store, "Burst");
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        httpRequest(server.url, `/api/v1/${tenant.project.projectKey}/users/burst-${i}`, { method: "DELETE", headers: { authorization: tenant.apiKey } }),
+        httpRequest(server.url, `/api/v1/${tenant.project.projectKey}/users/burst-${i}`, {
+          method: "DELETE",
+          headers: { authorization: tenant.apiKey },
+        }),
       ),
     );
     const ok = answers.filter((a) => a.status === 200);
@@ -260,8 +278,13 @@ describe("per-key rate limit", () => {
     expect(jobs.map((j) => j.jobId).sort()).toEqual(ok.map((a) => a.body.data.jobId).sort());
     // Another organization's key has its own budget; a bad key is refused as 401, not 429.
     const other = await seedTenant(server.store, "Quiet");
-    expect((await httpRequest(server.url, `/api/v1/${other.project.projectKey}/jobs`, { headers: { authorization: other.apiKey } })).status).toBe(200);
-    expectProblem(await httpRequest(server.url, `/api/v1/${tenant.project.projectKey}/jobs`, { headers: { authorization: "ork_nobody" } }), 401);
+    expect(
+      (await httpRequest(server.url, `/api/v1/${other.project.projectKey}/jobs`, { headers: { authorization: other.apiKey } })).status,
+    ).toBe(200);
+    expectProblem(
+      await httpRequest(server.url, `/api/v1/${tenant.project.projectKey}/jobs`, { headers: { authorization: "ork_nobody" } }),
+      401,
+    );
   });
 });
 
@@ -292,7 +315,9 @@ describe("HTTP-level limits and broken HTTP", () => {
   });
 
   it("a request target over 8,192 characters answers 414, and one over the header limit 431", async () => {
-    const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs?${"a".repeat(MAX_URL_LENGTH)}=1`, { headers: { authorization: key } });
+    const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs?${"a".repeat(MAX_URL_LENGTH)}=1`, {
+      headers: { authorization: key },
+    });
     expectProblem(answer, 414);
     expectProblem(await rawHttp(server.port, [`GET /${"a".repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`]), 431);
   });
@@ -307,9 +332,11 @@ describe("HTTP-level limits and broken HTTP", () => {
     expectProblem(chunked, 413, { what: "chunked" });
     // A huge declared length is refused at once, without waiting for (or reading) the body: the
     // answer comes well before the request timeout (30 s) would end the connection.
-    const declared = await rawHttp(server.port, [
-      `DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 1000000000\r\nConnection: close\r\n\r\nxx`,
-    ], { timeoutMs: 20_000 });
+    const declared = await rawHttp(
+      server.port,
+      [`DELETE ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: ${key}\r\nContent-Length: 1000000000\r\nConnection: close\r\n\r\nxx`],
+      { timeoutMs: 20_000 },
+    );
     expectProblem(declared, 413, { what: "Content-Length: 1e9" });
     expect(await server.store.listJobs(projectId, {})).toEqual([]);
   });
@@ -362,11 +389,10 @@ describe("HTTP-level limits and broken HTTP", () => {
   it(
     "a slow client (headers or body dribbled a byte a second) gets 408 with a problem body and is disconnected; others are served meanwhile",
     async () => {
-      const slowHeaders = rawHttp(
-        server.port,
-        [head(`/api/v1/${projectKey}/jobs`), ...Array.from({ length: 60 }, () => "X")],
-        { gapMs: 1000, timeoutMs: TIMEOUTS.headersMs + 15_000 },
-      );
+      const slowHeaders = rawHttp(server.port, [head(`/api/v1/${projectKey}/jobs`), ...Array.from({ length: 60 }, () => "X")], {
+        gapMs: 1000,
+        timeoutMs: TIMEOUTS.headersMs + 15_000,
+      });
       const slowBody = rawHttp(
         server.port,
         [

@@ -202,7 +202,11 @@ export interface RawAnswer {
  * Sends raw bytes on a TCP connection (`parts` one after the other, `gapMs` apart) and collects
  * what comes back until the server closes the connection, or timeoutMs.
  */
-export function rawHttp(port: number, parts: Array<string | Buffer>, options: { gapMs?: number; timeoutMs?: number } = {}): Promise<RawAnswer> {
+export function rawHttp(
+  port: number,
+  parts: Array<string | Buffer>,
+  options: { gapMs?: number; timeoutMs?: number } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
@@ -223,7 +227,9 @@ export function rawHttp(port: number, parts: Array<string | Buffer>, options: { 
       resolve({ text, status, body, closed });
     };
     socket.on("data", (chunk) => chunks.push(chunk));
-    socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error)));
+    socket.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "ECONNRESET" || error.code === "EPIPE" ? undefined : reject(error),
+    );
     socket.on("close", () => {
       closed = !gaveUp;
       finish();

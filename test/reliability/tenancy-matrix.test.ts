@@ -181,8 +181,10 @@ describe.each(databases)("tenancy matrix on $name", (database) => {
         for (const job of answer.body.data) expect(job.projectId, what).toBe(project.projectId);
       }
       if (call.op === "getJob") expect(answer.body.data).toMatchObject({ jobId: call.jobId, projectId: project.projectId });
-      if (call.op === "cancelJob" && answer.status === 200) expect(answer.body.data).toMatchObject({ jobId: call.jobId, status: "cancelled" });
-      if (call.op === "deleteUserData") expect(answer.body.data).toMatchObject({ projectId: project.projectId, referenceId: "matrix-user@example.com" });
+      if (call.op === "cancelJob" && answer.status === 200)
+        expect(answer.body.data).toMatchObject({ jobId: call.jobId, status: "cancelled" });
+      if (call.op === "deleteUserData")
+        expect(answer.body.data).toMatchObject({ projectId: project.projectId, referenceId: "matrix-user@example.com" });
       expect(await Promise.all(others.map((p) => jobsOf(p.projectId))), what).toEqual(othersBefore);
     }
     // Sessions are never touched by the API itself (only the runner deletes, and it is off here).

@@ -217,9 +217,7 @@ describe.each(databases)("the job runner on $name", (database) => {
   });
 
   it("a job with an action this server does not know fails with a message naming it", async () => {
-    const job = await insertJob(store,
-      jobData(project.projectId, "scheduled", USER, { action: "export_user_data" as "delete_user_data" }),
-    );
+    const job = await insertJob(store, jobData(project.projectId, "scheduled", USER, { action: "export_user_data" as "delete_user_data" }));
     expect(await runner().runOnce()).toBe(true);
     expect(await store.getJob(project.projectId, job.jobId)).toMatchObject({
       status: "failed",
@@ -342,7 +340,10 @@ describe.each(databases)("the job runner on $name", (database) => {
     });
     await runner({ store: ticking, logger, batchSize: 5, progressEveryMs: 10_000 }).runOnce();
     const progress = records.filter((r) => r.msg === "job progress");
-    expect(progress.map((r) => [r.deleted, r.batches])).toEqual([[15, 3], [30, 6]]);
+    expect(progress.map((r) => [r.deleted, r.batches])).toEqual([
+      [15, 3],
+      [30, 6],
+    ]);
     for (const line of progress) expect(line).toMatchObject({ jobId: job.jobId, component: "runner" });
     expect(JSON.stringify(progress)).not.toContain(USER);
     expect(records).toContainEqual(expect.objectContaining({ msg: "job completed", deleted: 35 }));

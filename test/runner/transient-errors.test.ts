@@ -79,7 +79,10 @@ describe.each(databases)("the runner on $name, faced with transient and permanen
     ["SQLITE_BUSY", () => Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" })],
     ["a PostgreSQL serialization failure (40001)", () => Object.assign(new Error("could not serialize access"), { code: "40001" })],
     ["a PostgreSQL deadlock (40P01)", () => Object.assign(new Error("deadlock detected"), { code: "40P01" })],
-    ["PostgreSQL shutting down (57P01)", () => Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" })],
+    [
+      "PostgreSQL shutting down (57P01)",
+      () => Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }),
+    ],
     ["a reset connection (ECONNRESET)", () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })],
     ["a connection that ended (pg, no code)", () => new Error("Connection terminated unexpectedly")],
   ];

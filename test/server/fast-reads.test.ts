@@ -141,7 +141,13 @@ describe.each(databases)("answers with and without the fast path on $name", (dat
       `/api/v1/${projectKey}/jobs?status=archived`,
       `/api/v1/${projectKey}/jobs?after=-1`,
     ];
-    const keys: Array<Record<string, string>> = [{ authorization: key }, { authorization: `Bearer ${key}` }, { authorization: otherKey }, { authorization: "ork_wrong" }, {}];
+    const keys: Array<Record<string, string>> = [
+      { authorization: key },
+      { authorization: `Bearer ${key}` },
+      { authorization: otherKey },
+      { authorization: "ork_wrong" },
+      {},
+    ];
     let compared = 0;
     for (const path of paths) {
       for (const headers of keys) {

@@ -120,7 +120,9 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
     app.use(OpenApiValidator.middleware({ apiSpec: spec as never, validateRequests: true, validateResponses: false }));
     app.get("/things/:id", (req, res) => void res.json({ id: req.params.id }));
     app.get("/other/:name/items", (req, res) => void res.json({ name: req.params.name }));
-    app.use(((error, _req, res, _next) => void res.status(error.status ?? 500).json({ message: error.message })) as express.ErrorRequestHandler);
+    app.use(
+      ((error, _req, res, _next) => void res.status(error.status ?? 500).json({ message: error.message })) as express.ErrorRequestHandler,
+    );
     server = createHttpServer(app);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -204,7 +206,9 @@ describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
   it("refuses, at start-up, a query in which a parameter does not become exactly one SQL parameter", () => {
     const { db } = contextOf(store);
     expect(() =>
-      precompile<{ id: number }, unknown>(db, ["id"], (p) => db.selectFrom("organizations").selectAll().where("id", "=", p.id).where("id", "<", p.id)),
+      precompile<{ id: number }, unknown>(db, ["id"], (p) =>
+        db.selectFrom("organizations").selectAll().where("id", "=", p.id).where("id", "<", p.id),
+      ),
     ).toThrow(/appears 2 times/);
   });
 });
@@ -226,7 +230,10 @@ describe.each(databases)("listJobs without limit, streamed ($name)", (database) 
     projectId = tenant.project.projectId;
     for (let i = 0; i < total; i++) {
       const at = 1_700_000_000_000 + i;
-      await insertJob(api.store, jobData(projectId, i % 3 === 0 ? "completed" : "cancelled", `u${i}`, { createdAt: at, updatedAt: at, startAt: at }));
+      await insertJob(
+        api.store,
+        jobData(projectId, i % 3 === 0 ? "completed" : "cancelled", `u${i}`, { createdAt: at, updatedAt: at, startAt: at }),
+      );
     }
   }, 120_000);
   afterAll(() => api?.close());

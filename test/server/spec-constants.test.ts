@@ -34,7 +34,11 @@ describe("code and spec agree", () => {
   it("integerBounds reads a parameter's bounds from the spec, through a $ref", () => {
     const listJobs = spec.paths["/api/v1/{projectKey}/jobs"]!.get!.parameters!;
     const limit = listJobs.find((parameter) => parameter.name === "limit")!.schema!;
-    expect(integerBounds("listJobs", "limit")).toEqual({ minimum: limit.minimum, maximum: limit.maximum, words: `from ${limit.minimum} to ${limit.maximum}` });
+    expect(integerBounds("listJobs", "limit")).toEqual({
+      minimum: limit.minimum,
+      maximum: limit.maximum,
+      words: `from ${limit.minimum} to ${limit.maximum}`,
+    });
     const { minimum, maximum } = spec.components.parameters.JobId.schema;
     expect(integerBounds("cancelJob", "jobId")).toMatchObject({ minimum, maximum });
     expect(() => integerBounds("listJobs", "nothing")).toThrow(/no parameter nothing/);

@@ -23,8 +23,7 @@ describe.each(databases)("claims, leases and batches on $name", (database) => {
     await store.close();
   });
 
-  const schedule = (userId: string, startAt: number) =>
-    insertJob(store, jobData(project.projectId, "scheduled", userId, { startAt }));
+  const schedule = (userId: string, startAt: number) => insertJob(store, jobData(project.projectId, "scheduled", userId, { startAt }));
 
   describe("claimDueJob", () => {
     it("does not claim a job before its startAt, and claims it at startAt", async () => {
@@ -85,9 +84,7 @@ describe.each(databases)("claims, leases and batches on $name", (database) => {
       for (let round = 0; round < 5; round++) {
         const ids = new Set<number>();
         for (let i = 0; i < 12; i++) ids.add((await schedule(`r${round}u${i}@example.com`, NOW)).jobId);
-        const burst = await Promise.all(
-          Array.from({ length: 24 }, (_, i) => (i % 2 ? store : second).claimDueJob(NOW, LEASE, `w${i}`)),
-        );
+        const burst = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? store : second).claimDueJob(NOW, LEASE, `w${i}`)));
         const claimed = burst.filter((claim): claim is ClaimedJob => claim !== undefined).map((claim) => claim.job.jobId);
         // What a claimer skipped (locked by another at that moment) is still there to claim.
         for (let claim = await second.claimDueJob(NOW, LEASE, "late"); claim; claim = await second.claimDueJob(NOW, LEASE, "late")) {

@@ -27,7 +27,9 @@ describe.each(databases)("times out of the EpochMillis range on $name", (databas
   it("scheduleUserDeletion refuses a startAt past the bound, and creates nothing", async () => {
     const store = await migrated();
     const { project } = await seedTenant(store, "Far");
-    await expect(store.scheduleUserDeletion(project.projectId, "far@example.com", NOW, NOW + 100_000_000 * 86_400_000)).rejects.toMatchObject({
+    await expect(
+      store.scheduleUserDeletion(project.projectId, "far@example.com", NOW, NOW + 100_000_000 * 86_400_000),
+    ).rejects.toMatchObject({
       name: "StoreError",
       code: "invalid",
     });

@@ -33,19 +33,27 @@ describe("a busy database", () => {
     for (const code of ["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED", "SQLITE_LOCKED_SHAREDCACHE"]) {
       expect(busyOrAsIs(Object.assign(new Error(code), { code }))).toMatchObject({ name: "StoreError", code: "busy" });
     }
-    for (const error of [Object.assign(new Error("x"), { code: "SQLITE_CONSTRAINT_UNIQUE" }), Object.assign(new Error("x"), { code: "SQLITE_BUSYNESS" }), null, "text"]) {
+    for (const error of [
+      Object.assign(new Error("x"), { code: "SQLITE_CONSTRAINT_UNIQUE" }),
+      Object.assign(new Error("x"), { code: "SQLITE_BUSYNESS" }),
+      null,
+      "text",
+    ]) {
       expect(busyOrAsIs(error)).toBe(error);
     }
   });
 
   it("the HTTP mapper answers StoreError busy with 503 and Retry-After, and knows no driver code", () => {
     const req = { method: "GET", path: "/api/v1/key/jobs" } as Request;
-    expect(toProblem(new StoreError("busy", "busy"), req)).toMatchObject({ status: 503, kind: "unavailable", headers: { "Retry-After": "1" } });
+    expect(toProblem(new StoreError("busy", "busy"), req)).toMatchObject({
+      status: 503,
+      kind: "unavailable",
+      headers: { "Retry-After": "1" },
+    });
     // A driver's error reaches it classified by the store (transientFailure), never by its code here.
     expect(toProblem(new Error("a bug", { cause: new TypeError("x") }), req)).toMatchObject({ status: 500, kind: "internal" });
   });
 });
-
 
 const withCode = (code: string, message = "x") => Object.assign(new Error(message), { code });
 
@@ -70,7 +78,10 @@ describe("transientFailure", () => {
     ["pg: Connection terminated unexpectedly", new Error("Connection terminated unexpectedly")],
     ["pg-pool: timeout exceeded when trying to connect", new Error("timeout exceeded when trying to connect")],
     ["a wrapped cause", new Error("Database migration failed", { cause: withCode("40P01") })],
-    ["Node's AggregateError of several addresses", Object.assign(new AggregateError([withCode("ECONNREFUSED"), withCode("ECONNREFUSED")]), {})],
+    [
+      "Node's AggregateError of several addresses",
+      Object.assign(new AggregateError([withCode("ECONNREFUSED"), withCode("ECONNREFUSED")]), {}),
+    ],
   ])("%s is transient", (_name, error) => {
     expect(transientFailure(error)).toEqual(expect.any(String));
   });

@@ -81,9 +81,10 @@ describe.each(databases)("migrations on $name", (database) => {
     const store = await open(await database.url());
     await store.migrate();
     const { project } = await seedTenant(store, "Acme");
-    await expect(
-      insertJob(store, jobData(project.projectId, "paused" as "scheduled", "u")),
-    ).rejects.toMatchObject({ name: "StoreError", code: "invalid" });
+    await expect(insertJob(store, jobData(project.projectId, "paused" as "scheduled", "u"))).rejects.toMatchObject({
+      name: "StoreError",
+      code: "invalid",
+    });
   });
 });
 

@@ -60,14 +60,20 @@ describe.each(databases)("importSessions on $name", (database) => {
     expect(error).toMatchObject({ code: "duplicate", alreadyStored: false });
     expect(error).toBeInstanceOf(StoreError);
     expect((error as DuplicateSessionError).row).toBe(second);
-    expect((error as Error).message).toBe(`Nothing was imported: session id "s1" appears twice in the input (project ${project.projectId}).`);
+    expect((error as Error).message).toBe(
+      `Nothing was imported: session id "s1" appears twice in the input (project ${project.projectId}).`,
+    );
     expect(await countSessions(store, project.projectId)).toBe(0);
   });
 
   it("a session id twice in one statement is found too: the second occurrence is the duplicate", async () => {
     const second = row("s2", "li@example.com");
     const error = await store
-      .importSessions((async function* () { yield [row("s1"), row("s2"), row("s3"), second, row("s4")]; })())
+      .importSessions(
+        (async function* () {
+          yield [row("s1"), row("s2"), row("s3"), second, row("s4")];
+        })(),
+      )
       .catch((caught: unknown) => caught);
     expect((error as DuplicateSessionError).row).toBe(second);
   });

@@ -26,7 +26,9 @@ export function skippedBrowserNotice(
 
 export default class ChromiumReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
-    const tests = testModules.flatMap((module) => [...module.children.allTests()].map((test) => ({ tags: test.tags, state: test.result().state })));
+    const tests = testModules.flatMap((module) =>
+      [...module.children.allTests()].map((test) => ({ tags: test.tags, state: test.result().state })),
+    );
     const notice = skippedBrowserNotice(tests, { installed: chromiumInstalled(), ci: Boolean(process.env.CI) });
     if (notice !== undefined) console.warn(notice);
   }

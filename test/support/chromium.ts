@@ -28,8 +28,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
   "--no-first-run",
 ];
 
-export const CHROMIUM_MISSING_MESSAGE =
-  `Chromium is not installed at ${CHROMIUM_PATH}; install it with: apt-get install -y chromium`;
+export const CHROMIUM_MISSING_MESSAGE = `Chromium is not installed at ${CHROMIUM_PATH}; install it with: apt-get install -y chromium`;
 
 export function chromiumInstalled(): boolean {
   return existsSync(CHROMIUM_PATH);
@@ -60,10 +59,7 @@ export interface LaunchChromiumOptions {
   /** More Chromium flags, after CHROMIUM_ARGS. */
   readonly extraArgs?: readonly string[];
   /** Passed to launchPersistentContext (e.g. serviceWorkers, viewport). */
-  readonly contextOptions?: Omit<
-    Parameters<typeof chromium.launchPersistentContext>[1],
-    "executablePath" | "args" | "headless"
-  >;
+  readonly contextOptions?: Omit<Parameters<typeof chromium.launchPersistentContext>[1], "executablePath" | "args" | "headless">;
   readonly timeout?: LaunchOptions["timeout"];
 }
 

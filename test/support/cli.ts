@@ -61,7 +61,11 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
 /** Runs another TypeScript command of the repository (`path` from the root, through tsx) to its end. */
 export function runTsCommand(path: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", path, ...args], {
+      cwd: ROOT,
+      env: cliEnv(env),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

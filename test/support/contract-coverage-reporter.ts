@@ -12,7 +12,9 @@ export default class ContractCoverageReporter implements Reporter {
     const answered = answeredPairs(folder);
     const missing = declared.filter((pair) => !answered.has(pair));
     if (missing.length === 0) {
-      console.log(`\ncontract coverage: all ${declared.length} (operation, status) pairs of openapi.yaml were answered by the real server\n`);
+      console.log(
+        `\ncontract coverage: all ${declared.length} (operation, status) pairs of openapi.yaml were answered by the real server\n`,
+      );
       return;
     }
     const message =
@@ -22,7 +24,9 @@ export default class ContractCoverageReporter implements Reporter {
       console.error(`\n✗ ${message}\n`);
       process.exitCode = 1;
     } else {
-      console.warn(`\ncontract coverage: ${missing.length} of ${declared.length} declared (operation, status) pairs not answered in this partial run (enforced by npm test)\n`);
+      console.warn(
+        `\ncontract coverage: ${missing.length} of ${declared.length} declared (operation, status) pairs not answered in this partial run (enforced by npm test)\n`,
+      );
     }
   }
 }

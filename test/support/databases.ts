@@ -54,10 +54,7 @@ const postgres: TestDatabase = {
 export const databases: TestDatabase[] = postgresAdminUrl ? [sqlite, postgres] : [sqlite];
 
 /** Creates an organization (with its API key) and a project in it. */
-export async function seedTenant(
-  store: Store,
-  orgName: string,
-): Promise<{ apiKey: string; project: Project; organization: Organization }> {
+export async function seedTenant(store: Store, orgName: string): Promise<{ apiKey: string; project: Project; organization: Organization }> {
   const { organization, apiKey } = await store.createOrganization(orgName);
   const project = await store.createProject(organization.organizationId, `${orgName} app`);
   return { apiKey, project, organization };

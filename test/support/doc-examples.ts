@@ -24,7 +24,12 @@ const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/;
 /** The documents that may hold examples: README.md and every docs/*.md. */
 export function documentationFiles(root: string): string[] {
   const docs = join(root, "docs");
-  const files = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith(".md")).sort().map((f) => join(docs, f)) : [];
+  const files = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+        .map((f) => join(docs, f))
+    : [];
   return [join(root, "README.md"), ...files].filter((f) => existsSync(f));
 }
 

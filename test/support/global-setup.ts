@@ -13,7 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { freePort, randomPassword, startEmbeddedPostgres as startPostgres, type RunningPostgres } from "../../scripts/lib/embedded-postgres.mjs";
+import {
+  freePort,
+  randomPassword,
+  startEmbeddedPostgres as startPostgres,
+  type RunningPostgres,
+} from "../../scripts/lib/embedded-postgres.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -81,7 +86,13 @@ async function startEmbeddedPostgres(): Promise<{ server: RunningPostgres; dir: 
   const dir = mkdtempSync(join("/tmp", "jobs-api-pg-"));
   chmodSync(dir, 0o755);
   try {
-    const server = await startPostgres({ dataDir: join(dir, "data"), port: await freePort(), password: randomPassword(), persistent: false, throwaway: true });
+    const server = await startPostgres({
+      dataDir: join(dir, "data"),
+      port: await freePort(),
+      password: randomPassword(),
+      persistent: false,
+      throwaway: true,
+    });
     return { server, dir, url: server.url() };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
@@ -94,9 +105,7 @@ async function dropRunDatabases(adminUrl: string, runId: string): Promise<void> 
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string }>("select datname from pg_database where datname like $1", [
-      `t\\_${runId}\\_%`,
-    ]);
+    const { rows } = await client.query<{ datname: string }>("select datname from pg_database where datname like $1", [`t\\_${runId}\\_%`]);
     for (const { datname } of rows) {
       await client.query(`drop database if exists ${client.escapeIdentifier(datname)} with (force)`);
     }

@@ -26,12 +26,7 @@ export function jobData(
 }
 
 /** `count` sessions of one user, yielded in chunks of `chunk`. */
-export async function* sessionsOf(
-  projectId: number,
-  userId: string,
-  count: number,
-  chunk = 1000,
-): AsyncGenerator<SessionRow[]> {
+export async function* sessionsOf(projectId: number, userId: string, count: number, chunk = 1000): AsyncGenerator<SessionRow[]> {
   for (let start = 0; start < count; start += chunk) {
     yield Array.from({ length: Math.min(chunk, count - start) }, (_, i) => ({
       sessionId: `${userId}-${start + i}`,

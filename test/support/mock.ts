@@ -61,8 +61,7 @@ export function startMock({ args = [], timeoutMs = 90_000 }: StartMockOptions = 
       clearTimeout(timer);
       void close().then(() => reject(new Error(`${why}\n--- mock output ---\n${output.join("\n")}`)));
     };
-    const onExit = (code: number | null, signal: string | null) =>
-      fail(`The Prism mock exited (${signal ?? code}) before listening`);
+    const onExit = (code: number | null, signal: string | null) => fail(`The Prism mock exited (${signal ?? code}) before listening`);
     const timer = setTimeout(() => fail(`The Prism mock did not listen within ${timeoutMs} ms`), timeoutMs);
     child.once("error", (error) => fail(`The Prism mock could not start: ${error.message}`));
     child.once("exit", onExit);

@@ -57,16 +57,12 @@ export async function lint(file: string, options: { cwd?: string; config?: strin
   try {
     parsed = JSON.parse(result.stdout) as typeof parsed;
   } catch {
-    throw new Error(
-      `redocly lint ${file} printed no JSON report (exit ${result.code}):\n${result.stdout}\n${result.stderr}`,
-    );
+    throw new Error(`redocly lint ${file} printed no JSON report (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
   }
   return { code: result.code, totals: parsed.totals, problems: parsed.problems, stderr: result.stderr };
 }
 
 /** One line per problem, for failure messages. */
 export function describeProblems(problems: readonly LintProblem[]): string {
-  return problems
-    .map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer ?? "?"}: ${p.message}`)
-    .join("\n");
+  return problems.map((p) => `${p.severity} ${p.ruleId} at ${p.location[0]?.pointer ?? "?"}: ${p.message}`).join("\n");
 }

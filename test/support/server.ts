@@ -29,7 +29,11 @@ export interface TestServerOptions {
   store?: Store;
 }
 
-export async function startTestServer(databaseUrl: string, config: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  databaseUrl: string,
+  config: Partial<Config> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const clock = { now: Date.UTC(2026, 10, 29, 10, 0, 0) };
   const running = await startServer({
     config: {

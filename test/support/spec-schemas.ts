@@ -43,9 +43,7 @@ export function forAjv(node: Json): Json {
       out[key] = forAjv(value);
     }
   }
-  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some(
-    (k) => k in out,
-  );
+  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some((k) => k in out);
   if (out.properties && !open) out.additionalProperties = false;
   return out;
 }
