@@ -88,21 +88,7 @@ program
     const running = await startServer({ config }).catch((error: unknown) => {
       throw Object.assign(error as Error, { ports: { api: config.port, metrics: config.metricsPort } });
     });
-    const log = running.runner ? "with the job runner" : "API only (JOBS_RUNNER=off)";
-    process.stderr.write(`jobs-api listening on ${running.url} (${running.store.dialect}, ${log})\n`);
-    process.stderr.write(`  database: ${describeDatabase(config.databaseUrl)}\n`);
-    if (running.metricsUrl) process.stderr.write(`  metrics: ${running.metricsUrl}\n`);
-    if (options.demo) {
-      const credentials = demoCredentialsFor(config.databaseUrl);
-      const created = await seedDemo(running.store, { now: Date.now(), startDelay: config.startDelay });
-      const keyNote = created ? credentials.save(created) : undefined;
-      const known = created ? { credentials: created, note: keyNote! } : await credentials.load(running.store);
-      process.stderr.write(
-        "credentials" in known
-          ? `\n${await demoInstructions(running.url, known.credentials, { store: running.store, keyNote: known.note, startDelay: config.startDelay })}\n\n`
-          : `\n${known.problem}\n\n`,
-      );
-    }
+    // Before the "listening" line: a signal sent as soon as it is read must find the handlers.
     // SIGTERM (an orchestrator): /readyz fails at once, requests are served for SHUTDOWN_DRAIN,
     // then the server closes. SIGINT (Ctrl-C at a terminal): close now. A second signal: close now.
     const shutdown = (signal: string, drainMs: number) => {
@@ -122,6 +108,21 @@ program
     };
     process.on("SIGTERM", () => shutdown("SIGTERM", config.shutdownDrainMs));
     process.on("SIGINT", () => shutdown("SIGINT", 0));
+    const log = running.runner ? "with the job runner" : "API only (JOBS_RUNNER=off)";
+    process.stderr.write(`jobs-api listening on ${running.url} (${running.store.dialect}, ${log})\n`);
+    process.stderr.write(`  database: ${describeDatabase(config.databaseUrl)}\n`);
+    if (running.metricsUrl) process.stderr.write(`  metrics: ${running.metricsUrl}\n`);
+    if (options.demo) {
+      const credentials = demoCredentialsFor(config.databaseUrl);
+      const created = await seedDemo(running.store, { now: Date.now(), startDelay: config.startDelay });
+      const keyNote = created ? credentials.save(created) : undefined;
+      const known = created ? { credentials: created, note: keyNote! } : await credentials.load(running.store);
+      process.stderr.write(
+        "credentials" in known
+          ? `\n${await demoInstructions(running.url, known.credentials, { store: running.store, keyNote: known.note, startDelay: config.startDelay })}\n\n`
+          : `\n${known.problem}\n\n`,
+      );
+    }
   });
 
 program
@@ -144,7 +145,6 @@ program
     const sandbox = await startSandbox(process.env);
     // A last resort if the process ends without the signal handlers below (an uncaught error).
     process.once("exit", () => sandbox.removeDatabase());
-    process.stderr.write(`\n${sandboxInstructions(sandbox)}\n\n`);
     const shutdown = (signal: string) => {
       process.stderr.write(`${signal}: stopping the sandbox and deleting its database\n`);
       sandbox.close().then(
@@ -157,6 +157,8 @@ program
     };
     // SIGHUP too: closing the terminal it runs in must not leave the database behind.
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => shutdown(signal));
+    // After the handlers: a signal sent as soon as the instructions are read must find them.
+    process.stderr.write(`\n${sandboxInstructions(sandbox)}\n\n`);
   });
 
 const project = program.command("project").description("Manage projects.");
