@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ensureGeneratorJar, ROOT, run, runMain, specVersion, VERSIONS } from "./lib/tools.mjs";
+import { ensureGeneratorJar, ROOT, run, runMain, specVersion, VERSIONS, languagesFrom } from "./lib/tools.mjs";
 
 export const PYTHON_PACKAGE = "openreplay_jobs_api";
 export const PYTHON_PROJECT = "openreplay-jobs-api";
@@ -76,13 +76,7 @@ function main() {
   const { values: args } = parseArgs({
     options: { lang: { type: "string" }, out: { type: "string" }, spec: { type: "string" }, "go-module": { type: "string" } },
   });
-  const langs = (args.lang ?? LANGS.join(","))
-    .split(",")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  for (const lang of langs) {
-    if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
-  }
+  const langs = languagesFrom(args.lang, LANGS);
   const out = resolve(ROOT, args.out ?? join("out", "clients"));
   const spec = resolve(ROOT, args.spec ?? join("generated", "openapi.json"));
   if (!existsSync(spec)) throw new Error(`${spec} does not exist: run npm run generate first`);

@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism } from "./lib/services.mjs";
 import { bundleSpec, operationsOf } from "./lib/spec.mjs";
 import { parseArgs } from "node:util";
-import { ROOT, run } from "./lib/tools.mjs";
+import { ROOT, run, languagesFrom } from "./lib/tools.mjs";
 
 const LANGS = ["curl", "TypeScript", "Python", "Go"];
 const PLACEHOLDERS = {
@@ -307,13 +307,7 @@ async function check(label, { cmd, args }, lang, verify) {
 
 async function main() {
   const args = parseArgs({ options: { mock: { type: "boolean" }, "local-server": { type: "boolean" }, lang: { type: "string" } } }).values;
-  const langs = (args.lang ?? LANGS.join(","))
-    .split(",")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  for (const lang of langs) {
-    if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
-  }
+  const langs = languagesFrom(args.lang, LANGS);
   const both = !args.mock && !args["local-server"];
   const operations = loadSamples();
   console.log(`${operations.length} operations, samples in ${langs.join(", ")}`);

@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism } from "./lib/services.mjs";
 import { parseArgs } from "node:util";
-import { ROOT, run, runMain } from "./lib/tools.mjs";
+import { ROOT, run, runMain, languagesFrom } from "./lib/tools.mjs";
 
 const LANGS = ["python", "go"];
 
@@ -93,13 +93,7 @@ async function main() {
       clients: { type: "string" },
     },
   });
-  const langs = (args.lang ?? LANGS.join(","))
-    .split(",")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  for (const lang of langs) {
-    if (!LANGS.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${LANGS.join(", ")})`);
-  }
+  const langs = languagesFrom(args.lang, LANGS);
   if (args.server && (!args.key || !args.project)) throw new Error("--server needs --key and --project");
   const clientsDir = resolve(ROOT, args.clients ?? join("out", "clients"));
   const mock = args.mock || (!args.server && !args["local-server"]);

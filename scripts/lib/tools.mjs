@@ -144,3 +144,15 @@ export async function runMain(name, main) {
     process.exit(1);
   }
 }
+
+/** `--lang a,b` → the languages asked for (all of `known` when none); an unknown one is an error. */
+export function languagesFrom(option, known) {
+  const langs = (option ?? known.join(","))
+    .split(",")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  for (const lang of langs) {
+    if (!known.includes(lang)) throw new Error(`--lang: unknown language "${lang}" (${known.join(", ")})`);
+  }
+  return langs;
+}
