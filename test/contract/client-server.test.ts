@@ -615,7 +615,7 @@ describe.each(databases)("the typed client against the real server on $name", (d
         vi.useRealTimers();
       }
       expect(error).toBeInstanceOf(JobWaitTimeoutError);
-      expect(error).toMatchObject({ name: "TimeoutError", timeoutMs: 5_000, job: { jobId: job.jobId, status: "scheduled" } });
+      expect(error).toMatchObject({ name: "TimeoutError", timeoutMs: 300, job: { jobId: job.jobId, status: "scheduled" } });
       expect((await idle.store.getJob(project.projectId, job.jobId))?.status).toBe("scheduled");
     });
   });
