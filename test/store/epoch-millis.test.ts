@@ -63,7 +63,7 @@ describe.each(databases)("times out of the EpochMillis range on $name", (databas
     // What JOBS_START_DELAY=100000000d stored, in a database that had not had the repair yet.
     await execRaw(url, [
       `update jobs set start_at = ${NOW + 100_000_000 * 86_400_000} where job_id = ${job.jobId}`,
-      "delete from kysely_migration where name = '0003_epoch_millis_in_range'",
+      "delete from kysely_migration where name = '0004_epoch_millis_in_range'",
     ]);
 
     const server = await startTestServer(url); // migrates on start
