@@ -24,6 +24,8 @@ type SecurityHandler = (req: Request) => Promise<boolean>;
 
 interface FastOperation {
   operationId: string;
+  /** The spec's operation object, as the validator leaves it in req.openapi.schema. */
+  schema: Json;
   /** The spec's path template ("/api/v1/{projectKey}/jobs"), as the validator names the route. */
   openApiRoute: string;
   /** The path template as a regular expression; a group per path parameter, in order. */
@@ -67,8 +69,11 @@ export function fastReads(options: { security: SecurityHandler; validateResponse
       if (values === undefined || !operation.parameters(values)) return next();
       req[FAST] = true;
       // What the validator would have left for the code after it (the request log's route, the
-      // canonical-integer check): the matched route of the spec.
-      (req as Marked & { openapi?: { openApiRoute: string } }).openapi = { openApiRoute: operation.openApiRoute };
+      // canonical-integer check, metrics by operation): the matched route and operation of the spec.
+      (req as Marked & { openapi?: { openApiRoute: string; schema: Json } }).openapi = {
+        openApiRoute: operation.openApiRoute,
+        schema: operation.schema,
+      };
       // As the validator leaves it: the query parameters coerced to their types.
       Object.defineProperty(req, "query", { value: values.query, writable: true, configurable: true, enumerable: true });
       if (options.validateResponses) checkAnswers(operation, res, next);
@@ -218,6 +223,7 @@ function buildOperations(specUrl?: URL): FastOperation[] {
     if (!usable) continue;
     operations.push({
       operationId,
+      schema: get,
       openApiRoute: template,
       pattern,
       pathParameters,

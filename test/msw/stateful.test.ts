@@ -9,11 +9,15 @@ import { createJobsClient, parseLinkHeader, type Job, type JobsClient } from "..
 import { createStatefulHandlers, DEFAULT_PROJECT_KEY, type StatefulHandlers } from "../../client/msw/index.js";
 
 /** The spec's userId pattern, as the 400 detail quotes it (no control characters, C0 or C1). */
-const USER_ID_PATTERN = (
+const USER_PATH = (
   JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
-    paths: Record<string, { delete: { parameters: Array<{ name?: string; schema?: { pattern?: string } }> } }>;
+    paths: Record<string, { parameters?: UserIdParameter[]; delete: { parameters?: UserIdParameter[] } }>;
   }
-).paths["/api/v1/{projectKey}/users/{userId}"]!.delete.parameters.find((p) => p.name === "userId")!.schema!.pattern!;
+).paths["/api/v1/{projectKey}/users/{userId}"]!;
+type UserIdParameter = { name?: string; schema?: { pattern?: string } };
+// Path-level or operation-level: the spec may declare it at either.
+const USER_ID_PATTERN = [...(USER_PATH.parameters ?? []), ...(USER_PATH.delete.parameters ?? [])].find((p) => p.name === "userId")!.schema!
+  .pattern!;
 
 const BASE = "http://localhost:4010";
 const clock = { now: Date.UTC(2026, 10, 29, 10, 0, 0) };

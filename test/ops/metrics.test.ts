@@ -38,7 +38,14 @@ describe.each(databases)("metrics on $name", (database) => {
 
   it("count requests by operationId and status, job transitions, sessions deleted, batches and lease takeovers", async () => {
     // The runner polls often and jobs wait an hour: the test moves the clock to make one due.
-    const running = await server({ runner: true, pollIntervalMs: 10, batchSize: 10, startDelay: { kind: "delay", ms: 3_600_000 } });
+    // batchTimeMs 0: every batch is batchSize (adaptive sizing would make the count depend on speed).
+    const running = await server({
+      runner: true,
+      pollIntervalMs: 10,
+      batchSize: 10,
+      batchTimeMs: 0,
+      startDelay: { kind: "delay", ms: 3_600_000 },
+    });
     const { apiKey, project } = await seedTenant(running.store, "Acme");
     await addSessions(running.store, project.projectId, "ana@example.com", 25);
     await addSessions(running.store, project.projectId, "li@example.com", 5);
@@ -66,6 +73,8 @@ describe.each(databases)("metrics on $name", (database) => {
     const toCancel = await running.call("DELETE", `${base}/users/omar@example.com`, { key: apiKey });
     const cancelled = await running.call("DELETE", `${base}/jobs/${toCancel.body.data.jobId}`, { key: apiKey });
     expect(cancelled.status).toBe(200);
+    // A read the fast path answers (counted under its operation, not "unmatched").
+    expect((await running.call("GET", `${base}/jobs`, { key: apiKey })).status).toBe(200);
     // Answers without an operation, and a 401.
     expect((await httpRequest(running.url, "/nowhere")).status).toBe(404);
     expect((await running.call("GET", `${base}/jobs`, { key: null })).status).toBe(401);
@@ -74,6 +83,9 @@ describe.each(databases)("metrics on $name", (database) => {
     expect(m.get('jobs_api_http_requests_total{operation="deleteUserData",status="200"}')).toBe(2);
     expect(m.get('jobs_api_http_requests_total{operation="cancelJob",status="200"}')).toBe(1);
     expect(m.get('jobs_api_http_requests_total{operation="listJobs",status="401"}')).toBe(1);
+    expect(m.get('jobs_api_http_requests_total{operation="listJobs",status="200"}')).toBe(1);
+    expect(m.get('jobs_api_http_requests_total{operation="getJob",status="200"}')).toBeGreaterThanOrEqual(2);
+    expect(m.get('jobs_api_http_requests_total{operation="unmatched",status="200"}')).toBeUndefined();
     expect(m.get('jobs_api_http_requests_total{operation="unmatched",status="404"}')).toBe(1);
     expect(m.get('jobs_api_http_request_duration_seconds_count{operation="cancelJob",status="200"}')).toBe(1);
     expect(m.get('jobs_api_http_request_duration_seconds_bucket{le="+Inf",operation="cancelJob",status="200"}')).toBe(1);
