@@ -19,8 +19,8 @@ export interface Config {
   pollIntervalMs: number;
   batchSize: number;
   /**
-   * Batches grow (doubling, from batchSize up to MAX_BATCH_SIZE) while one takes under half of
-   * this, and shrink back (never under batchSize) when one takes longer; 0 = every batch batchSize.
+   * Batches grow (doubling, from batchSize up to MAX_BATCH_SIZE) while a full one takes under
+   * this, and shrink back (never under batchSize) when one takes over twice this; 0 = every batch batchSize.
    */
   batchTimeMs: number;
   leaseMs: number;
@@ -84,7 +84,7 @@ export const DEFAULTS: Config = {
   startDelay: { kind: "midnight" },
   pollIntervalMs: 5000,
   batchSize: 1000,
-  batchTimeMs: 10,
+  batchTimeMs: 5,
   leaseMs: 60_000,
   paceSessionsPerSecond: 0,
   runner: true,
@@ -199,7 +199,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   duration("JOBS_POLL_INTERVAL", "pollIntervalMs", 10, DAY, "5s"),
   integer("JOBS_BATCH_SIZE", "batchSize", 1, 100_000, String(DEFAULTS.batchSize), " (sessions per transaction)"),
-  duration("JOBS_BATCH_TIME", "batchTimeMs", 0, 10 * SECOND, "10ms (0ms: every batch JOBS_BATCH_SIZE)"),
+  duration("JOBS_BATCH_TIME", "batchTimeMs", 0, 10 * SECOND, "5ms (0ms: every batch JOBS_BATCH_SIZE)"),
   duration("JOBS_LEASE", "leaseMs", SECOND, DAY, "60s"),
   {
     name: "JOBS_PACE",

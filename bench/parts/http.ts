@@ -94,6 +94,11 @@ export const http: Part = ({ smoke, log }) =>
       rows.push(targetRow("GET job: project / raw", result.ratio(project, raw, get), TARGETS.vsRaw));
       rows.push(targetRow("GET job: project / fastify", result.ratio(project, fastify, get), TARGETS.vsFastify));
       rows.push({ metric: "GET job: fastify / database-backed limit", value: ratio(result.ratio(fastify, dbLimit, get)) });
+      // The same comparisons in server CPU per request (the other's CPU / the project's): on a
+      // shared machine, throughput depends on how each process is scheduled, CPU much less.
+      rows.push({ metric: "GET job, in CPU per request: project / database-backed limit", value: ratio(result.cpuRatio(project, dbLimit, get)) });
+      rows.push({ metric: "GET job, in CPU per request: project / raw", value: ratio(result.cpuRatio(project, raw, get)) });
+      rows.push({ metric: "GET job, in CPU per request: project / fastify", value: ratio(result.cpuRatio(project, fastify, get)) });
       const p99 = result.summary(project, get, (m) => m.p99);
       rows.push({
         metric: "GET job: project p99 at 10 connections",
@@ -130,6 +135,8 @@ export const http: Part = ({ smoke, log }) =>
         targetRow("listJobs limit=100: project / database-backed limit", result.ratio(project, dbLimit, list), TARGETS.listVsDbLimit),
       );
       rows.push({ metric: "listJobs limit=100: project / fastify", value: ratio(result.ratio(project, fastify, list)) });
+      rows.push({ metric: "listJobs limit=100, in CPU per request: project / database-backed limit", value: ratio(result.cpuRatio(project, dbLimit, list)) });
+      rows.push({ metric: "listJobs limit=100, in CPU per request: project / fastify", value: ratio(result.cpuRatio(project, fastify, list)) });
       if (a) rows.push({ metric: "listJobs limit=100: (a) / database-backed limit", value: ratio(result.ratio(a, dbLimit, list)) });
       for (const server of servers) {
         rows.push({
@@ -144,7 +151,7 @@ export const http: Part = ({ smoke, log }) =>
       const notes = [
         `project = the project's server as deployed: request and response validation (express-openapi-validator), the API-key security handler, one log line per request at info (to /dev/null)${a ? "; (a) = the same with response validation off" : ""}.`,
         `raw node:http answers the same bytes from memory with one Map lookup: the HTTP limit. raw node:http + SQLite does what the answer needs and nothing more, with better-sqlite3 prepared statements: SHA-256 of the key, the organization by hash, the project within it, the job (or 101 jobs), JSON.stringify: the database-backed limit (no validation, no logging). fastify 5 validates the same parameters with the contract's JSON schemas, serializes with the response schemas, does the same lookups through the project's store and logs its requests at info.`,
-        `Ratios are throughput ratios taken round by round (median and min–max over ${rounds} rounds of ${seconds} s each, ${connections} connections). Server CPU per request comes from /proc and drifts less than throughput on a shared machine.`,
+        `Ratios are throughput ratios taken round by round (median and min–max over ${rounds} rounds of ${seconds} s each, ${connections} connections); "in CPU per request" rows divide the other server's CPU time per request (from /proc) by the project's, round by round: on a shared machine they drift much less than throughput, which depends on how each process gets scheduled.`,
         `GET job: raw node:http ${fmt(rawGet.median)} req/s, database-backed limit ${fmt(dbGet.median)} req/s (medians).`,
       ];
       return {

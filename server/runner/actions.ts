@@ -43,16 +43,16 @@ export const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediat
 export const MAX_BATCH_SIZE = 100_000;
 
 /**
- * The next batch's size: double it while a full batch takes under half of timeMs, halve it (not
- * under `smallest`) when one takes longer than timeMs. Larger batches are cheaper a session (one
- * commit, each index page written once, fewer round trips: measured in bench/README.md, runner);
- * bounded by time, because a batch holds the job's row (PostgreSQL) or SQLite's write lock, which
- * an API write (a cancel, a new job) then waits for.
+ * The next batch's size: doubled while a full batch takes under timeMs, halved (not under
+ * `smallest`) when one takes over twice that, so batches take about timeMs to 2 × timeMs. Larger
+ * batches cost less a session (one commit, each index page written once, fewer round trips:
+ * bench/README.md, runner); bounded by time, because a batch holds the job's row (PostgreSQL) or
+ * SQLite's write lock, which an API write (a cancel, a new job) then waits for.
  */
 export function nextBatchSize(size: number, deleted: number, ms: number, timeMs: number, smallest: number): number {
   if (timeMs <= 0) return size;
-  if (ms > timeMs) return Math.max(smallest, Math.floor(size / 2));
-  if (deleted === size && ms < timeMs / 2) return Math.min(MAX_BATCH_SIZE, size * 2);
+  if (ms > 2 * timeMs) return Math.max(smallest, Math.floor(size / 2));
+  if (deleted === size && ms < timeMs) return Math.min(MAX_BATCH_SIZE, size * 2);
   return size;
 }
 

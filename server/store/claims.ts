@@ -98,24 +98,17 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { clos
           .executeTakeFirst();
         return { deleted: Number(result.numDeletedRows), upTo };
       };
-      if (backend.dialect === "postgres") {
-        const outcome = await db.transaction().execute(async (trx) => {
+      const outcome = await db.transaction().execute(async (trx) => {
+        if (backend.dialect === "postgres") {
           // No WAL flush at each batch's commit: a batch lost in a crash is only sessions not yet
           // deleted, which the job deletes when it is taken up again; and finishJob's commit
           // (synchronous) flushes every batch before it, so a completed job never loses one.
           await sql`set local synchronous_commit = off`.execute(trx);
-          const after = deletedUpTo.get(claim) ?? 0;
-          const batch = await postgresBatch(trx, claim, batchSize, now + leaseMs, after);
-          // Nothing after the cursor: one sweep from the start (as below).
-          return batch !== undefined && batch.deleted === 0 && after > 0 ? postgresBatch(trx, claim, batchSize, now + leaseMs, 0) : batch;
-        });
-        if (outcome === undefined) return { deleted: 0, stillOwned: false };
-        deletedUpTo.set(claim, outcome.upTo);
-        return { deleted: outcome.deleted, stillOwned: true };
-      }
-      // SQLite in memory (tests): on the store's connection.
-      const outcome = await db.transaction().execute(async (trx) => {
+        }
         // First the guard: renewing the lease succeeds only while the job is running and ours.
+        // On PostgreSQL it also locks the job row until commit, so a cancel waits for the batch
+        // and the next batch sees it. (One statement doing the guard and the delete at once, with
+        // a CTE, measured slower here: 277,000 against 447,000 sessions/s in batches of 5,000.)
         const renewed = await trx
           .updateTable("jobs")
           .set({ lease_expires_at: now + leaseMs })
@@ -161,42 +154,4 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { clos
         .execute();
     },
   };
-}
-
-/**
- * One batch on PostgreSQL in one statement (one round trip instead of three): renew the lease if
- * the job is still running and ours, and only then find the last id of the next batchSize
- * sessions after `after` and delete that range. The UPDATE locks the job's row until the
- * transaction ends, so a cancel waits for the batch, and a cancel committed first leaves the
- * UPDATE nothing to renew (PostgreSQL re-checks the row): then nothing is deleted.
- */
-async function postgresBatch(
-  trx: Transaction<Database>,
-  claim: ClaimedJob,
-  batchSize: number,
-  leaseExpiresAt: number,
-  after: number,
-): Promise<{ deleted: number; upTo: number } | undefined> {
-  const { projectId } = claim.job;
-  const { rows } = await sql<{ owned: number; deleted: number; up_to: number | null }>`
-    with renewed as (
-      update jobs set lease_expires_at = ${leaseExpiresAt}
-      where job_id = ${claim.job.jobId} and status = 'running' and lease_owner = ${claim.workerId}
-      returning job_id
-    ), last as (
-      select max(id) as up_to from (
-        select id from sessions
-        where project_id = ${projectId} and user_id = ${claim.userId} and id > ${after} and exists (select 1 from renewed)
-        order by id limit ${batchSize}
-      ) as batch
-    ), deleted as (
-      delete from sessions
-      where project_id = ${projectId} and user_id = ${claim.userId} and id > ${after} and id <= (select up_to from last)
-      returning 1
-    )
-    select (select count(*) from renewed) as owned, (select count(*) from deleted) as deleted, (select up_to from last) as up_to
-  `.execute(trx);
-  const row = rows[0]!;
-  if (Number(row.owned) === 0) return undefined;
-  return { deleted: Number(row.deleted), upTo: row.up_to == null ? after : Number(row.up_to) };
 }
