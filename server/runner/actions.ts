@@ -75,7 +75,7 @@ export const deleteUserData: Action = {
       if (!batch.stillOwned) return { kind: "lost", deleted };
       if (batch.deleted === 0) return { kind: "done", deleted };
       deleted += batch.deleted;
-      size = nextBatchSize(size, batch.deleted, performance.now() - started, batchTimeMs, batchSize);
+      size = nextBatchSize(size, batch.deleted, batch.ms ?? performance.now() - started, batchTimeMs, batchSize);
       await pace?.(batch.deleted);
       batches++;
       if (now() - reported >= progressEveryMs) {

@@ -69,7 +69,7 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { clos
         });
         if (outcome === undefined) return { deleted: 0, stillOwned: false };
         deletedUpTo.set(claim, outcome.upTo);
-        return { deleted: outcome.deleted, stillOwned: true };
+        return { deleted: outcome.deleted, stillOwned: true, ms: outcome.ms };
       }
       const deleteAfter = async (trx: Transaction<Database>, after: number) => {
         // The last id of the next batch (one row back, not the whole batch), then one range delete.

@@ -30,12 +30,12 @@ export interface BatchRequest {
   leaseExpiresAt: number;
 }
 
-/** undefined: the job is no longer ours (cancelled, or its lease taken over); nothing deleted. */
-export type BatchOutcome = { deleted: number; upTo: number } | undefined;
+/** undefined: the job is no longer ours (cancelled, or its lease taken over); nothing deleted. ms: the transaction's duration. */
+export type BatchOutcome = { deleted: number; upTo: number; ms: number } | undefined;
 
 interface Envelope {
   id: number;
-  outcome?: { deleted: number; upTo: number } | null;
+  outcome?: { deleted: number; upTo: number; ms: number } | null;
   error?: { message: string; code?: string };
 }
 
@@ -135,7 +135,10 @@ function serve(path: string): void {
   parentPort!.on("message", ({ id, request }: { id: number; request: BatchRequest }) => {
     try {
       // IMMEDIATE: the write lock from the start (waiting up to busy_timeout for it).
-      parentPort!.postMessage({ id, outcome: batch.immediate(request) } satisfies Envelope);
+      const started = performance.now();
+      const done = batch.immediate(request);
+      const ms = performance.now() - started;
+      parentPort!.postMessage({ id, outcome: done === null ? null : { ...done, ms } } satisfies Envelope);
     } catch (error) {
       const { message, code } = error as { message?: string; code?: string };
       parentPort!.postMessage({ id, error: { message: message ?? String(error), code } } satisfies Envelope);

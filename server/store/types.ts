@@ -54,6 +54,12 @@ export interface BatchResult {
    * The batch's deletions were rolled back in that case, and the runner must stop.
    */
   stillOwned: boolean;
+  /**
+   * How long the batch's transaction held its locks, in milliseconds, when the store measured it
+   * apart from the call (SQLite's worker thread: the call also waits for the event loop). The
+   * runner sizes batches by it, or by the call's own duration when it is absent.
+   */
+  ms?: number;
 }
 
 export interface SessionRow {

@@ -134,6 +134,22 @@ describe.each(databases)("the job runner on $name", (database) => {
     expect(sizes).toEqual([100, 100, 100, 100, 100, 100]);
   });
 
+  it("with a batch time, batches are sized by the time the store says a batch held its locks, when it says so", async () => {
+    await addSessions(store, project.projectId, USER, 700);
+    await scheduleDeletion();
+    const sizes: number[] = [];
+    const reporting = withOverrides(store, {
+      deleteSessionsBatch: async (claim, size, ...rest) => {
+        sizes.push(size);
+        // A batch that held its locks for no time at all, however long the call took.
+        return { ...(await store.deleteSessionsBatch(claim, size, ...rest)), ms: 0 };
+      },
+    });
+    clock.now = NOW + 5000;
+    expect(await runner({ store: reporting, batchSize: 100, batchTimeMs: 1e-6 }).runOnce()).toBe(true);
+    expect(sizes).toEqual([100, 200, 400, 800]);
+  });
+
   it("runs nothing before the job's startAt, and runs it once it is due", async () => {
     const job = (await store.scheduleUserDeletion(project.projectId, USER, NOW, NOW + 3_600_000)).job;
     const jobs = runner();
@@ -173,7 +189,7 @@ describe.each(databases)("the job runner on $name", (database) => {
     const job = await scheduleDeletion();
     // A process claims the job, deletes one batch, and dies.
     const dead = (await store.claimDueJob(NOW, LEASE, "dead-process"))!;
-    expect(await store.deleteSessionsBatch(dead, 1000, NOW, LEASE)).toEqual({ deleted: 1000, stillOwned: true });
+    expect(await store.deleteSessionsBatch(dead, 1000, NOW, LEASE)).toMatchObject({ deleted: 1000, stillOwned: true });
 
     const { logger, records } = recordingLogger();
     const survivor = runner({ logger, workerId: "survivor" });

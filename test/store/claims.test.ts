@@ -107,11 +107,11 @@ describe.each(databases)("claims, leases and batches on $name", (database) => {
       );
       await schedule("ana@example.com", NOW);
       const claim = (await store.claimDueJob(NOW, LEASE, "w1"))!;
-      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toEqual({ deleted: 100, stillOwned: true });
+      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toMatchObject({ deleted: 100, stillOwned: true });
       expect(await countSessions(store, project.projectId, "ana@example.com")).toBe(150);
-      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toEqual({ deleted: 100, stillOwned: true });
-      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toEqual({ deleted: 50, stillOwned: true });
-      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toEqual({ deleted: 0, stillOwned: true });
+      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toMatchObject({ deleted: 100, stillOwned: true });
+      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toMatchObject({ deleted: 50, stillOwned: true });
+      expect(await store.deleteSessionsBatch(claim, 100, NOW, LEASE)).toMatchObject({ deleted: 0, stillOwned: true });
       expect(await countSessions(store, project.projectId, "ana@example.com")).toBe(0);
       expect(await countSessions(store, project.projectId, "li@example.com")).toBe(40);
       expect(await countSessions(store, other.projectId, "ana@example.com")).toBe(1);
