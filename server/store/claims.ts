@@ -1,16 +1,21 @@
 // The runner's side of the jobs: claim a due job under a lease, delete its user's sessions batch
 // by batch (each batch renews the lease), then finish or release it.
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { StoreContext } from "./context.js";
 import { JOB_COLUMNS, toJob } from "./rows.js";
 import type { Database } from "./schema.js";
 import type { ClaimedJob, ClaimsStore } from "./types.js";
-import { SqliteDeleter } from "./sqlite-deleter.js";
+import { DeletionWorker } from "./deletion-worker.js";
 
-export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close: () => Promise<void> } {
-  // SQLite (a file): the batches run in a worker thread on their own connection, off the event
-  // loop (sqlite-deleter.ts). An in-memory database cannot be opened twice: there they run here.
-  const deleter = backend.dialect === "sqlite" && backend.path !== ":memory:" ? new SqliteDeleter(backend.path) : undefined;
+export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close(): Promise<void> } {
+  // The batches run in a worker thread on a connection of its own (deletion-worker.ts), off the
+  // API's event loop. An in-memory SQLite database cannot be opened twice: there they run here.
+  const deleter =
+    backend.dialect === "postgres"
+      ? new DeletionWorker({ dialect: "postgres", url: backend.pool.options.connectionString! })
+      : backend.path !== ":memory:"
+        ? new DeletionWorker({ dialect: "sqlite", path: backend.path })
+        : undefined;
 
   /**
    * How far each claim's deletion has got: the largest session id it deleted. A batch deletes the
@@ -98,17 +103,9 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { clos
           .executeTakeFirst();
         return { deleted: Number(result.numDeletedRows), upTo };
       };
+      // An in-memory SQLite database (tests): the same transaction as the worker's, here.
       const outcome = await db.transaction().execute(async (trx) => {
-        if (backend.dialect === "postgres") {
-          // No WAL flush at each batch's commit: a batch lost in a crash is only sessions not yet
-          // deleted, which the job deletes when it is taken up again; and finishJob's commit
-          // (synchronous) flushes every batch before it, so a completed job never loses one.
-          await sql`set local synchronous_commit = off`.execute(trx);
-        }
         // First the guard: renewing the lease succeeds only while the job is running and ours.
-        // On PostgreSQL it also locks the job row until commit, so a cancel waits for the batch
-        // and the next batch sees it. (One statement doing the guard and the delete at once, with
-        // a CTE, measured slower here: 277,000 against 447,000 sessions/s in batches of 5,000.)
         const renewed = await trx
           .updateTable("jobs")
           .set({ lease_expires_at: now + leaseMs })
