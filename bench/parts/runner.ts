@@ -172,7 +172,7 @@ export const runner: Part = ({ smoke, log }) =>
         title: `deleting ${fmt(sessions)} sessions of one user while the API is in use`,
         rows,
         notes: [
-          `The runner runs inside the API's server process (as deployed), one transaction per batch, batches from ${String(batchSize)} sessions (JOBS_BATCH_SIZE) doubling while a full one takes under ${String(batchTimeMs)} ms and halving when one takes over twice that (JOBS_BATCH_TIME). On SQLite the batches run in a worker thread with its own connection. The database also holds other users' sessions.`,
+          `The runner runs inside the API's server process (as deployed), one transaction per batch, batches from ${String(batchSize)} sessions (JOBS_BATCH_SIZE) doubling while a full one takes under ${String(batchTimeMs)} ms and halving when one takes over twice that (JOBS_BATCH_TIME). The batches run in a worker thread with a database connection of its own. The database also holds other users' sessions.`,
           `The limit is one DELETE statement removing the same number of sessions of the same user (inserted afresh each time), on the same database and the same core, under the same steady API load.`,
           `p99: GET job at a steady ${fmt(rate)} req/s over ${connections} connections, ${restSeconds} s at rest and then for the whole deletion; ${rounds} rounds. PostgreSQL runs on the server's core, so its work competes with the API's for that core.`,
         ],
