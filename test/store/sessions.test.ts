@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Project, SessionRow, Store } from "../../server/store/types.js";
 import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
+import { openStore } from "../../server/store/index.js";
 import { NOW, sessionsOf } from "../support/jobs.js";
 import { countSessions } from "../../server/store/fixtures.js";
 import { DuplicateSessionError, StoreError } from "../../server/store/errors.js";
@@ -211,5 +212,30 @@ describe.each(databases)("importSessions on $name", (database) => {
     })();
     expect(await store.importSessions(lookingUp)).toBe(3);
     expect(await countSessions(store, project.projectId)).toBe(3);
+  });
+});
+
+describe("importSessions on an in-memory SQLite database (the store's one connection)", () => {
+  let store: Store;
+  let project: Project;
+  beforeEach(async () => {
+    store = await openStore("sqlite::memory:");
+    await store.migrate();
+    ({ project } = await seedTenant(store, "Acme"));
+  });
+  afterEach(() => store.close());
+
+  it("imports every row, and a duplicate names its index and leaves nothing imported", async () => {
+    expect(await store.importSessions(sessionsOf(project.projectId, "ana@example.com", 2550, 700))).toBe(2550);
+    const again = (async function* () {
+      yield [{ sessionId: "new", projectId: project.projectId, userId: "li@example.com", startedAt: NOW }];
+      yield* sessionsOf(project.projectId, "ana@example.com", 1);
+    })();
+    await expect(store.importSessions(again)).rejects.toMatchObject({
+      row: { sessionId: "ana@example.com-0" },
+      index: 1,
+      alreadyStored: true,
+    });
+    expect(await countSessions(store, project.projectId)).toBe(2550);
   });
 });
