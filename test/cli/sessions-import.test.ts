@@ -110,6 +110,12 @@ describe.each(databases)("importSessionsFrom on $name", (database) => {
     expect(error.message).toBe(`line 2007: session id "s1000" appears earlier in this input for project ${project.projectKey}`);
   });
 
+  it("an empty input, or one of blank lines only, imports nothing and answers 0", async () => {
+    expect(await importSessionsFrom(store, Readable.from([]))).toBe(0);
+    expect(await importSessionsFrom(store, Readable.from(["\n \r\n\t\n"]))).toBe(0);
+    expect(await countSessions(store, project.projectId)).toBe(0);
+  });
+
   it("stores session and user ids with tabs, backslashes, line breaks and quotes exactly as the JSON says", async () => {
     const odd = ["tab\there", "back\\slash", "\\N", "new\nline", "cr\rhere", 'quo"te', "\\t", "日本 🎉"];
     const text = odd.map((value, i) => line(`${value}#${i}`, value)).join("\n") + "\n";
