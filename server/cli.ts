@@ -6,16 +6,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { startServer } from "./index.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 import { createLogger } from "./logger.js";
-import { DEMO_ORGANIZATION, demoInstructions, seedDemo } from "./demo.js";
-import { demoCredentialsFor } from "./demo-credentials.js";
 import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
-import { sandboxInstructions, startSandbox } from "./sandbox.js";
 import { describeDatabase, explainError } from "./cli-messages.js";
-import { projectKeyProblem } from "./spec-rules.js";
+// The HTTP server, the sandbox, the demo and the spec's rules are loaded by the commands that use
+// them (dynamic imports): the administrative commands, `sessions import` first, must not pay for
+// loading Express and the validator (a large share of a short import's time).
 
 class UsageError extends Error {}
 
@@ -83,6 +81,11 @@ program
   .addHelpText("after", databaseHelp("Serves"))
   .action(async (options: { demo?: boolean }) => {
     const config = settings();
+    const [{ startServer }, { demoInstructions, seedDemo }, { demoCredentialsFor }] = await Promise.all([
+      import("./index.js"),
+      import("./demo.js"),
+      import("./demo-credentials.js"),
+    ]);
     if (options.demo && !process.env.JOBS_START_DELAY) config.startDelay = { kind: "delay", ms: DEMO_START_DELAY_MS };
     if (options.demo && !process.env.JOBS_POLL_INTERVAL) config.pollIntervalMs = DEMO_POLL_INTERVAL_MS;
     const running = await startServer({ config }).catch((error: unknown) => {
@@ -142,6 +145,7 @@ program
       "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST only.",
   )
   .action(async () => {
+    const { sandboxInstructions, startSandbox } = await import("./sandbox.js");
     const sandbox = await startSandbox(process.env);
     // A last resort if the process ends without the signal handlers below (an uncaught error).
     process.once("exit", () => sandbox.removeDatabase());
@@ -172,6 +176,7 @@ project
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { org: string; name: string; key?: string; json?: boolean }) => {
     if (options.key !== undefined) {
+      const { projectKeyProblem } = await import("./spec-rules.js");
       const problem = projectKeyProblem(options.key);
       if (problem !== undefined) throw new UsageError(`--key ${JSON.stringify(options.key)} is not valid: ${problem}.`);
     }
@@ -246,6 +251,7 @@ program
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (options: { json?: boolean }) => {
     const config = settings();
+    const { DEMO_ORGANIZATION, demoInstructions, seedDemo } = await import("./demo.js");
     await withStore(async (store) => {
       const credentials = await seedDemo(store, { now: Date.now(), startDelay: config.startDelay });
       if (credentials === undefined) throw new UsageError(`the database already has the "${DEMO_ORGANIZATION}" organization`);

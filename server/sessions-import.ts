@@ -1,10 +1,10 @@
 // `jobs-api sessions import`: NDJSON, one session a line, streamed in chunks into one
 // all-or-nothing transaction (store.importSessions). A bad line stops the import with its line
 // number and reason, and nothing of the file is kept.
-import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { SessionRow, Store } from "./store/types.js";
 import { DuplicateSessionError } from "./store/errors.js";
+import { LineNumbers, linesOf } from "./import-lines.js";
 
 export class ImportLineError extends Error {
   override name = "ImportLineError";
@@ -42,22 +42,29 @@ export function parseSessionLine(text: string): ParsedLine {
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidSessionLine("expected a JSON object");
   const record = value as Record<string, unknown>;
-  const text256 = (name: string): string => {
-    const field = record[name];
-    if (typeof field !== "string" || field.length === 0) throw new InvalidSessionLine(`"${name}" must be a non-empty string`);
-    if ([...field].length > MAX_TEXT) throw new InvalidSessionLine(`"${name}" is longer than ${MAX_TEXT} characters`);
-    return field;
-  };
-  const sessionId = text256("sessionId");
-  const projectKey = text256("projectKey");
-  const userId = text256("userId");
+  const sessionId = text256(record.sessionId, "sessionId");
+  const projectKey = text256(record.projectKey, "projectKey");
+  const userId = text256(record.userId, "userId");
   const startedAt = record.startedAt;
   if (typeof startedAt !== "number" || !Number.isSafeInteger(startedAt) || startedAt < 0) {
     throw new InvalidSessionLine(`"startedAt" must be epoch milliseconds (a non-negative integer)`);
   }
-  const unknown = Object.keys(record).filter((key) => !["sessionId", "projectKey", "userId", "startedAt"].includes(key));
-  if (unknown.length > 0) throw new InvalidSessionLine(`unknown field "${unknown[0]}"`);
+  // The four fields are there (checked above): any other key makes more than four.
+  if (Object.keys(record).length !== FIELDS.size) {
+    const unknown = Object.keys(record).find((key) => !FIELDS.has(key));
+    throw new InvalidSessionLine(`unknown field "${unknown}"`);
+  }
   return { sessionId, projectKey, userId, startedAt };
+}
+
+const FIELDS = new Set(["sessionId", "projectKey", "userId", "startedAt"]);
+
+function text256(field: unknown, name: string): string {
+  if (typeof field !== "string" || field.length === 0) throw new InvalidSessionLine(`"${name}" must be a non-empty string`);
+  // Characters are code points: count them only when the UTF-16 length could be too long.
+  if (field.length > MAX_TEXT && [...field].length > MAX_TEXT)
+    throw new InvalidSessionLine(`"${name}" is longer than ${MAX_TEXT} characters`);
+  return field;
 }
 
 export interface ImportProgress {
@@ -67,35 +74,40 @@ export interface ImportProgress {
 /** Streams `input` into the store; resolves with the number of sessions imported. */
 export async function importSessionsFrom(store: Store, input: Readable, onProgress?: ImportProgress): Promise<number> {
   const projectIds = new Map<string, number>();
-  // Where each row came from, for a duplicate the store finds (it answers the row itself).
-  const origin = new WeakMap<SessionRow, { line: number; projectKey: string }>();
+  // Which line a row came from, for a duplicate the store finds (it answers the row's index).
+  const lineNumbers = new LineNumbers();
   async function* chunks(): AsyncIterable<SessionRow[]> {
     let lineNumber = 0;
+    let rows = 0;
     let chunk: SessionRow[] = [];
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      lineNumber++;
-      if (line.trim() === "") continue;
-      let parsed: ParsedLine;
-      try {
-        parsed = parseSessionLine(line);
-      } catch (error) {
-        if (!(error instanceof InvalidSessionLine)) throw error;
-        throw new ImportLineError(lineNumber, error.message, { cause: error });
-      }
-      let projectId = projectIds.get(parsed.projectKey);
-      if (projectId === undefined) {
-        const project = await store.findProjectByKey(parsed.projectKey);
-        if (project === undefined) throw new ImportLineError(lineNumber, `unknown projectKey "${parsed.projectKey}"`);
-        projectId = project.projectId;
-        projectIds.set(parsed.projectKey, projectId);
-      }
-      const row: SessionRow = { sessionId: parsed.sessionId, projectId, userId: parsed.userId, startedAt: parsed.startedAt };
-      origin.set(row, { line: lineNumber, projectKey: parsed.projectKey });
-      chunk.push(row);
-      if (chunk.length === CHUNK) {
-        yield chunk;
-        chunk = [];
-        onProgress?.(lineNumber);
+    for await (const lines of linesOf(input)) {
+      for (const line of lines) {
+        lineNumber++;
+        if (line.trim() === "") {
+          lineNumbers.skip(rows);
+          continue;
+        }
+        let parsed: ParsedLine;
+        try {
+          parsed = parseSessionLine(line);
+        } catch (error) {
+          if (!(error instanceof InvalidSessionLine)) throw error;
+          throw new ImportLineError(lineNumber, error.message, { cause: error });
+        }
+        let projectId = projectIds.get(parsed.projectKey);
+        if (projectId === undefined) {
+          const project = await store.findProjectByKey(parsed.projectKey);
+          if (project === undefined) throw new ImportLineError(lineNumber, `unknown projectKey "${parsed.projectKey}"`);
+          projectId = project.projectId;
+          projectIds.set(parsed.projectKey, projectId);
+        }
+        chunk.push({ sessionId: parsed.sessionId, projectId, userId: parsed.userId, startedAt: parsed.startedAt });
+        rows++;
+        if (chunk.length === CHUNK) {
+          yield chunk;
+          chunk = [];
+          onProgress?.(lineNumber);
+        }
       }
     }
     if (chunk.length > 0) yield chunk;
@@ -105,14 +117,15 @@ export async function importSessionsFrom(store: Store, input: Readable, onProgre
     return await store.importSessions(chunks());
   } catch (error) {
     if (!(error instanceof DuplicateSessionError)) throw error;
-    const from = origin.get(error.row as SessionRow);
-    if (from === undefined) throw error;
+    const projectKey = [...projectIds].find(([, id]) => id === error.row.projectId)?.[0];
+    if (projectKey === undefined) throw error;
     const id = JSON.stringify(error.row.sessionId);
     throw new ImportLineError(
-      from.line,
+      lineNumbers.lineOf(error.index),
       error.alreadyStored
-        ? `session id ${id} is already in project ${from.projectKey}`
-        : `session id ${id} appears earlier in this input for project ${from.projectKey}`,
+        ? `session id ${id} is already in project ${projectKey}`
+        : `session id ${id} appears earlier in this input for project ${projectKey}`,
+      { cause: error },
     );
   }
 }

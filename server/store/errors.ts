@@ -67,8 +67,8 @@ export function constraintViolation(error: unknown): { code: StoreErrorCode; det
 
 /**
  * An import met a session id its project already has, in the database or earlier in the same
- * input. `row` is the very object of the input that could not be inserted, so the importer can
- * say which line it came from.
+ * input. `index` says which row of the input could not be inserted (the bulk paths do not keep
+ * the rows themselves), so the importer can say which line it came from.
  */
 export class DuplicateSessionError extends StoreError {
   override name = "DuplicateSessionError";
@@ -76,6 +76,8 @@ export class DuplicateSessionError extends StoreError {
     readonly row: { sessionId: string; projectId: number },
     /** True: the database had it before the import; false: it appears twice in the input. */
     readonly alreadyStored: boolean,
+    /** The row's place in the input: 0 for the first row of the first chunk, counting every chunk's rows in order. */
+    readonly index: number,
   ) {
     super(
       "duplicate",

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { databases } from "../support/databases.js";
+import { databases, queryRaw } from "../support/databases.js";
 import { ROOT, runCli, spawnCli, waitForOutput } from "../support/cli.js";
 import { openStore } from "../../server/store/index.js";
 import { countSessions } from "../../server/store/fixtures.js";
@@ -134,6 +134,44 @@ describe.each(databases)("jobs-api on $name", (database) => {
     expect(stored.code).toBe(1);
     expect(stored.stderr).toContain(`import failed at line 2: session id "kept" is already in project ${projectKey}; nothing was imported`);
     await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(1));
+  });
+
+  it("sessions import names line 2,500 for a duplicate after blank lines, in the file or already stored, and keeps escaped ids exactly", async () => {
+    const env = { DATABASE_URL: await database.url() };
+    const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "L", "--name", "P", "--json"], env)).stdout);
+    const line = (sessionId: string, userId = "u") => JSON.stringify({ sessionId, projectKey, userId, startedAt: 1 });
+    // Tabs, backslashes, a line break and COPY's own markers in the ids: stored exactly.
+    const odd = ["tab\there", "back\\slash", "\\N", "new\nline", "\\."];
+    const first = await runCli(["sessions", "import", "-", "--json"], env, odd.map((id) => line(id, `${id}@example.com`)).join("\n"));
+    expect(first.code, first.stderr).toBe(0);
+    expect(await queryRaw(env.DATABASE_URL, "select session_id, user_id from sessions order by id")).toEqual(
+      odd.map((id) => ({ session_id: id, user_id: `${id}@example.com` })),
+    );
+    // 2,496 sessions and 4 blank lines (after lines 1 and 1,200, and two after 2,000): the
+    // duplicate's line is 2,500, in the third chunk of 1,000 sessions.
+    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    const withDuplicate = (duplicate: string) => {
+      const lines: string[] = [];
+      for (let i = 1; i <= 2496; i++) {
+        lines.push(i === 2496 ? duplicate : line(`s${i}`));
+        if (i === 1 || i === 1200) lines.push("");
+        if (i === 2000) lines.push("  ", "");
+      }
+      const path = join(folder, `${lines.length}-${Math.random()}.ndjson`);
+      writeFileSync(path, lines.join("\n") + "\n");
+      return path;
+    };
+    const twice = await runCli(["sessions", "import", withDuplicate(line("s1234"))], env);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain(
+      `import failed at line 2500: session id "s1234" appears earlier in this input for project ${projectKey}; nothing was imported`,
+    );
+    const stored = await runCli(["sessions", "import", withDuplicate(line(odd[3]!))], env);
+    expect(stored.code).toBe(1);
+    expect(stored.stderr).toContain(
+      `import failed at line 2500: session id ${JSON.stringify(odd[3])} is already in project ${projectKey}; nothing was imported`,
+    );
+    await withStore(env.DATABASE_URL, async (store) => expect(await countSessions(store, projectId)).toBe(odd.length));
   });
 
   it("demo fills an empty database with a job in every status and prints a working key", async () => {

@@ -1,7 +1,13 @@
 // parseSessionLine, the check of one line of `jobs-api sessions import`: a bad line is an Error
-// (InvalidSessionLine) whose message is the reason the import reports with the line number.
-import { describe, expect, it } from "vitest";
-import { InvalidSessionLine, parseSessionLine } from "../../server/sessions-import.js";
+// (InvalidSessionLine) whose message is the reason the import reports with the line number. And
+// importSessionsFrom on both databases, in this process: the line a duplicate is reported at.
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ImportLineError, InvalidSessionLine, importSessionsFrom, parseSessionLine } from "../../server/sessions-import.js";
+import type { Project, Store } from "../../server/store/types.js";
+import { countSessions } from "../../server/store/fixtures.js";
+import { contextOf } from "../../server/store/store.js";
+import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
 
 describe("parseSessionLine", () => {
   it("answers the session of a valid line", () => {
@@ -29,5 +35,95 @@ describe("parseSessionLine", () => {
     expect(thrown).toBeInstanceOf(InvalidSessionLine);
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as Error).message).toContain(reason);
+  });
+
+  const line = (fields: Record<string, unknown>) =>
+    JSON.stringify({ sessionId: "s", projectKey: "p", userId: "u", startedAt: 1, ...fields });
+
+  it("takes 256 characters counted as code points, not UTF-16 units, and refuses 257", () => {
+    expect(parseSessionLine(line({ userId: "🎉".repeat(256) })).userId).toBe("🎉".repeat(256));
+    expect(() => parseSessionLine(line({ userId: "🎉".repeat(257) }))).toThrow('"userId" is longer than 256 characters');
+    expect(() => parseSessionLine(line({ userId: "x".repeat(257) }))).toThrow('"userId" is longer than 256 characters');
+  });
+
+  it("refuses an unknown field by name, __proto__ too", () => {
+    expect(() => parseSessionLine(line({ extra: 1 }))).toThrow('unknown field "extra"');
+    expect(() => parseSessionLine('{"sessionId":"s","projectKey":"p","userId":"u","startedAt":1,"__proto__":1}')).toThrow(
+      'unknown field "__proto__"',
+    );
+  });
+});
+
+describe.each(databases)("importSessionsFrom on $name", (database) => {
+  let store: Store;
+  let project: Project;
+  beforeEach(async () => {
+    store = await openMigratedStore(database);
+    ({ project } = await seedTenant(store, "Acme"));
+  });
+  afterEach(() => store.close());
+
+  const line = (sessionId: string, userId = "u@example.com") =>
+    JSON.stringify({ sessionId, projectKey: project.projectKey, userId, startedAt: 1 });
+
+  /** `count` lines s1, s2, ... (line n holds s<n>), some replaced, with blank lines inserted after given lines. */
+  function file(count: number, replaced: Record<number, string>, blankAfter: Record<number, string[]> = {}, eol = "\n"): string {
+    const out: string[] = [];
+    for (let n = 1; n <= count; n++) {
+      out.push(replaced[n] ?? line(`s${n}`));
+      out.push(...(blankAfter[n] ?? []));
+    }
+    return out.join(eol) + eol;
+  }
+
+  async function failure(text: string | Buffer[]): Promise<ImportLineError> {
+    const error = await importSessionsFrom(store, Readable.from(typeof text === "string" ? [Buffer.from(text)] : text)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ImportLineError);
+    return error as ImportLineError;
+  }
+
+  // Blank lines (empty, spaces, a tab) before the duplicate: 3 after line 10, 1 after line 999,
+  // 2 after line 1500; the duplicate is then on line 2,500 of the file.
+  const blanks = { 10: ["", " ", "\t"], 999: [""], 1500: ["", ""] };
+
+  it("names line 2,500 for a session id that appears earlier in the input, after blank lines and across chunks", async () => {
+    const error = await failure(file(2494, { 2494: line("s17", "other@example.com") }, blanks));
+    expect(error.message).toBe(`line 2500: session id "s17" appears earlier in this input for project ${project.projectKey}`);
+    expect(await countSessions(store, project.projectId)).toBe(0);
+  });
+
+  it("names line 2,500 for a session id already stored, after blank lines, with CRLF line ends and the file cut anywhere", async () => {
+    await importSessionsFrom(store, Readable.from([line("kept") + "\n"]));
+    const bytes = Buffer.from(file(3000, { 2494: line("kept") }, blanks, "\r\n"));
+    // Cut into odd-sized pieces: some cut a CRLF in two.
+    const pieces = Array.from({ length: Math.ceil(bytes.length / 4097) }, (_, i) => bytes.subarray(i * 4097, (i + 1) * 4097));
+    const error = await failure(pieces);
+    expect(error.message).toBe(`line 2500: session id "kept" is already in project ${project.projectKey}`);
+    expect(await countSessions(store, project.projectId)).toBe(1);
+  });
+
+  it("names the line when the duplicate is among the last rows, after blank lines at the very end of a chunk", async () => {
+    const blanksAtChunkEnd = { 1000: ["", "", ""], 2000: [""] };
+    const error = await failure(file(2003, { 2003: line("s1000") }, blanksAtChunkEnd));
+    expect(error.message).toBe(`line 2007: session id "s1000" appears earlier in this input for project ${project.projectKey}`);
+  });
+
+  it("an empty input, or one of blank lines only, imports nothing and answers 0", async () => {
+    expect(await importSessionsFrom(store, Readable.from([]))).toBe(0);
+    expect(await importSessionsFrom(store, Readable.from(["\n \r\n\t\n"]))).toBe(0);
+    expect(await countSessions(store, project.projectId)).toBe(0);
+  });
+
+  it("stores session and user ids with tabs, backslashes, line breaks and quotes exactly as the JSON says", async () => {
+    const odd = ["tab\there", "back\\slash", "\\N", "new\nline", "cr\rhere", 'quo"te', "\\t", "日本 🎉"];
+    const text = odd.map((value, i) => line(`${value}#${i}`, value)).join("\n") + "\n";
+    expect(await importSessionsFrom(store, Readable.from([text]))).toBe(odd.length);
+    const stored = await contextOf(store).db.selectFrom("sessions").select(["session_id", "user_id"]).orderBy("id").execute();
+    expect(stored).toEqual(odd.map((value, i) => ({ session_id: `${value}#${i}`, user_id: value })));
+    // And the same id again is named exactly.
+    const again = await failure(`\n${line(`${odd[3]}#3`)}\n`);
+    expect(again.message).toBe(`line 2: session id ${JSON.stringify(`${odd[3]}#3`)} is already in project ${project.projectKey}`);
   });
 });

@@ -12,6 +12,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { databases, queryRaw } from "../support/databases.js";
 import { ROOT } from "../support/cli.js";
+import { IMPORT_CACHE_KIB } from "../../server/store/sessions.js";
 import { httpRequest, jobsApiJson, jsonLines, leakedKeys, logDir, serverEnv, spawnServe, waitFor, type ServeProcess } from "./support.js";
 
 const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
@@ -246,9 +247,13 @@ describe.each(databases)("crashes on $name", (database) => {
     await writeSessions(keeperFile, [[a.projectKey, "keeper@example.com", 1000, "keeper"]]);
     expect(await jobsApiJson(["sessions", "import", keeperFile], env)).toEqual({ imported: 1000 });
 
-    const LINES = 150_000;
+    // Enough data to overflow the import's page cache (SQLite): the uncommitted rows must reach
+    // the WAL file before the kill, so that recovery has uncommitted frames to ignore. Long
+    // session ids (about 500 bytes a session in the table and its index) keep the file small.
+    const prefix = "imp".padEnd(240, "-");
+    const LINES = Math.ceil((1.5 * IMPORT_CACHE_KIB * 1024) / 500);
     const file = join(logDir(), `import-${database.name}-${a.projectKey}.ndjson`);
-    await writeSessions(file, [[a.projectKey, "imported@example.com", LINES, "imp"]]);
+    await writeSessions(file, [[a.projectKey, "imported@example.com", LINES, prefix]]);
 
     // The import reads standard input: feed it everything but the end, so it is mid-transaction.
     const child = spawn(process.execPath, ["--import", "tsx", CLI, "sessions", "import", "-", "--json"], {
@@ -281,9 +286,10 @@ describe.each(databases)("crashes on $name", (database) => {
           db.close();
         }
       }
+      // The import is one COPY ... FROM STDIN: open while the input still comes.
       const rows = await queryRaw(
         url,
-        "select state, query from pg_stat_activity where datname = current_database() and query ilike 'insert into \"sessions\"%'",
+        "select state, query from pg_stat_activity where datname = current_database() and query ilike 'copy sessions%'",
       );
       return rows.some((row) => row.state === "idle in transaction" || row.state === "active") ? true : undefined;
     });
