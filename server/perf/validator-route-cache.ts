@@ -12,9 +12,9 @@
 //
 // How, scoped to the validator: its route lookup lives in one CommonJS module
 // (openapi.metadata.js), which the validator reaches through a property of that module's exports
-// at middleware creation. A second copy of that module is loaded from its own file, its
-// `require("path-to-regexp")` answered with the shared path-to-regexp module's functions except
-// pathToRegexp, which is a caching wrapper; the copy's applyOpenApiMetadata then replaces the
+// at middleware creation. A second copy of that module is loaded from its own file, its require
+// of path-to-regexp (the validator's own dependency) answered with the shared module's functions
+// except pathToRegexp, which is a caching wrapper; the copy's applyOpenApiMetadata then replaces the
 // original's in the validator's module. Nothing else changes: path-to-regexp's shared exports
 // (Express's router, any other user in the host process) are untouched, and every other module
 // the copy requires is the validator's own instance. A cached result depends only on the route
