@@ -20,9 +20,10 @@ export interface Config {
   batchSize: number;
   /**
    * Batches grow (doubling, from batchSize up to MAX_BATCH_SIZE) while a full one takes under
-   * this, and shrink back (never under batchSize) when one takes over twice this; 0 = every batch batchSize.
+   * this, and shrink back (never under batchSize) when one takes over twice this; 0 = every batch
+   * batchSize. undefined = by database (DEFAULT_BATCH_TIME_MS).
    */
-  batchTimeMs: number;
+  batchTimeMs: number | undefined;
   leaseMs: number;
   /**
    * At most this many sessions deleted per second by a job (JOBS_PACE): the runner pauses after
@@ -84,7 +85,7 @@ export const DEFAULTS: Config = {
   startDelay: { kind: "midnight" },
   pollIntervalMs: 5000,
   batchSize: 1000,
-  batchTimeMs: 5,
+  batchTimeMs: undefined,
   leaseMs: 60_000,
   paceSessionsPerSecond: 0,
   runner: true,
@@ -99,6 +100,14 @@ export const DEFAULTS: Config = {
   logFormat: "auto",
   shutdownDrainMs: 5_000,
 };
+
+/**
+ * JOBS_BATCH_TIME by database. A SQLite batch holds the database's write lock, which every API
+ * write waits for: short. A PostgreSQL batch holds only its job's row (a cancel of that job
+ * waits), and its five round trips make short batches slow: 20ms measured about 1.6 times the
+ * rate of 5ms under the same API load, for the same API p99 (bench/README.md, runner).
+ */
+export const DEFAULT_BATCH_TIME_MS = { sqlite: 5, postgres: 20 } as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -145,10 +154,10 @@ function integer(name: string, key: keyof Config, min: number, max: number, defa
   };
 }
 
-function duration(name: string, key: keyof Config, minMs: number, maxMs: number, example: string): Setting {
+function duration(name: string, key: keyof Config, minMs: number, maxMs: number, example: string, defaultText?: string): Setting {
   return {
     name,
-    defaultText: formatDuration(DEFAULTS[key] as number),
+    defaultText: defaultText ?? formatDuration(DEFAULTS[key] as number),
     range: `a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}, such as ${example}`,
     maxMs,
     parse: (raw) => {
@@ -199,7 +208,14 @@ export const SETTINGS: readonly Setting[] = [
   },
   duration("JOBS_POLL_INTERVAL", "pollIntervalMs", 10, DAY, "5s"),
   integer("JOBS_BATCH_SIZE", "batchSize", 1, 100_000, String(DEFAULTS.batchSize), " (sessions per transaction)"),
-  duration("JOBS_BATCH_TIME", "batchTimeMs", 0, 10 * SECOND, "5ms (0ms: every batch JOBS_BATCH_SIZE)"),
+  duration(
+    "JOBS_BATCH_TIME",
+    "batchTimeMs",
+    0,
+    10 * SECOND,
+    "5ms (0ms: every batch JOBS_BATCH_SIZE)",
+    `${formatDuration(DEFAULT_BATCH_TIME_MS.sqlite)} on SQLite, ${formatDuration(DEFAULT_BATCH_TIME_MS.postgres)} on PostgreSQL`,
+  ),
   duration("JOBS_LEASE", "leaseMs", SECOND, DAY, "60s"),
   {
     name: "JOBS_PACE",

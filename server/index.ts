@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { ConfigError, DEFAULTS, isLoopbackHost, type Config } from "./config.js";
+import { ConfigError, DEFAULTS, DEFAULT_BATCH_TIME_MS, isLoopbackHost, type Config } from "./config.js";
 import { createApp } from "./app.js";
 import { createHttpServer } from "./http.js";
 import { openStore } from "./store/index.js";
@@ -97,7 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         logger,
         pollIntervalMs: config.pollIntervalMs,
         batchSize: config.batchSize,
-        batchTimeMs: config.batchTimeMs,
+        batchTimeMs: config.batchTimeMs ?? DEFAULT_BATCH_TIME_MS[store.dialect],
         leaseMs: config.leaseMs,
         paceSessionsPerSecond: config.paceSessionsPerSecond,
         clock: options.clock,

@@ -280,7 +280,7 @@ describe("jobs-api serve", () => {
         await new Promise((resolve) => child.once("exit", resolve));
       }
     };
-    expect(JSON.parse(await run({}))).toMatchObject({ level: 30, msg: "runner started", component: "runner" });
+    expect(JSON.parse(await run({}))).toMatchObject({ level: 30, msg: "runner started", component: "runner", batchTimeMs: 5 });
     expect(JSON.parse(await run({ LOG_FORMAT: "json" }))).toMatchObject({ msg: "runner started" });
     const pretty = await run({ LOG_FORMAT: "pretty" });
     expect(pretty).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: runner started/);
