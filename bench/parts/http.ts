@@ -96,7 +96,10 @@ export const http: Part = ({ smoke, log }) =>
       rows.push({ metric: "GET job: fastify / database-backed limit", value: ratio(result.ratio(fastify, dbLimit, get)) });
       // The same comparisons in server CPU per request (the other's CPU / the project's): on a
       // shared machine, throughput depends on how each process is scheduled, CPU much less.
-      rows.push({ metric: "GET job, in CPU per request: project / database-backed limit", value: ratio(result.cpuRatio(project, dbLimit, get)) });
+      rows.push({
+        metric: "GET job, in CPU per request: project / database-backed limit",
+        value: ratio(result.cpuRatio(project, dbLimit, get)),
+      });
       rows.push({ metric: "GET job, in CPU per request: project / raw", value: ratio(result.cpuRatio(project, raw, get)) });
       rows.push({ metric: "GET job, in CPU per request: project / fastify", value: ratio(result.cpuRatio(project, fastify, get)) });
       const p99 = result.summary(project, get, (m) => m.p99);
@@ -135,8 +138,14 @@ export const http: Part = ({ smoke, log }) =>
         targetRow("listJobs limit=100: project / database-backed limit", result.ratio(project, dbLimit, list), TARGETS.listVsDbLimit),
       );
       rows.push({ metric: "listJobs limit=100: project / fastify", value: ratio(result.ratio(project, fastify, list)) });
-      rows.push({ metric: "listJobs limit=100, in CPU per request: project / database-backed limit", value: ratio(result.cpuRatio(project, dbLimit, list)) });
-      rows.push({ metric: "listJobs limit=100, in CPU per request: project / fastify", value: ratio(result.cpuRatio(project, fastify, list)) });
+      rows.push({
+        metric: "listJobs limit=100, in CPU per request: project / database-backed limit",
+        value: ratio(result.cpuRatio(project, dbLimit, list)),
+      });
+      rows.push({
+        metric: "listJobs limit=100, in CPU per request: project / fastify",
+        value: ratio(result.cpuRatio(project, fastify, list)),
+      });
       if (a) rows.push({ metric: "listJobs limit=100: (a) / database-backed limit", value: ratio(result.ratio(a, dbLimit, list)) });
       for (const server of servers) {
         rows.push({

@@ -7,7 +7,7 @@ import type { Database } from "./schema.js";
 import type { ClaimedJob, ClaimsStore } from "./types.js";
 import { DeletionWorker } from "./deletion-worker.js";
 
-export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close(): Promise<void> } {
+export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close: () => Promise<void> } {
   // The batches run in a worker thread on a connection of its own (deletion-worker.ts), off the
   // API's event loop. An in-memory SQLite database cannot be opened twice: there they run here.
   const deleter =
