@@ -82,7 +82,7 @@ export const tooling: Part = ({ smoke, log }) =>
       value: `${num(summarize(values.map((v) => v / 1000)), 2, " s")} = ${rel(values)}`,
     });
     const rows: Row[] = [
-      row("npm run lint (redocly lint)", results.lint!),
+      row("npm run lint (redocly, ESLint, Prettier)", results.lint!),
       row("npm run generate (openapi-typescript + redocly bundle)", results.generate!),
       row("npm run docs (redocly build-docs)", results.docs!),
       row("lint + generate + docs", total),
