@@ -12,8 +12,8 @@ import {
   describe,
   jobPath,
   jobsPath,
+  type ContextOptions,
   type Exchange,
-  type Tenant,
 } from "./context.js";
 import { SpecValidator, loadSpec, type OpenApiDocument } from "./spec.js";
 
@@ -157,14 +157,8 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   };
 }
 
-interface Settings {
-  baseUrl: string;
-  own: Tenant;
-  other: Tenant | undefined;
-  allowWrites: boolean;
-  userPrefix: string;
-  timeoutMs: number;
-}
+/** The options once checked: the part of a check context's options the caller gives. */
+type Settings = Pick<ContextOptions, "baseUrl" | "own" | "other" | "allowWrites" | "userPrefix" | "timeoutMs">;
 
 function validateOptions(options: ConformanceOptions): Settings {
   const { baseUrl, apiKey, projectKey, otherApiKey, otherProjectKey } = options;

@@ -1,9 +1,10 @@
 // Validators compiled once from the contract (generated/openapi.json), with the JSON Schema dialect
 // (2020-12) and formats express-openapi-validator uses for OpenAPI 3.1: for the checks the server
 // makes past the validator's middleware (streamed lists, the fast reads).
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import { openApiDocument, specUrl } from "../spec.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -13,18 +14,11 @@ export interface Spec {
   components: Record<string, Record<string, Json>>;
 }
 
-/** generated/openapi.json, from server/perf/ (sources, tsx) or dist/server/perf/ (the package). */
-export function specUrl(): URL {
-  const candidates = ["../../generated/openapi.json", "../../../generated/openapi.json"].map((path) => new URL(path, import.meta.url));
-  const found = candidates.find((url) => existsSync(url));
-  if (found === undefined)
-    throw new Error(`generated/openapi.json not found (looked at ${candidates.map((url) => url.pathname).join(", ")})`);
-  return found;
-}
-
 const specs = new Map<string, Spec>();
 
+/** The contract (the server's one parsed copy, server/spec.ts), or another document (tests). */
 export function loadSpec(from: URL = specUrl()): Spec {
+  if (from.href === specUrl().href) return openApiDocument() as unknown as Spec;
   let spec = specs.get(from.href);
   if (spec === undefined) {
     spec = JSON.parse(readFileSync(from, "utf8")) as Spec;

@@ -6,19 +6,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../support/cli.js";
+import { ROOT, outputOf, type CliResult } from "../support/cli.js";
 import { startUpstreamLikeServer, type UpstreamLikeServer } from "./upstream-like-server.js";
 
-function node(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function node(args: string[], cwd: string): Promise<CliResult> {
+  return outputOf(spawn(process.execPath, args, { cwd, stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 describe("the bundled conformance kit", () => {

@@ -17,30 +17,10 @@ import {
 import { nextMidnightUtc } from "../../server/config.js";
 import type { Project } from "../../server/store/types.js";
 import { databases, seedTenant } from "../support/databases.js";
-import { jobData } from "../support/jobs.js";
+import { expectJobShape, jobData } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { expectProblem, type ClientResult } from "../support/problems.js";
 import { countSessions, insertJob } from "../../server/store/fixtures.js";
-
-/** What every openapi-fetch call resolves to, loosely: enough to check an error answer. */
-/** Exactly the document's Job fields, with integer ids and times. */
-function expectJobShape(job: Job): void {
-  expect(Object.keys(job).sort()).toEqual([
-    "action",
-    "createdAt",
-    "description",
-    "errors",
-    "jobId",
-    "projectId",
-    "referenceId",
-    "startAt",
-    "status",
-    "updatedAt",
-  ]);
-  for (const field of ["jobId", "projectId", "createdAt", "updatedAt", "startAt"] as const) {
-    expect(Number.isInteger(job[field]), field).toBe(true);
-  }
-}
 
 async function collect(jobs: AsyncIterable<Job>): Promise<Job[]> {
   const all: Job[] = [];

@@ -19,19 +19,24 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   return spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, env: cliEnv(env) });
 }
 
-/** Runs `jobs-api ARGS` to its end, optionally feeding `input` on standard input. */
-export function runCli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+/** A child process's exit code and everything it printed, once it has ended. */
+export function outputOf(child: ChildProcess): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawnCli(args, env);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk) => (stdout += chunk));
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin!.end(input);
-    else child.stdin!.end();
   });
+}
+
+/** Runs `jobs-api ARGS` to its end, optionally feeding `input` on standard input. */
+export function runCli(args: string[], env: Record<string, string | undefined>, input?: string): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  const output = outputOf(child);
+  child.stdin!.end(input ?? "");
+  return output;
 }
 
 /** Waits until the child's standard error (or output) matches `pattern`; returns the match. */
@@ -60,17 +65,7 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
 
 /** Runs another TypeScript command of the repository (`path` from the root, through tsx) to its end. */
 export function runTsCommand(path: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path, ...args], {
-      cwd: ROOT,
-      env: cliEnv(env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return outputOf(
+    spawn(process.execPath, ["--import", "tsx", path, ...args], { cwd: ROOT, env: cliEnv(env), stdio: ["ignore", "pipe", "pipe"] }),
+  );
 }

@@ -1,5 +1,25 @@
-// Job and session fixtures for store and runner tests.
+// Job and session fixtures for store and runner tests, and the Job shape the API answers.
+import { expect } from "vitest";
 import type { Job, JobStatus, SessionRow, Store } from "../../server/store/types.js";
+
+/** Exactly the document's Job fields, with integer ids and times (a job as the API answers it). */
+export function expectJobShape(job: object): void {
+  expect(Object.keys(job).sort()).toEqual([
+    "action",
+    "createdAt",
+    "description",
+    "errors",
+    "jobId",
+    "projectId",
+    "referenceId",
+    "startAt",
+    "status",
+    "updatedAt",
+  ]);
+  for (const field of ["jobId", "projectId", "createdAt", "updatedAt", "startAt"]) {
+    expect(Number.isInteger((job as Record<string, unknown>)[field]), field).toBe(true);
+  }
+}
 
 /** A fixed "now" for tests that inject a clock. */
 export const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
