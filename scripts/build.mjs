@@ -10,7 +10,7 @@
 //           compiled code reads by relative path, so the server tarball needs nothing outside it:
 //             server/dist/openapi.yaml            the spec it validates against (app.ts SPEC_PATH,
 //                                                 ../openapi.yaml from dist/server/)
-//             server/dist/generated/openapi.json  the bundled spec (perf/json-list-stream.ts)
+//             server/dist/generated/openapi.json  the bundled spec (http/json-list-stream.ts)
 //             server/dist/generated/schema.d.ts   the types its .d.ts files import
 //           A copy rather than a dependency on the contract package: the server must validate
 //           against exactly the spec its code was written for, and the contract package is not
@@ -43,7 +43,7 @@ function buildServer() {
   mkdirSync(join(dist, "generated"), { recursive: true });
   for (const file of ["schema.d.ts", "openapi.json"]) copyFileSync(join(ROOT, "generated", file), join(dist, "generated", file));
   copyFileSync(join(ROOT, "openapi.yaml"), join(dist, "openapi.yaml"));
-  const cli = join(dist, "server", "cli.js");
+  const cli = join(dist, "server", "cli", "main.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);
   console.log("server/dist/ built (the server, the CLI, the spec and generated files it reads)");
 }

@@ -81,7 +81,7 @@ const PACKAGES = [
     required: [
       ["dist/server/index.js", "the built server factory"],
       ["dist/server/index.d.ts", "the built server's types"],
-      ["dist/server/cli.js", "the jobs-api command"],
+      ["dist/server/cli/main.js", "the jobs-api command"],
       ["dist/openapi.yaml", "the spec the server validates against"],
       ["dist/generated/openapi.json", "the bundled spec the list streamer's schemas come from"],
       ["dist/generated/schema.d.ts", "the types the built .d.ts files import"],

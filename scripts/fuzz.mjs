@@ -29,7 +29,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const VENV = join(ROOT, ".venv-fuzz");
 const REQUIREMENTS = join(ROOT, "test", "fuzz", "requirements.txt");
 const SCHEMATHESIS = join(VENV, "bin", "schemathesis");
-const CLI = join(ROOT, "server", "cli.ts");
+const CLI = join(ROOT, "server", "cli", "main.ts");
 const MIN_CASES = 1000;
 
 const { values: args } = parseArgs({ options: { install: { type: "boolean" }, keep: { type: "boolean" } } });

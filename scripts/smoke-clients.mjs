@@ -7,7 +7,7 @@
 //   node scripts/smoke-clients.mjs --server URL --key KEY --project PROJECT_KEY
 //       runs every smoke in server mode against a running server (the project must exist)
 //   node scripts/smoke-clients.mjs --local-server
-//       starts this checkout's server (tsx server/cli.ts) on a temporary SQLite database seeded
+//       starts this checkout's server (tsx server/cli/main.ts) on a temporary SQLite database seeded
 //       with `jobs-api demo`, on a free 127.0.0.1 port, runs every smoke in server mode, stops it
 //   --mock, --server and --local-server can be combined; with none, --mock is assumed.
 //   --lang python,go   which clients (default both)

@@ -40,7 +40,7 @@ async function buildCli(): Promise<string> {
     target: "node20",
     logLevel: "silent",
   });
-  return relative(ROOT, join(BUILT, "server", "cli.js"));
+  return relative(ROOT, join(BUILT, "server", "cli", "main.js"));
 }
 
 async function writeNdjson(path: string, lines: number, projectKey: string): Promise<void> {

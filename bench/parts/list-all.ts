@@ -145,8 +145,8 @@ export const listAll: Part = ({ smoke, log }) =>
         title: `listJobs without limit on ${fmt(count)} jobs: time and the server's peak memory`,
         rows,
         notes: [
-          "The whole list is streamed: the server reads the jobs in keyset chunks (LIST_ALL_CHUNK in server/routes/jobs.ts) and writes each chunk as it comes, with backpressure, so memory does not grow with the list.",
-          "With response validation on, every job of the streamed list is validated against the Job schema by a validator compiled once (server/perf/json-list-stream.ts); express-openapi-validator validates what goes through res.json, which a streamed answer does not use.",
+          "The whole list is streamed: the server reads the jobs in keyset chunks (LIST_ALL_CHUNK in server/http/routes/jobs.ts) and writes each chunk as it comes, with backpressure, so memory does not grow with the list.",
+          "With response validation on, every job of the streamed list is validated against the Job schema by a validator compiled once (server/http/json-list-stream.ts); express-openapi-validator validates what goes through res.json, which a streamed answer does not use.",
           `Peak RSS growth = the server's peak resident memory during the request (VmHWM, reset before each request) minus its resident memory just before. ${rounds} rounds, the ways of fetching alternated.`,
         ],
         data: { count, rounds, results: data },

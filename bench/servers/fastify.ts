@@ -5,7 +5,7 @@
 import Fastify from "fastify";
 import type { AddressInfo } from "node:net";
 import { openStore } from "../../server/store/index.js";
-import { apiKeyFromHeader } from "../../server/auth.js";
+import { apiKeyFromHeader } from "../../server/http/auth.js";
 import type { Project } from "../../server/store/types.js";
 import { parametersOf, schemaOf } from "../lib/spec.js";
 

@@ -125,13 +125,13 @@ export async function startPrism() {
 }
 
 /**
- * This checkout's server (tsx server/cli.ts serve) on a temporary SQLite database seeded with
+ * This checkout's server (tsx server/cli/main.ts serve) on a temporary SQLite database seeded with
  * `jobs-api demo`, on a free 127.0.0.1 port. New jobs start an hour after they are created, so the
  * job runner never finishes one while a caller still means to cancel it.
  */
 export async function startLocalServer() {
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
-  const cli = join(ROOT, "server", "cli.ts");
+  const cli = join(ROOT, "server", "cli", "main.ts");
   const tmp = mkdtempSync(join(tmpdir(), "jobs-api-smoke-server-"));
   const env = { DATABASE_URL: `sqlite:${join(tmp, "jobs.db")}`, JOBS_START_DELAY: "1h", LOG_LEVEL: "warn" };
   const demo = JSON.parse(run(tsx, [cli, "demo", "--json"], { env, quiet: true }));

@@ -1,4 +1,4 @@
-// Writes and reads that only the demo (server/demo.ts) and the tests need: a job inserted as
+// Writes and reads that only the demo (server/cli/demo.ts) and the tests need: a job inserted as
 // given, whatever its status, and a count of sessions. They are not on the Store interface, so
 // handlers and the runner cannot reach them.
 import { sql } from "kysely";

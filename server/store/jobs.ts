@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { StoreContext } from "./context.js";
 import { JOB_COLUMNS, toJob, type JobRow } from "./rows.js";
 import type { Job, JobsStore, JobStatus } from "./types.js";
-import { precompile, type PrecompiledQuery } from "../perf/precompiled-query.js";
+import { precompile, type PrecompiledQuery } from "./precompiled-query.js";
 import { requireEpochMillis } from "./values.js";
 
 /**
@@ -25,7 +25,7 @@ const ACTION_DELETE_USER_DATA = "delete_user_data";
 type ListParams = { project: number; status?: Job["status"]; after?: number; limit?: number };
 
 export function jobsStore({ db }: StoreContext): JobsStore {
-  // The API's hot read, built and compiled to SQL once (server/perf/precompiled-query.ts).
+  // The API's hot read, built and compiled to SQL once (server/store/precompiled-query.ts).
   const jobInProject = precompile<{ job: number; project: number }, JobRow>(db, ["job", "project"], (p) =>
     db.selectFrom("jobs").select(JOB_COLUMNS).where("job_id", "=", p.job).where("project_id", "=", p.project),
   );

@@ -1,5 +1,5 @@
 // The per-key rate limit's counts, shared by every process on the database (the express-rate-limit
-// store in server/rate-limit-store.ts calls these). One row per key: its hits in the current
+// store in server/http/rate-limit-store.ts calls these). One row per key: its hits in the current
 // window and when that window ends. A window starts at the first hit after the last one ended.
 // Every hit is one atomic upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING): PostgreSQL
 // locks the row for the statement, SQLite runs one writer at a time, so concurrent hits from any

@@ -1,6 +1,6 @@
 // Whether the database can serve this code: it answers, and it has every migration this code
 // knows (a database that also has newer ones, from a newer release rolling out, is ready too).
-// GET /readyz (server/health.ts) asks this.
+// GET /readyz (server/ops/health.ts) asks this.
 import { sql, type Kysely } from "kysely";
 import { migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";

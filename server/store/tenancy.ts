@@ -5,7 +5,7 @@ import { rethrowAs, StoreError } from "./errors.js";
 import { generateApiKey, generateProjectKey, hashApiKey, sameHash } from "./keys.js";
 import { PROJECT_COLUMNS, toOrganization, toProject, type OrganizationRow, type ProjectRow } from "./rows.js";
 import type { TenancyStore } from "./types.js";
-import { precompile } from "../perf/precompiled-query.js";
+import { precompile } from "./precompiled-query.js";
 import { TenantCache } from "./tenant-cache.js";
 
 export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
@@ -14,7 +14,7 @@ export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
   // tenant-cache.ts.
   const cache = new TenantCache(tenantCache);
   // The API's hot reads (one or two per request), built and compiled to SQL once: building
-  // and compiling a Kysely query costs more than running it (server/perf/precompiled-query.ts).
+  // and compiling a Kysely query costs more than running it (server/store/precompiled-query.ts).
   const organizationByKeyHash = precompile<{ hash: string }, Pick<OrganizationRow, "id" | "name" | "api_key_hash">>(db, ["hash"], (p) =>
     db.selectFrom("organizations").select(["id", "name", "api_key_hash"]).where("api_key_hash", "=", p.hash),
   );

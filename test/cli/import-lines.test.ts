@@ -3,7 +3,7 @@
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { LineNumbers, linesOf } from "../../server/import-lines.js";
+import { LineNumbers, linesOf } from "../../server/cli/import-lines.js";
 
 async function collect(chunks: Array<Buffer | string>): Promise<string[]> {
   const lines: string[] = [];

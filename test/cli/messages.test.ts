@@ -1,10 +1,10 @@
-// What the jobs-api command tells an operator (server/cli-messages.ts), where the demo key is
-// kept (server/demo-credentials.ts) and when logs are pretty (server/logger.ts): the cases the
+// What the jobs-api command tells an operator (server/cli/messages.ts), where the demo key is
+// kept (server/cli/demo-credentials.ts) and when logs are pretty (server/logger.ts): the cases the
 // CLI tests do not reach by running the command (a wrong password, a missing database, ...).
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeDatabase, explainError } from "../../server/cli-messages.js";
-import { demoCredentialsPath } from "../../server/demo-credentials.js";
+import { describeDatabase, explainError } from "../../server/cli/messages.js";
+import { demoCredentialsPath } from "../../server/cli/demo-credentials.js";
 import { isPretty } from "../../server/logger.js";
 
 const pgError = (code: string, message = "x") => Object.assign(new Error(message), { code });

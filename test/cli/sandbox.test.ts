@@ -5,9 +5,9 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, DEFAULTS, loadConfig } from "../../server/config.js";
-import { DEMO_PROJECT_KEY, DEMO_USERS } from "../../server/demo.js";
+import { DEMO_PROJECT_KEY, DEMO_USERS } from "../../server/cli/demo.js";
 import { startServer } from "../../server/index.js";
-import { SANDBOX_SESSIONS_PER_USER, sandboxConfig, startSandbox, type RunningSandbox } from "../../server/sandbox.js";
+import { SANDBOX_SESSIONS_PER_USER, sandboxConfig, startSandbox, type RunningSandbox } from "../../server/cli/sandbox.js";
 import { runCli, spawnCli, waitForOutput } from "../support/cli.js";
 import { countSessions } from "../../server/store/fixtures.js";
 

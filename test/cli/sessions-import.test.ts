@@ -3,7 +3,7 @@
 // importSessionsFrom on both databases, in this process: the line a duplicate is reported at.
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ImportLineError, InvalidSessionLine, importSessionsFrom, parseSessionLine } from "../../server/sessions-import.js";
+import { ImportLineError, InvalidSessionLine, importSessionsFrom, parseSessionLine } from "../../server/cli/sessions-import.js";
 import type { Project, Store } from "../../server/store/types.js";
 import { countSessions } from "../../server/store/fixtures.js";
 import { contextOf } from "../../server/store/store.js";

@@ -14,7 +14,7 @@ import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
 import { type RunningMock, startMock } from "../support/mock.js";
 import { DOCUMENT_PROJECT_KEY, documentJob3451, documentJob3452 } from "../support/document.js";
-import { resolveRef } from "../../server/spec.js";
+import { resolveRef } from "../../server/http/spec.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const spec = JSON.parse(readFileSync(join(root, "generated", "openapi.json"), "utf8")) as {

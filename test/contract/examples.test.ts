@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../support/redocly.js";
-import { resolveRef } from "../../server/spec.js";
+import { resolveRef } from "../../server/http/spec.js";
 import { documentJob3451, documentJob3452 } from "../support/document.js";
 import { createSpecAjv, forAjv } from "../support/spec-schemas.js";
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../server/app.js";
+import { createApp } from "../../server/http/app.js";
 import { DEFAULTS } from "../../server/config.js";
 import { openStore } from "../../server/store/index.js";
 import type { Store } from "../../server/store/types.js";

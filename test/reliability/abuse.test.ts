@@ -6,8 +6,8 @@ import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { expectProblem } from "../support/problems.js";
 import { httpRequest, rawHttp } from "./support.js";
-import { MAX_HEADER_BYTES, TIMEOUTS } from "../../server/http.js";
-import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../../server/app.js";
+import { MAX_HEADER_BYTES, TIMEOUTS } from "../../server/http/server.js";
+import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../../server/http/app.js";
 
 describe.each(databases)("abuse of the API on $name", (database) => {
   let server: TestServer;

@@ -15,7 +15,7 @@ import { ROOT } from "../support/cli.js";
 import { IMPORT_CACHE_KIB } from "../../server/store/sessions.js";
 import { httpRequest, jobsApiJson, jsonLines, leakedKeys, logDir, serverEnv, spawnServe, waitFor, type ServeProcess } from "./support.js";
 
-const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../server/cli/main.ts", import.meta.url));
 const VICTIM = "victim@example.com";
 const SESSIONS = 100_000;
 const BATCH = 500;

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
 import { ROOT } from "../support/cli.js";
 
-const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../server/cli/main.ts", import.meta.url));
 
 /** This run's folder for server logs and generated input files (removed when the run ends). */
 export function logDir(): string {

@@ -1,14 +1,14 @@
-// The fast path of plainly valid reads (server/perf/fast-reads.ts): which requests take it, and
+// The fast path of plainly valid reads (server/http/fast-reads.ts): which requests take it, and
 // that every answer is the same with it and without it (the validator's chain for everything).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Request, Response } from "express";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../server/app.js";
+import { createApp } from "../../server/http/app.js";
 import { DEFAULTS } from "../../server/config.js";
-import { createHttpServer } from "../../server/http.js";
-import { fastReads } from "../../server/perf/fast-reads.js";
+import { createHttpServer } from "../../server/http/server.js";
+import { fastReads } from "../../server/http/fast-reads.js";
 import { insertJob } from "../../server/store/fixtures.js";
 import type { Store } from "../../server/store/types.js";
 import { databases, openMigratedStore, seedTenant } from "../support/databases.js";

@@ -1,4 +1,4 @@
-// The performance shims in server/perf/ and the prototype fix in server/http.ts: each test here
+// The performance shims (server/http/, server/store/) and the prototype fix in server/http/server.ts: each test here
 // fails when upstream behaviour changes, saying what to do (remove the shim, or rework it).
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -8,11 +8,11 @@ import { fileURLToPath } from "node:url";
 import express from "express";
 import * as OpenApiValidator from "express-openapi-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expressPrototypeClasses, createHttpServer } from "../../server/http.js";
-import { installValidatorRouteCache, VALIDATOR_METADATA_MODULE } from "../../server/perf/validator-route-cache.js";
-import { precompile } from "../../server/perf/precompiled-query.js";
-import { compileSchemaValidator } from "../../server/perf/json-list-stream.js";
-import { LIST_ALL_CHUNK } from "../../server/routes/jobs.js";
+import { expressPrototypeClasses, createHttpServer } from "../../server/http/server.js";
+import { installValidatorRouteCache, VALIDATOR_METADATA_MODULE } from "../../server/http/validator-route-cache.js";
+import { precompile } from "../../server/store/precompiled-query.js";
+import { compileSchemaValidator } from "../../server/http/json-list-stream.js";
+import { LIST_ALL_CHUNK } from "../../server/http/routes/jobs.js";
 import { openStore } from "../../server/store/index.js";
 import type { Job, Store } from "../../server/store/types.js";
 import { databases, execRaw, seedTenant } from "../support/databases.js";
@@ -23,7 +23,7 @@ import { jobData } from "../support/jobs.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-describe("the prototype fix (server/http.ts)", () => {
+describe("the prototype fix (server/http/server.ts)", () => {
   it("Express still swaps the prototypes of req and res (so the fix is still needed)", async () => {
     const app = express();
     const handled = new Promise<{ req: boolean; res: boolean }>((resolve) => {
@@ -39,7 +39,7 @@ describe("the prototype fix (server/http.ts)", () => {
     app(req as express.Request, res as express.Response);
     const seen = await handled;
     // If this fails, Express no longer swaps prototypes: remove expressPrototypeClasses from
-    // server/http.ts (createHttpServer can pass the app to http.createServer as it is).
+    // server/http/server.ts (createHttpServer can pass the app to http.createServer as it is).
     expect(seen).toEqual({ req: true, res: true });
   });
 
@@ -76,7 +76,7 @@ describe("the prototype fix (server/http.ts)", () => {
     const script = `
       import { Socket } from "node:net";
       import express from "express";
-      import { expressPrototypeClasses } from ${JSON.stringify(`${ROOT}server/http.ts`)};
+      import { expressPrototypeClasses } from ${JSON.stringify(`${ROOT}server/http/server.ts`)};
       const same = new Function("a", "b", "return %HaveSameMap(a, b)");
       const { IncomingMessage, ServerResponse } = expressPrototypeClasses(express());
       const [a, b, c] = [1, 2, 3].map(() => new IncomingMessage(new Socket()));
@@ -92,7 +92,7 @@ describe("the prototype fix (server/http.ts)", () => {
   });
 });
 
-describe("the route cache of express-openapi-validator (server/perf/validator-route-cache.ts)", () => {
+describe("the route cache of express-openapi-validator (server/http/validator-route-cache.ts)", () => {
   const spec = {
     openapi: "3.1.0",
     info: { title: "t", version: "1" },
@@ -135,8 +135,8 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
     const before = { ...stats };
     for (let i = 0; i < 5; i++) expect((await fetch(`${base}/other/x${i}/items`)).status).toBe(200);
     // If hits stop growing, express-openapi-validator no longer calls pathToRegexp per request
-    // (upstream #1217 or similar shipped): delete server/perf/validator-route-cache.ts, its call in
-    // server/app.ts and this describe block.
+    // (upstream #1217 or similar shipped): delete server/http/validator-route-cache.ts, its call in
+    // server/http/app.ts and this describe block.
     expect(stats.hits - before.hits).toBeGreaterThanOrEqual(5);
     expect(stats.misses).toBe(before.misses);
   });
@@ -185,7 +185,7 @@ describe("the route cache of express-openapi-validator (server/perf/validator-ro
   });
 });
 
-describe("precompiled queries (server/perf/precompiled-query.ts)", () => {
+describe("precompiled queries (server/store/precompiled-query.ts)", () => {
   let store: Store;
   beforeAll(async () => {
     store = await openStore(await databases[0]!.url());

@@ -2,8 +2,8 @@
 // generated/openapi.json): problem types, job statuses, and the bounds a 400's words name.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FINAL_JOB_STATUSES } from "../../client/index.js";
-import { PROBLEM_KINDS } from "../../server/problems.js";
-import { integerBounds, openApiDocument } from "../../server/spec.js";
+import { PROBLEM_KINDS } from "../../server/http/problems.js";
+import { integerBounds, openApiDocument } from "../../server/http/spec.js";
 import { ACTIVE_STATUSES } from "../../server/store/jobs.js";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";

@@ -3,7 +3,7 @@
 import type { Request } from "express";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { toProblem } from "../../server/app.js";
+import { toProblem } from "../../server/http/app.js";
 import { StoreError, busyOrAsIs, transientFailure } from "../../server/store/errors.js";
 import { openStore } from "../../server/store/index.js";
 import { databases, seedTenant } from "../support/databases.js";

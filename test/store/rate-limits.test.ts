@@ -2,7 +2,7 @@
 // that starts at the first hit after the last one ended, and concurrent hits all counted.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../../server/store/types.js";
-import { DatabaseRateLimitStore } from "../../server/rate-limit-store.js";
+import { DatabaseRateLimitStore } from "../../server/http/rate-limit-store.js";
 import { databases, openMigratedStore } from "../support/databases.js";
 import { NOW } from "../support/jobs.js";
 

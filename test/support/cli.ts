@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = fileURLToPath(new URL("../../server/cli.ts", import.meta.url));
+const CLI = fileURLToPath(new URL("../../server/cli/main.ts", import.meta.url));
 
 export interface CliResult {
   code: number | null;

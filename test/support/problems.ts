@@ -1,7 +1,7 @@
 // The one check of an error answer (RFC 9457 problem details), however the test fetched it: the
 // test server's call(), a raw HTTP answer, or the typed client's result.
 import { expect } from "vitest";
-import type { Problem, ProblemKind } from "../../server/problems.js";
+import type { Problem, ProblemKind } from "../../server/http/problems.js";
 
 /** An answer as call() or httpRequest() give it; contentType and headers when known. */
 export interface AnswerLike {

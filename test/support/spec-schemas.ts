@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Ajv2020Module from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { ROOT } from "./redocly.js";
-import { resolveRef } from "../../server/spec.js";
+import { resolveRef } from "../../server/http/spec.js";
 
 // ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
 const Ajv2020 = Ajv2020Module.default;

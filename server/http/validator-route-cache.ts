@@ -27,7 +27,7 @@
 // Removal: when an express-openapi-validator release includes #1217 (or otherwise stops
 // compiling routes per request), test/server/perf-shims.test.ts fails with a message saying so
 // ("the validator no longer compiles routes per request"); then delete this file and its one
-// call in server/app.ts, and the test's section about it.
+// call in server/http/app.ts, and the test's section about it.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
@@ -84,7 +84,7 @@ export function installValidatorRouteCache(
       warned = true;
       logger?.warn(
         { err: error },
-        "the express-openapi-validator route cache (server/perf/validator-route-cache.ts) could not be installed; running without it",
+        "the express-openapi-validator route cache (server/http/validator-route-cache.ts) could not be installed; running without it",
       );
     }
     return undefined;

@@ -2,7 +2,7 @@
 // spec (generated/openapi.json) rather than copied, so they cannot drift from openapi.yaml.
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { specUrl } from "./spec.js";
+import { specUrl } from "../http/spec.js";
 
 interface StringSchema {
   type: "string";

@@ -3,7 +3,7 @@
 // error handler in app.ts turns anything thrown (ours, the validator's, an unexpected one) into
 // one of these.
 import { randomUUID } from "node:crypto";
-import type { components } from "../generated/schema.js";
+import type { components } from "../../generated/schema.js";
 
 export type Problem = components["schemas"]["Problem"];
 

@@ -2,8 +2,8 @@
 // all-or-nothing transaction (store.importSessions). A bad line stops the import with its line
 // number and reason, and nothing of the file is kept.
 import type { Readable } from "node:stream";
-import type { SessionRow, Store } from "./store/types.js";
-import { DuplicateSessionError } from "./store/errors.js";
+import type { SessionRow, Store } from "../store/types.js";
+import { DuplicateSessionError } from "../store/errors.js";
 import { LineNumbers, linesOf } from "./import-lines.js";
 
 export class ImportLineError extends Error {

@@ -2,7 +2,7 @@
 // something fails, which setting or file is involved and what to do (rather than a bare
 // "unable to open database file" or "EADDRINUSE").
 import { resolve } from "node:path";
-import { DEFAULT_SQLITE_PATH } from "./store/index.js";
+import { DEFAULT_SQLITE_PATH } from "../store/index.js";
 
 type Env = Record<string, string | undefined>;
 

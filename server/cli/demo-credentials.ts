@@ -6,9 +6,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { DEMO_ORGANIZATION, type DemoCredentials } from "./demo.js";
-import { DEFAULT_SQLITE_PATH } from "./store/index.js";
-import { postgresTarget } from "./cli-messages.js";
-import type { Store } from "./store/types.js";
+import { DEFAULT_SQLITE_PATH } from "../store/index.js";
+import { postgresTarget } from "./messages.js";
+import type { Store } from "../store/types.js";
 
 export interface DemoCredentialsFile {
   /** undefined for an in-memory database: nothing outlives the process. */

@@ -1,11 +1,11 @@
 // listJobs, getJob, cancelJob: thin handlers. Validation and coercion happened in the
 // validator (openapi.yaml); tenancy in auth.ts; SQL in the store.
 import { Router, type NextFunction, type Request, type Response } from "express";
-import type { Job, JobStatus, Store } from "../store/types.js";
+import type { Job, JobStatus, Store } from "../../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
 import { HttpProblem } from "../problems.js";
 import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
-import { compileSchemaValidator, streamJsonList } from "../perf/json-list-stream.js";
+import { compileSchemaValidator, streamJsonList } from "../json-list-stream.js";
 
 /**
  * Jobs per database read when listJobs streams the whole list (no limit): large enough that the
@@ -24,7 +24,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
 
   router.get("/api/v1/:projectKey/jobs", async (req: OperationRequest<"listJobs">, res: OperationResponse<"listJobs">) => {
     const project = projectOf(res);
-    const { status, limit, after } = req.query; // canonical safe integers (server/canonical-integers.ts)
+    const { status, limit, after } = req.query; // canonical safe integers (server/http/canonical-integers.ts)
     if (limit === undefined) {
       // Streamed in keyset chunks: memory stays bounded however many jobs the project has.
       await streamJsonList(res, "data", allJobs(store, project.projectId, status, after), validateJob);
@@ -71,7 +71,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
 /**
  * router.param("jobId"): a router reads its path parameters again from the URL, as strings (so
  * "1" would reach PostgreSQL as text); the number is what the validator saw. Its form and range
- * were checked before any router runs (the validator, then server/canonical-integers.ts).
+ * were checked before any router runs (the validator, then server/http/canonical-integers.ts).
  */
 function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: string): void {
   (req.params as Record<string, unknown>).jobId = Number(value);

@@ -6,23 +6,23 @@ import cors from "cors";
 import { rateLimit, type Store as RateLimitStore } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
 import type { Logger } from "pino";
-import type { Config } from "./config.js";
-import type { Organization, Store } from "./store/types.js";
-import { StoreError, transientFailure } from "./store/errors.js";
+import type { Config } from "../config.js";
+import type { Organization, Store } from "../store/types.js";
+import { StoreError, transientFailure } from "../store/errors.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { emptyUserIdRouter, usersRouter } from "./routes/users.js";
-import { installValidatorRouteCache } from "./perf/validator-route-cache.js";
-import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "./health.js";
-import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "./metrics.js";
+import { installValidatorRouteCache } from "./validator-route-cache.js";
+import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
+import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
 import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
 import { canonicalIntegers } from "./canonical-integers.js";
-import { fastReads } from "./perf/fast-reads.js";
+import { fastReads } from "./fast-reads.js";
 
-export const SPEC_PATH = fileURLToPath(new URL("../openapi.yaml", import.meta.url));
+export const SPEC_PATH = fileURLToPath(new URL("../../openapi.yaml", import.meta.url));
 
 /** No operation takes a body; anything larger than this is refused with 413. */
 export const MAX_BODY_BYTES = 1024;
@@ -41,7 +41,7 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
   metrics?: Metrics;
-  /** Plainly valid reads past the validator's chain (server/perf/fast-reads.ts); on unless false (tests compare). */
+  /** Plainly valid reads past the validator's chain (server/http/fast-reads.ts); on unless false (tests compare). */
   fastReads?: boolean;
 }
 
@@ -71,10 +71,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(refuseLongUrls);
   // Before the validator, for which a path without a userId is no operation (404).
   app.use(emptyUserIdRouter());
-  installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/perf/
+  installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/http/validator-route-cache.ts
   const security = apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs });
   // Plainly valid reads skip the validator's middleware chain, checked by precompiled validators
-  // instead (server/perf/fast-reads.ts); everything else goes through the validator.
+  // instead (server/http/fast-reads.ts); everything else goes through the validator.
   const fast = fastReads({ security, validateResponses: config.validateResponses });
   if (deps.fastReads !== false) app.use(fast.take);
   app.use(

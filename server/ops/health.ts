@@ -7,8 +7,8 @@
 //                 process is not shutting down; 503 problem otherwise (readiness: send me traffic).
 import express, { type Request, type Response, type NextFunction } from "express";
 import type { Logger } from "pino";
-import type { Store } from "./store/types.js";
-import { PROBLEM_CONTENT_TYPE, problemBody } from "./problems.js";
+import type { Store } from "../store/types.js";
+import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problems.js";
 
 /** The readiness check waits this long for the database, then answers 503. */
 export const READINESS_TIMEOUT_MS = 2_000;

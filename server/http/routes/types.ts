@@ -1,7 +1,7 @@
 // Request and response types of each operation, taken from generated/schema.d.ts so that a
 // handler cannot drift from openapi.yaml. No hand-written copy of the Job type anywhere.
 import type { Request, Response } from "express";
-import type { operations } from "../../generated/schema.js";
+import type { operations } from "../../../generated/schema.js";
 
 export type OperationId = keyof operations;
 type Params<Op extends OperationId> = operations[Op]["parameters"];

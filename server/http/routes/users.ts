@@ -1,8 +1,8 @@
 // deleteUserData: schedules (or answers the pending) deletion job for one end user.
 import { Router } from "express";
-import type { Store } from "../store/types.js";
+import type { Store } from "../../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
-import { startAtFor, type StartDelay } from "../config.js";
+import { startAtFor, type StartDelay } from "../../config.js";
 import type { OperationRequest, OperationResponse } from "./types.js";
 import { HttpProblem } from "../problems.js";
 

@@ -2,7 +2,7 @@
 // The validator has already checked that the Authorization header is present; here the key is
 // looked up in the store (hashed there, compared in constant time). Never log the key.
 import type { Request, Response, NextFunction } from "express";
-import type { Organization, Project, Store } from "./store/types.js";
+import type { Organization, Project, Store } from "../store/types.js";
 import { HttpProblem } from "./problems.js";
 
 /** `<key>` as the original documentation sends it, or `Bearer <key>`. */

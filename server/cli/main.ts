@@ -5,12 +5,12 @@ import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { ConfigError, loadConfig, type Config } from "./config.js";
-import { openStore } from "./store/index.js";
-import type { Store } from "./store/types.js";
-import { createLogger } from "./logger.js";
+import { ConfigError, loadConfig, type Config } from "../config.js";
+import { openStore } from "../store/index.js";
+import type { Store } from "../store/types.js";
+import { createLogger } from "../logger.js";
 import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
-import { describeDatabase, explainError } from "./cli-messages.js";
+import { describeDatabase, explainError } from "./messages.js";
 // The HTTP server, the sandbox, the demo and the spec's rules are loaded by the commands that use
 // them (dynamic imports): the administrative commands, `sessions import` first, must not pay for
 // loading Express and the validator (a large share of a short import's time).
@@ -82,7 +82,7 @@ program
   .action(async (options: { demo?: boolean }) => {
     const config = settings();
     const [{ startServer }, { demoInstructions, seedDemo }, { demoCredentialsFor }] = await Promise.all([
-      import("./index.js"),
+      import("../index.js"),
       import("./demo.js"),
       import("./demo-credentials.js"),
     ]);

@@ -1,8 +1,8 @@
 // `jobs-api demo` and `npm start`'s first run: a demo organization and project with sessions
 // and a job in every status, so the API answers something real at once.
-import type { Job, JobStatus, Store } from "./store/types.js";
-import { startAtFor, type StartDelay } from "./config.js";
-import { insertJob } from "./store/fixtures.js";
+import type { Job, JobStatus, Store } from "../store/types.js";
+import { startAtFor, type StartDelay } from "../config.js";
+import { insertJob } from "../store/fixtures.js";
 
 export const DEMO_ORGANIZATION = "Demo";
 export const DEMO_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK"; // the original documentation's project key

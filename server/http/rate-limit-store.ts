@@ -7,8 +7,8 @@
 // its own pool, pg version and migration tool, and creates a schema at run time (a privilege
 // the app's role should not need). The table lives in our one migration history instead.
 import type { ClientRateLimitInfo, Options, Store as ExpressRateLimitStore } from "express-rate-limit";
-import type { Config } from "./config.js";
-import type { Store } from "./store/types.js";
+import type { Config } from "../config.js";
+import type { Store } from "../store/types.js";
 
 /**
  * RATE_LIMIT_STORE: database, memory, or auto = database on PostgreSQL (several processes are

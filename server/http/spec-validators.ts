@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { openApiDocument, specUrl } from "../spec.js";
+import { openApiDocument, specUrl } from "./spec.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -16,7 +16,7 @@ export interface Spec {
 
 const specs = new Map<string, Spec>();
 
-/** The contract (the server's one parsed copy, server/spec.ts), or another document (tests). */
+/** The contract (the server's one parsed copy, server/http/spec.ts), or another document (tests). */
 export function loadSpec(from: URL = specUrl()): Spec {
   if (from.href === specUrl().href) return openApiDocument() as unknown as Spec;
   let spec = specs.get(from.href);

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from "./config.js";
+import { ConfigError, isLoopbackHost, loadConfig, type Config } from "../config.js";
 import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from "./demo.js";
-import { startServer, type RunningServer } from "./index.js";
-import { openStore } from "./store/index.js";
+import { startServer, type RunningServer } from "../index.js";
+import { openStore } from "../store/index.js";
 
 /**
  * The sandbox's settings, as environment values: the environment may still set any of them

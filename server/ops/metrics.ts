@@ -5,7 +5,7 @@
 import { performance } from "node:perf_hooks";
 import type { Request, Response, NextFunction } from "express";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Store } from "./store/types.js";
+import type { Store } from "../store/types.js";
 
 export const METRICS_PATH = "/metrics";
 

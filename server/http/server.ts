@@ -44,7 +44,7 @@ function withPrototype<T extends new (...args: never[]) => object>(Base: T, prot
   // Node is a plain function (callable on `this`). Not Reflect.construct(Base, args, Subclass):
   // V8 cannot cache the map of an object built for another constructor's new.target, so each
   // request got a new hidden class (~20 µs per object, and every later access megamorphic).
-  // server/perf/ and test/server/perf-shims.test.ts measure and guard this.
+  // test/server/perf-shims.test.ts measure and guard this.
   function Subclass(this: object, ...args: unknown[]) {
     (Base as unknown as (...a: unknown[]) => void).apply(this, args);
   }

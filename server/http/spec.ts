@@ -21,7 +21,7 @@ export interface OpenApiDocument {
   components: { schemas: Record<string, unknown>; parameters?: Record<string, Parameter> };
 }
 
-/** generated/openapi.json, from server/ or server/perf/ (sources, tsx) or dist/server/... (the package). */
+/** generated/openapi.json, from server/http/ (sources, tsx) or dist/server/... (the package). */
 export function specUrl(): URL {
   const candidates = ["../generated/openapi.json", "../../generated/openapi.json", "../../../generated/openapi.json"].map(
     (path) => new URL(path, import.meta.url),
