@@ -6,7 +6,11 @@ import type { Client, HeadersOptions } from "openapi-fetch";
 import type { components, paths } from "../generated/schema.js";
 
 export type { components, operations, paths } from "../generated/schema.js";
-export type Job = components["schemas"]["Job"];
+/**
+ * A job as the API answers it: its `status` and `errors` agree (openapi.yaml: JobState), so
+ * narrowing on `status` narrows `errors` (`failed`: a string).
+ */
+export type Job = components["schemas"]["JobResponse"]["data"];
 export type JobStatus = components["schemas"]["JobStatus"];
 export type Problem = components["schemas"]["Problem"];
 

@@ -232,9 +232,9 @@ export interface components {
             /**
              * @description Always `null`.
              * @example null
-             * @enum {unknown}
+             * @constant
              */
-            errors: null;
+            errors: unknown;
         };
         /** @description A job being executed by the job runner. */
         RunningJobState: {
@@ -247,9 +247,9 @@ export interface components {
             /**
              * @description Always `null`.
              * @example null
-             * @enum {unknown}
+             * @constant
              */
-            errors: null;
+            errors: unknown;
         };
         /** @description A job that finished its work. */
         CompletedJobState: {
@@ -262,9 +262,9 @@ export interface components {
             /**
              * @description Always `null`.
              * @example null
-             * @enum {unknown}
+             * @constant
              */
-            errors: null;
+            errors: unknown;
         };
         /** @description A job that failed; `errors` says why. */
         FailedJobState: {
@@ -291,9 +291,9 @@ export interface components {
             /**
              * @description Always `null`.
              * @example null
-             * @enum {unknown}
+             * @constant
              */
-            errors: null;
+            errors: unknown;
         };
         /**
          * @description One job, in the API's `data` envelope: what `getJob` answers. The `allOf` applies

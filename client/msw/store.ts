@@ -1,7 +1,7 @@
 // The stateful handlers' in-memory data: organizations (API keys) with their projects, and jobs,
 // behaving as the reference server's store does (ascending jobIds, one pending deletion per user,
 // atomic cancel). No I/O: a test owns one per createStatefulHandlers() call.
-import type { Job, JobStatus } from "../index.js";
+import type { components, Job, JobStatus } from "../index.js";
 
 export interface TenantOptions {
   /** The organization's API key, sent raw (`Authorization: <key>`) or as `Bearer <key>`. */
@@ -16,13 +16,18 @@ export interface Project {
   organization: number;
 }
 
-export type CancelOutcome = { outcome: "cancelled"; job: Job } | { outcome: "not-cancellable"; job: Job } | { outcome: "not-found" };
+type Schemas = components["schemas"];
+type CancelledJob = Job & Schemas["CancelledJobState"];
+type PendingJob = Job & Schemas["PendingJobState"];
+
+export type CancelOutcome =
+  { outcome: "cancelled"; job: CancelledJob } | { outcome: "not-cancellable"; job: Job } | { outcome: "not-found" };
 
 /** The project every key reaches when no tenants are given. */
 export const DEFAULT_PROJECT_KEY = "demo-project";
 
-/** A Job as the store changes it (the generated Job's fields are readonly: the API's readOnly). */
-type StoredJob = { -readonly [K in keyof Job]: Job[K] };
+/** A Job as the store changes it: its fields, without the status/errors pairing of the answers' type. */
+type StoredJob = components["schemas"]["Job"];
 
 const PENDING: readonly JobStatus[] = ["scheduled", "running"];
 const FINAL: readonly JobStatus[] = ["completed", "failed", "cancelled"];
@@ -85,15 +90,15 @@ export class MemoryJobsStore {
     if (FINAL.includes(job.status)) return { outcome: "not-cancellable", job: copy(job) };
     job.status = "cancelled";
     job.updatedAt = this.now();
-    return { outcome: "cancelled", job: copy(job) };
+    return { outcome: "cancelled", job: copy<CancelledJob>(job) };
   }
 
   /** The user's pending (scheduled or running) deletion job in the project, or a new scheduled one. */
-  scheduleUserDeletion(projectId: number, userId: string): Job {
+  scheduleUserDeletion(projectId: number, userId: string): PendingJob {
     const pending = this.jobs.find(
       (j) => j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING.includes(j.status),
     );
-    if (pending) return copy(pending);
+    if (pending) return copy<PendingJob>(pending);
     const now = this.now();
     const job: StoredJob = {
       jobId: this.nextJobId++,
@@ -108,7 +113,7 @@ export class MemoryJobsStore {
       errors: null,
     };
     this.jobs.push(job);
-    return copy(job);
+    return copy<PendingJob>(job);
   }
 
   // --- test controls --------------------------------------------------------------------
@@ -140,6 +145,7 @@ export class MemoryJobsStore {
   }
 }
 
-function copy(job: Job): Job {
-  return { ...job };
+/** A stored job as answered: the transitions above keep status and errors paired as JobState says. */
+function copy<Answered extends Job = Job>(job: StoredJob): Answered {
+  return { ...job } as Answered;
 }

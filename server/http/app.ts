@@ -118,7 +118,8 @@ function corsMiddleware(origins: string[]) {
     methods: ["GET", "DELETE"],
     // Prefer is ignored here, but a frontend built against the Prism mock sends it.
     allowedHeaders: ["Authorization", "Content-Type", "Prefer", "X-Request-Id"],
-    exposedHeaders: ["Link", "Retry-After", "X-Request-Id"],
+    // Every header an answer of the spec declares, so a page can read them (test/api/rate-limit-headers.test.ts).
+    exposedHeaders: ["Link", "RateLimit", "RateLimit-Policy", "Retry-After", "WWW-Authenticate", "X-Request-Id"],
     maxAge: 600,
   });
 }
@@ -166,7 +167,9 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     store,
     windowMs: config.rateLimitWindowMs,
     limit: config.rateLimit,
-    standardHeaders: false,
+    // The IETF RateLimit and RateLimit-Policy fields (draft-ietf-httpapi-ratelimit-headers, as the
+    // spec's components/headers declare them) on every answer of a counted request.
+    standardHeaders: "draft-8",
     legacyHeaders: false,
     // Counted per organization (= per key): runs after requireTenant, so every request here has one.
     keyGenerator: (_req, res) => String((res.locals.tenant as Tenant).organization.organizationId),

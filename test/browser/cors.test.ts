@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Job } from "../../client/index.js";
+import type { Job } from "../../server/store/types.js";
 import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
 import { databases, seedTenant } from "../support/databases.js";

@@ -22,29 +22,59 @@ export function readSpec(): Json {
   return JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
 }
 
+/** The keywords whose subschemas constrain an instance that another schema describes. */
+const COMPOSITION = new Set(["allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas"]);
+const SCHEMA_PREFIX = "#/components/schemas/";
+
+/**
+ * The named schemas used only as constraints: referenced from inside allOf/oneOf/... and never as
+ * the description of a value (a property, an item, a response's or parameter's schema). JobState
+ * and its parts are such: they hold `status` and `errors` only, and apply to a Job.
+ */
+export function constraintSchemas(doc: Json): Set<string> {
+  const uses = new Map<string, boolean[]>(); // name → for each reference, whether it is inside a composition
+  const walk = (node: Json, inComposition: boolean): void => {
+    if (Array.isArray(node)) return node.forEach((item) => walk(item, inComposition));
+    if (!node || typeof node !== "object") return;
+    for (const [key, value] of Object.entries<Json>(node)) {
+      if (key === "$ref" && typeof value === "string" && value.startsWith(SCHEMA_PREFIX)) {
+        const name = value.slice(SCHEMA_PREFIX.length);
+        uses.set(name, [...(uses.get(name) ?? []), inComposition]);
+      } else if (key !== "example" && key !== "examples") {
+        walk(value, inComposition || COMPOSITION.has(key));
+      }
+    }
+  };
+  walk({ paths: doc.paths, components: { ...doc.components, schemas: undefined } }, false);
+  for (const schema of Object.values<Json>(doc.components?.schemas ?? {})) walk(schema, false);
+  return new Set([...uses].filter(([, inside]) => inside.every(Boolean)).map(([name]) => name));
+}
+
 /**
  * The schema as ajv gets it: `#/components/schemas/X` becomes a reference into one registered
- * schema holding all named schemas, and objects that list `properties` without saying what else
- * they allow are closed (as Redocly's no-invalid-media-type-examples does with
- * allowAdditionalProperties: false), so a misspelt field fails.
+ * schema holding all named schemas, and an object that lists `properties` without saying what
+ * else it allows is closed (as Redocly's allowAdditionalProperties: false meant to), so a misspelt
+ * field fails: with `unevaluatedProperties: false`, which counts the properties that its
+ * allOf/oneOf branches evaluate too. Constraints are left open: the subschemas of a composition,
+ * and a named schema used only as one (`closable: false`; see constraintSchemas).
  */
-export function forAjv(node: Json): Json {
-  if (Array.isArray(node)) return node.map(forAjv);
+export function forAjv(node: Json, closable = true): Json {
+  if (Array.isArray(node)) return node.map((item) => forAjv(item, closable));
   if (!node || typeof node !== "object") return node;
   const out: Json = {};
   for (const [key, value] of Object.entries<Json>(node)) {
-    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
-      out.$ref = `${SCHEMAS_ID}#/$defs/${value.slice("#/components/schemas/".length)}`;
+    if (key === "$ref" && typeof value === "string" && value.startsWith(SCHEMA_PREFIX)) {
+      out.$ref = `${SCHEMAS_ID}#/$defs/${value.slice(SCHEMA_PREFIX.length)}`;
     } else if (key === "example" || key === "examples") {
       out[key] = value; // data, not schema
     } else if (key === "properties" || key === "patternProperties" || key === "$defs") {
-      out[key] = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, forAjv(v)]));
+      out[key] = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, forAjv(v, closable)]));
     } else {
-      out[key] = forAjv(value);
+      out[key] = forAjv(value, closable && !COMPOSITION.has(key));
     }
   }
-  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some((k) => k in out);
-  if (out.properties && !open) out.additionalProperties = false;
+  const open = "additionalProperties" in out || "unevaluatedProperties" in out;
+  if (closable && out.properties && !open) out.unevaluatedProperties = false;
   return out;
 }
 
@@ -57,7 +87,9 @@ export function createSpecAjv(doc: Json): Ajv {
   ajv.addFormat("float", { type: "number", validate: () => true });
   ajv.addFormat("double", { type: "number", validate: () => true });
   ajv.addVocabulary(["example", "xml", "externalDocs", "discriminator"]);
-  ajv.addSchema({ $id: SCHEMAS_ID, $defs: forAjv(doc.components?.schemas ?? {}) });
+  const constraints = constraintSchemas(doc);
+  const named = Object.entries<Json>(doc.components?.schemas ?? {}).map(([name, schema]) => [name, forAjv(schema, !constraints.has(name))]);
+  ajv.addSchema({ $id: SCHEMAS_ID, $defs: Object.fromEntries(named) });
   return ajv;
 }
 

@@ -6,6 +6,7 @@ import { projectOf, resolveProject } from "../auth.js";
 import { HttpProblem } from "../problems.js";
 import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
 import { compileSchemaValidator, streamJsonList } from "../json-list-stream.js";
+import { inState } from "./job-state.js";
 
 /**
  * Jobs per database read when listJobs streams the whole list (no limit): large enough that the
@@ -37,14 +38,14 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
     if (rows.length > limit && last !== undefined) {
       res.setHeader("Link", `<${nextPagePath(req.params.projectKey, { status, limit, after: last.jobId })}>; rel="next"`);
     }
-    res.json({ data: page });
+    res.json({ data: page.map((job) => inState(job, "JobState")) });
   });
 
   router.get("/api/v1/:projectKey/jobs/:jobId", async (req: OperationRequest<"getJob">, res: OperationResponse<"getJob">) => {
     const project = projectOf(res);
     const job = await store.getJob(project.projectId, req.params.jobId);
     if (job === undefined) throw jobNotFound(req.params.jobId, project.projectKey);
-    res.json({ data: job });
+    res.json({ data: inState(job, "JobState") });
   });
 
   router.delete("/api/v1/:projectKey/jobs/:jobId", async (req: OperationRequest<"cancelJob">, res: OperationResponse<"cancelJob">) => {
@@ -52,7 +53,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
     const result = await store.cancelJob(project.projectId, req.params.jobId, clock());
     switch (result.outcome) {
       case "cancelled":
-        res.json({ data: result.job });
+        res.json({ data: inState(result.job, "CancelledJobState") });
         return;
       case "not-cancellable":
         throw new HttpProblem(
@@ -82,7 +83,7 @@ function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: 
 async function* allJobs(store: Store, projectId: number, status: JobStatus | undefined, after: number | undefined): AsyncIterable<Job[]> {
   for (;;) {
     const chunk = await store.listJobs(projectId, { status, after, limit: LIST_ALL_CHUNK });
-    if (chunk.length > 0) yield chunk;
+    if (chunk.length > 0) yield chunk.map((job) => inState(job, "JobState"));
     if (chunk.length < LIST_ALL_CHUNK) return;
     after = chunk[chunk.length - 1]!.jobId;
   }
