@@ -15,6 +15,8 @@ export const BEGIN = "<!-- scenarios:begin: written by `npm run docs:scenarios` 
 export const END = "<!-- scenarios:end -->";
 
 const METHODS = ["get", "put", "post", "patch", "delete"] as const;
+/** Headers the table names once, under it, rather than in every row. */
+const UNDER_THE_TABLE = /^(x-request-id|ratelimit|ratelimit-policy)$/i;
 
 // The parts of the bundled spec read here; any node may instead be a `$ref` into components.
 interface Reference {
@@ -97,8 +99,9 @@ export function scenarios(spec: SpecDocument): Scenario[] {
         const headers = Object.entries(response.headers ?? {})
           .map(([name, header]) => [name, deref(spec, header)] as const)
           .map(([name, header]) => [name, header.example ?? header.schema?.example] as const)
-          // X-Request-Id is on every answer (the line under the table says so): no news in a row.
-          .filter(([name, example]) => example !== undefined && name.toLowerCase() !== "x-request-id")
+          // X-Request-Id is on every answer, and the RateLimit fields on every answer of a counted
+          // request, the same in each (the lines under the table say so): no news in a row.
+          .filter(([name, example]) => example !== undefined && !UNDER_THE_TABLE.test(name))
           .map(([name, example]) => `\`${name}: ${String(example)}\``);
         for (const content of Object.values(response.content ?? {})) {
           Object.entries(content.examples ?? {}).forEach(([name, exampleRef], index) => {
@@ -148,7 +151,13 @@ export function scenariosTable(spec: SpecDocument): string {
       return `| \`${scenario.example}\`: ${scenario.summary} | ${which} | ${scenario.send} | ${scenario.answer} |`;
     }),
   ];
-  lines.push("", "Every answer also carries `X-Request-Id` (the caller's own, when it sent a well-formed one).");
+  const example = (name: string) => String(deref(spec, (spec.components.headers?.[name] ?? {}) as OrRef<HeaderNode>).example);
+  lines.push(
+    "",
+    "Every answer also carries `X-Request-Id` (the caller's own, when it sent a well-formed one). The answers that",
+    "declare the rate-limit fields (those of requests counted against the key's quota) carry these: " +
+      `\`RateLimit: ${example("RateLimit")}\`, \`RateLimit-Policy: ${example("RateLimitPolicy")}\`.`,
+  );
   return lines.join("\n") + "\n";
 }
 
