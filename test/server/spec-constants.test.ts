@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FINAL_JOB_STATUSES } from "../../client/index.js";
 import { PROBLEM_KINDS } from "../../server/http/problems.js";
-import { integerBounds, openApiDocument } from "../../server/http/spec.js";
+import { integerBounds, openApiDocument, resolveRef } from "../../server/http/spec.js";
 import { ACTIVE_STATUSES } from "../../server/store/jobs.js";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -29,6 +29,16 @@ describe("code and spec agree", () => {
 
   it("the active statuses and the client's final statuses divide the spec's JobStatus enum", () => {
     expect([...ACTIVE_STATUSES, ...FINAL_JOB_STATUSES].sort()).toEqual([...specStatuses].sort());
+  });
+
+  it("the active statuses are the spec's PendingJobState, the client's final ones its FinalJobState", () => {
+    /** The `status` constants of a job-state group's branches (PendingJobState: scheduled, running). */
+    const statusesOf = (group: string): string[] =>
+      (resolveRef<{ oneOf: unknown[] }>(spec, { $ref: `#/components/schemas/${group}` }).oneOf ?? []).map(
+        (branch) => resolveRef<{ properties: { status: { const: string } } }>(spec, branch).properties.status.const,
+      );
+    expect([...ACTIVE_STATUSES].sort()).toEqual(statusesOf("PendingJobState").sort());
+    expect([...FINAL_JOB_STATUSES].sort()).toEqual(statusesOf("FinalJobState").sort());
   });
 
   it("integerBounds reads a parameter's bounds from the spec, through a $ref", () => {
