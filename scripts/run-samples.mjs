@@ -44,36 +44,33 @@ const GO_MODULE = "openreplay.example.com/jobsapi";
 const SAMPLE_USER = "shekar@example.com";
 
 /**
- * What each operation's samples must print, on the mock (the spec's first example of the 200
- * answer) and on the server (ctx.jobId: the job put in place of 3451; ctx.listed: a job created
- * just before). `again` is checked on a second run of the same program (server only).
- * Each check returns an error message, or undefined when the output is right.
+ * What each operation's samples must print, on the mock (ctx.mockJobs: the jobs of the spec's
+ * first example of the 200 answer, which Prism serves) and on the server (ctx.jobId: the job put
+ * in place of 3451; ctx.listed: a job created just before). `again` is checked on a second run of
+ * the same program (server only). Each check returns an error message, or undefined when the
+ * output is right.
  */
 const EXPECTED = {
   listJobs: {
-    mock: ({ jobs }) =>
-      expectJobs(jobs, [
-        [3451, "scheduled"],
-        [3452, "cancelled"],
-      ]),
+    mock: ({ jobs }, ctx) => expectJobs(jobs, ctx.mockJobs),
     server: ({ jobs }, ctx) =>
       jobs.some((j) => j.jobId === ctx.listed && j.status === "scheduled")
         ? ascending(jobs)
         : `job ${ctx.listed} (scheduled) is not in the list: ${show(jobs)}`,
   },
   getJob: {
-    mock: ({ jobs }) => expectJobs(jobs, [[3451, "scheduled"]]),
+    mock: ({ jobs }, ctx) => expectJobs(jobs, ctx.mockJobs),
     server: ({ jobs }, ctx) => expectJobs(jobs, [[ctx.jobId, "scheduled"]]),
   },
   cancelJob: {
-    mock: ({ jobs }) => (jobs.length === 1 && jobs[0].status === "cancelled" ? undefined : `expected one cancelled job, got ${show(jobs)}`),
+    mock: ({ jobs }, ctx) => expectJobs(jobs, ctx.mockJobs),
     server: ({ jobs }, ctx) => expectJobs(jobs, [[ctx.jobId, "cancelled"]]),
     // The job is cancelled now: a second cancel is answered 501, which the samples handle.
     again: ({ jobs, problem }) =>
       problem?.status === 501 && jobs.length === 0 ? undefined : `expected the 501 answer, got ${show(jobs)} ${JSON.stringify(problem)}`,
   },
   deleteUserData: {
-    mock: ({ jobs }) => expectJobs(jobs, [[3453, "scheduled"]]),
+    mock: ({ jobs }, ctx) => expectJobs(jobs, ctx.mockJobs),
     // Idempotent: every run answers the one pending deletion job of the user.
     server: async ({ jobs }, ctx) => {
       if (jobs.length !== 1 || jobs[0].status !== "scheduled") return `expected one scheduled job, got ${show(jobs)}`;
@@ -133,10 +130,18 @@ function loadSamples() {
       }
     }
     if (!EXPECTED[operationId]) problems.push(`${operationId}: add what its samples print to EXPECTED in scripts/run-samples.mjs`);
-    return { operationId, path, samples };
+    const firstExample = Object.values(operation.responses["200"].content["application/json"].examples)[0];
+    const data = resolveExample(spec, firstExample).value.data;
+    const mockJobs = [data].flat().map((job) => [job.jobId, job.status]);
+    return { operationId, path, samples, mockJobs };
   });
   if (problems.length) throw new Error(`the samples in openapi.yaml:\n  ${problems.join("\n  ")}`);
   return operations;
+}
+
+/** An example object, through its `$ref` (#/components/examples/NAME). */
+function resolveExample(spec, node) {
+  return node.$ref ? spec.components.examples[node.$ref.split("/").pop()] : node;
 }
 
 function substitute(source, vars) {
@@ -243,7 +248,7 @@ async function runTarget(target, langs, operations) {
   const runs = [];
   for (const op of operations) {
     for (const lang of langs) {
-      const ctx = { api };
+      const ctx = { api, mockJobs: op.mockJobs };
       if (target.server && op.path.includes("{jobId}")) ctx.jobId = await freshJob();
       if (target.server && op.operationId === "listJobs") ctx.listed = await freshJob();
       const source = substitute(op.samples[lang], { ...target, jobId: ctx.jobId });
