@@ -70,8 +70,8 @@ export type Route<Id extends string = OperationId> =
   | { readonly kind: "operation"; readonly operation: Operation<Id>; readonly path: Readonly<Record<string, string>> }
   /** The path is an operation's, the method is not (405, with these methods in `Allow`). */
   | { readonly kind: "method-not-allowed"; readonly allowed: readonly Method[] }
-  /** The path is an operation's with its last path parameter empty or left out (400). */
-  | { readonly kind: "empty-parameter"; readonly parameter: string }
+  /** The path is an operation's (`template`) with its last path parameter empty or left out (400). */
+  | { readonly kind: "empty-parameter"; readonly parameter: string; readonly template: string }
   /** No operation has this path (404). */
   | { readonly kind: "no-operation" };
 
@@ -190,8 +190,9 @@ export function contractOf<Id extends string = string>(document: ContractDocumen
     for (const template of templates) {
       const last = template.segments.at(-1);
       if (last === undefined || !("parameter" in last)) continue;
-      if (matchSegments(template.segments.slice(0, -1), shorter) !== undefined)
-        return { kind: "empty-parameter", parameter: last.parameter };
+      if (matchSegments(template.segments.slice(0, -1), shorter) !== undefined) {
+        return { kind: "empty-parameter", parameter: last.parameter, template: template.operations[0]!.path };
+      }
     }
     return { kind: "no-operation" };
   }

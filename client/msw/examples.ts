@@ -6,7 +6,7 @@
 // the contract's table; a request reaches an operation by the spec's path rules (contract.route).
 import { http, HttpResponse, type HttpHandler } from "msw";
 import { contract, MOCK_BASE_URL, parameterProblem, type Operation, type OperationId } from "../contract/index.js";
-import { chooseAnswer, chooseRefusal, parsePrefer, PrismStyleError, type Answer, type ExampleChoice } from "./negotiate.js";
+import { chooseAnswer, chooseRefusal, parsePrefer, prismError, PrismStyleError, type Answer, type ExampleChoice } from "./negotiate.js";
 import { scopeOf, type Target } from "./scope.js";
 
 export type { ExampleChoice } from "./negotiate.js";
@@ -85,6 +85,38 @@ export function exampleHandler(operationId: OperationId, choice?: ExampleChoice,
 }
 
 /**
+ * Every other request to the base URL, answered as Prism answers it: a path no operation has
+ * (404), a method its path does not have (405), an operation's path without its last parameter
+ * (`/users/`: that operation's 400).
+ */
+function noOperationHandler(baseUrl: string | undefined): HttpHandler {
+  const scope = scopeOf(baseUrl);
+  return http.all(scope.pattern, ({ request }) => {
+    const target = scope.targetOf(request);
+    if (target === undefined) return undefined;
+    const route = contract.route(request.method, target.pathname);
+    const method = request.method.toLowerCase();
+    switch (route.kind) {
+      case "operation":
+        return undefined; // its handler answers
+      case "empty-parameter": {
+        const operation = contract.operations.find((o) => o.path === route.template && o.method === method);
+        if (operation !== undefined) return toResponse(chooseRefusal(operation, 400));
+        break;
+      }
+      case "no-operation":
+        return toResponse(
+          prismError("NO_PATH_MATCHED_ERROR", `The route ${target.pathname} hasn't been found in the specification file`).answer,
+        );
+      case "method-not-allowed":
+        break;
+    }
+    const detail = `The route ${target.pathname} has been matched, but it does not have "${method}" method defined`;
+    return toResponse(prismError("NO_METHOD_MATCHED_ERROR", detail).answer);
+  });
+}
+
+/**
  * Handlers for every operation that answer the spec's named examples as the Prism mock does:
  * by default each operation's first success example (listJobs also sends the spec's Link
  * example); a request picks another with `Prefer: code=404` / `Prefer: example=completedJob`,
@@ -92,5 +124,8 @@ export function exampleHandler(operationId: OperationId, choice?: ExampleChoice,
  */
 export function createExampleHandlers(options: ExampleHandlersOptions = {}): HttpHandler[] {
   const { baseUrl, scenario = {} } = options;
-  return contract.operations.map(({ operationId }) => exampleHandler(operationId, scenario[operationId], { baseUrl }));
+  return [
+    ...contract.operations.map(({ operationId }) => exampleHandler(operationId, scenario[operationId], { baseUrl })),
+    noOperationHandler(baseUrl),
+  ];
 }

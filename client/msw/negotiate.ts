@@ -28,9 +28,16 @@ export class PrismStyleError extends Error {
   }
 }
 
-function prismError(status: 404 | 422, detail: string): PrismStyleError {
-  const [slug, title] =
-    status === 404 ? ["NOT_FOUND", "The server cannot find the requested content"] : ["UNPROCESSABLE_ENTITY", "Invalid request"];
+const PRISM_ERRORS = {
+  NOT_FOUND: [404, "The server cannot find the requested content"],
+  UNPROCESSABLE_ENTITY: [422, "Invalid request"],
+  NO_PATH_MATCHED_ERROR: [404, "Route not resolved, no path matched"],
+  NO_METHOD_MATCHED_ERROR: [405, "Route resolved, but no method matched"],
+} as const;
+
+/** One of Prism's own errors, as Prism answers it. */
+export function prismError(slug: keyof typeof PRISM_ERRORS, detail: string): PrismStyleError {
+  const [status, title] = PRISM_ERRORS[slug];
   return new PrismStyleError({
     status,
     mediaType: "application/problem+json",
@@ -61,7 +68,7 @@ export function parsePrefer(header: string | null | undefined): ExampleChoice | 
   if (values.code !== undefined) {
     const status = Number(values.code);
     if (!/^\d+$/.test(values.code) || status < 100 || status > 599) {
-      throw prismError(422, `optional property "code"\n└─ cannot decode "${values.code}", should be a number`);
+      throw prismError("UNPROCESSABLE_ENTITY", `optional property "code"\n└─ cannot decode "${values.code}", should be a number`);
     }
     choice.status = status;
   }
@@ -115,7 +122,10 @@ export function chooseAnswer(operation: Operation, choice: ExampleChoice = {}): 
   const fallback = fallbackResponse(operation);
   const answer = answerOf(fallback, statusOf(fallback), example);
   if (answer) return answer;
-  throw prismError(404, `Response for contentType: ${mediaTypeOf(fallback)} and exampleKey: ${example ?? "(first)"} does not exist.`);
+  throw prismError(
+    "NOT_FOUND",
+    `Response for contentType: ${mediaTypeOf(fallback)} and exampleKey: ${example ?? "(first)"} does not exist.`,
+  );
 }
 
 /**
@@ -129,5 +139,5 @@ export function chooseRefusal(operation: Operation, status: 400 | 401, choice: E
   const example = choice.status === status ? choice.example : undefined;
   const answer = answerOf(response, statusOf(response, status), example);
   if (answer) return answer;
-  throw prismError(404, `Response for contentType: ${mediaTypeOf(response)} and exampleKey: ${example} does not exist.`);
+  throw prismError("NOT_FOUND", `Response for contentType: ${mediaTypeOf(response)} and exampleKey: ${example} does not exist.`);
 }
