@@ -18,7 +18,7 @@ export const WWW_AUTHENTICATE = 'Bearer realm="jobs-api"';
 
 /**
  * Stable problem types, as listed in openapi.yaml (Problem.type's description);
- * test/contract/contract-core.test.ts proves the two lists equal.
+ * test/server/spec-constants.test.ts proves the two lists equal.
  */
 export const PROBLEM_KINDS = [
   "bad-request",
