@@ -10,3 +10,4 @@ export * from "./logged-path.js";
 export * from "./jobs.js";
 export * from "./mock.js";
 export * from "./request-id.js";
+export * from "./pagination.js";

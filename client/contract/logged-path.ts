@@ -8,16 +8,9 @@
 // `/users//…`, an unknown query parameter), and a pattern has to foresee them all; the matched
 // operation names the userId wherever it was.
 import { contract as packageContract, type Contract, type Parameter } from "./operations.js";
+import { decodeSegment } from "./parameters.js";
 
 const CANONICAL_INTEGER = /^(0|[1-9][0-9]{0,15})$/;
-
-function decoded(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Whether a parameter's value may be shown: one that cannot be personal data. */
 function loggable(parameter: Parameter, value: string): boolean {
@@ -65,7 +58,7 @@ export function shownPath<Id extends string>(
   const shownPathPart = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const parameter = operation.parameters.find((p) => p.in === "path" && p.name === name);
     const raw = route.path[name]!;
-    const value = decoded(raw);
+    const value = decodeSegment(raw);
     return parameter !== undefined && value !== undefined && loggable(parameter, value) ? raw : `[${name}]`;
   });
   if (query === "") return shownPathPart;

@@ -20,6 +20,15 @@ export interface ParameterRules {
 
 export const SERVER_RULES: ParameterRules = { integers: "canonical", unknownQuery: "reject" };
 
+/** A path segment as sent, decoded; undefined when it is not valid percent-encoded UTF-8. */
+export function decodeSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 const CANONICAL = /^(0|-?[1-9][0-9]*)$/;
 
 /** Code points, as JSON Schema counts a string's length. */
@@ -82,12 +91,8 @@ export function parameterProblem<Id extends string>(
     if (parameter.in !== "path") continue;
     const raw = path[parameter.name];
     if (raw === undefined || raw === "") return problemWords.emptyPathParameter(parameter.name);
-    let value: string;
-    try {
-      value = decodeURIComponent(raw);
-    } catch {
-      return problemWords.malformedPath;
-    }
+    const value = decodeSegment(raw);
+    if (value === undefined) return problemWords.malformedPath;
     const problem = valueProblem(`path parameter ${parameter.name}`, value, parameter.schema, rules);
     if (problem) return problem;
   }

@@ -8,6 +8,8 @@ import { createOpenApiHttp } from "openapi-msw";
 import {
   apiKeyFromHeader,
   contract,
+  decodeSegment,
+  nextPageLink,
   jsonContentType,
   MOCK_BASE_URL,
   parameterProblem,
@@ -147,20 +149,12 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
 
   const isRefusal = (admitted: Admitted | Refusal): admitted is Refusal => "body" in admitted;
 
-  function nextPageLink(projectKey: string, status: JobStatus | undefined, limit: number, after: number): string {
-    const search = new URLSearchParams();
-    if (status !== undefined) search.set("status", status);
-    search.set("limit", String(limit));
-    search.set("after", String(after));
-    return `<${prefix}/api/v1/${encodeURIComponent(projectKey)}/jobs?${search}>; rel="next"`;
-  }
-
   const handlers: HttpHandler[] = [
     // A path that is not valid percent-encoding: msw would throw decoding it for the typed handlers
     // below (a RegExp path makes msw decode nothing). Answered as the server does, whatever the key.
     mswHttp.all(scope.pattern, ({ request }) => {
       const target = scope.targetOf(request);
-      if (target === undefined || isDecodable(target.pathname)) return undefined;
+      if (target === undefined || decodeSegment(target.pathname) !== undefined) return undefined;
       const route = contract.route(request.method, target.pathname);
       if (route.kind !== "operation") return undefined;
       return toResponse(refusal(400, problemWords.malformedPath, request, target), request);
@@ -180,7 +174,7 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       const rows = store.listJobs(project.projectId, { status, after, limit: limit === undefined ? undefined : limit + 1 });
       if (limit === undefined || rows.length <= limit) return response(200).json({ data: rows }, { headers });
       const page = rows.slice(0, limit);
-      const link = nextPageLink(project.projectKey, status, limit, page[page.length - 1]!.jobId);
+      const link = nextPageLink(project.projectKey, { status, limit, after: page[page.length - 1]!.jobId }, prefix);
       return response(200).json({ data: page }, { headers: { ...headers, Link: link } });
     }),
 
@@ -264,13 +258,4 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       reset: () => store.reset(),
     },
   };
-}
-
-function isDecodable(path: string): boolean {
-  try {
-    decodeURIComponent(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,8 @@ import { Router, type NextFunction, type Request, type Response } from "express"
 import type { Job, JobStatus, Store } from "../../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
 import { HttpProblem, problemWords } from "../problems.js";
-import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
+import type { OperationRequest, OperationResponse } from "./types.js";
+import { nextPageLink } from "../../../client/contract/index.js";
 import { compileSchemaValidator, streamJsonList } from "../json-list-stream.js";
 
 /**
@@ -35,7 +36,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     if (rows.length > limit && last !== undefined) {
-      res.setHeader("Link", `<${nextPagePath(req.params.projectKey, { status, limit, after: last.jobId })}>; rel="next"`);
+      res.setHeader("Link", nextPageLink(req.params.projectKey, { status, limit, after: last.jobId }));
     }
     res.json({ data: page });
   });
@@ -86,16 +87,4 @@ async function* allJobs(store: Store, projectId: number, status: JobStatus | und
 
 function jobNotFound(jobId: number, projectKey: string): HttpProblem {
   return new HttpProblem(404, "not-found", problemWords.jobNotFound(jobId, projectKey));
-}
-
-/** The next page's path and query, relative to the server (RFC 8288 allows a URI reference). */
-function nextPagePath(
-  projectKey: string,
-  query: Required<Pick<QueryParams<"listJobs">, "limit" | "after">> & QueryParams<"listJobs">,
-): string {
-  const search = new URLSearchParams();
-  if (query.status !== undefined) search.set("status", query.status);
-  search.set("limit", String(query.limit));
-  search.set("after", String(query.after));
-  return `/api/v1/${encodeURIComponent(projectKey)}/jobs?${search}`;
 }
