@@ -8,7 +8,7 @@
 //            server's own), applies the patch with patch-package, and puts the result at
 //            server/node_modules/express-openapi-validator, where `npm pack -w server` bundles it.
 //   unstage  removes it again, so that the workspace's code resolves the root's copy (which the
-//            root's `prepare` patches) as before. Run by the server's postpack and by check:pack.
+//            postinstall of the private workspace patches/ patches) as before. Run by the server's postpack and by check:pack.
 //
 // Usage: node scripts/bundle-validator.mjs stage|unstage
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -13,7 +13,7 @@
 // fetched), and runs `jobs-api --version` and `jobs-api sandbox` from it: one call with a
 // made-up key must list the demo jobs, and the sandbox must delete its database on SIGTERM; and
 // the validator the installed server loads must be the patched one (its patched files identical
-// to this workspace's node_modules/express-openapi-validator, which the root's `prepare` patched).
+// to this workspace's node_modules/express-openapi-validator, which patches/'s postinstall patched).
 // (test/release/client-package.test.ts installs both tarballs too, the server's without its
 // native build.)
 // Usage: node scripts/check-pack.mjs [--no-build] [--install]

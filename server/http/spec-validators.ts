@@ -1,6 +1,6 @@
 // Validators compiled once from the contract (generated/openapi.json), with the JSON Schema dialect
 // (2020-12) and formats express-openapi-validator uses for OpenAPI 3.1: for the checks the server
-// makes past the validator's middleware (streamed lists, the fast reads).
+// makes past the validator's middleware (the streamed list, whose answer does not go through res.json).
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";

@@ -45,7 +45,7 @@ describe("the patch of express-openapi-validator (patches/)", () => {
       execFileSync("git", ["apply", "--whitespace=nowarn", join(ROOT, "patches", PATCH)], { cwd: work, stdio: "pipe" });
       for (const file of patchedFiles) {
         const expected = readFileSync(join(work, "node_modules", VALIDATOR, file), "utf8");
-        // If this fails, node_modules holds another validator than the patch makes: run `npm ci` (its prepare applies the patch).
+        // If this fails, node_modules holds another validator than the patch makes: run `npm ci` (the postinstall of patches/package.json applies the patch).
         expect(readFileSync(join(packageDir(VALIDATOR), file), "utf8"), file).toBe(expected);
       }
     } finally {
