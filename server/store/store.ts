@@ -28,8 +28,13 @@ export function createStore(context: StoreContext): Store {
     dialect: context.backend.dialect,
     migrate: () => migrate(context),
     close: async () => {
-      await claimsModule.close(); // the SQLite deletion worker, if one was started
+      await claimsModule.close(); // the deletion worker, if one was started
       await context.db.destroy();
+      // Kysely destroys only a driver it has used: a store closed before its first query (its
+      // migrations run on connections of their own) must not open one afterwards.
+      const { backend } = context;
+      if (backend.dialect === "postgres" && !backend.pool.ending) await backend.pool.end();
+      if (backend.dialect === "sqlite" && backend.raw.open) backend.raw.close();
     },
     ...tenancyStore(context),
     ...jobsStore(context),
