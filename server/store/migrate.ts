@@ -54,7 +54,8 @@ async function migrateExclusively({ db, backend, logger }: StoreContext): Promis
         client.release();
       }
     } finally {
-      await migrationDb.destroy(); // ends the pool
+      await migrationDb.destroy(); // ends the pool, when Kysely used it
+      if (!pool.ending) await pool.end();
     }
   } else {
     // Kysely runs SQLite migrations without a transaction (it assumes one process); SQLite DDL
