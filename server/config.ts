@@ -53,6 +53,20 @@ export interface Config {
   logFormat: "json" | "pretty" | "auto";
   /** On SIGTERM: how long to stay up, answering, while /readyz says 503, before closing. */
   shutdownDrainMs: number;
+  /** SQLite: how long a write waits for another connection's lock before "busy" (every connection of the store). */
+  sqliteBusyTimeoutMs: number;
+  /** PostgreSQL: how long to wait for a connection (a new one, or a free one of the pool) before failing. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL: how long one statement may take, on the server (statement_timeout) and in the client (a frozen server). */
+  databaseStatementTimeoutMs: number;
+}
+
+/** The settings the store opens its connections with (openStore, the deletion worker, the import). */
+export type DatabaseSettings = Pick<Config, "sqliteBusyTimeoutMs" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs">;
+
+export function databaseSettings(config: DatabaseSettings): DatabaseSettings {
+  const { sqliteBusyTimeoutMs, databaseConnectTimeoutMs, databaseStatementTimeoutMs } = config;
+  return { sqliteBusyTimeoutMs, databaseConnectTimeoutMs, databaseStatementTimeoutMs };
 }
 
 export class ConfigError extends Error {
@@ -99,6 +113,9 @@ export const DEFAULTS: Config = {
   metricsPort: undefined,
   logFormat: "auto",
   shutdownDrainMs: 5_000,
+  sqliteBusyTimeoutMs: 5_000,
+  databaseConnectTimeoutMs: 5_000,
+  databaseStatementTimeoutMs: 5_000,
 };
 
 /**
@@ -270,6 +287,9 @@ export const SETTINGS: readonly Setting[] = [
   integer("METRICS_PORT", "metricsPort", 1, 65535, "(none: the API's port)", " (GET /metrics on its own port)"),
   oneOf("LOG_FORMAT", "logFormat", ["auto", "json", "pretty"], "auto: pretty on a terminal, JSON otherwise"),
   duration("SHUTDOWN_DRAIN", "shutdownDrainMs", 0, 10 * 60 * SECOND, "5s"),
+  duration("SQLITE_BUSY_TIMEOUT", "sqliteBusyTimeoutMs", 0, 10 * 60 * SECOND, "5s"),
+  duration("DATABASE_CONNECT_TIMEOUT", "databaseConnectTimeoutMs", 100, 10 * 60 * SECOND, "5s"),
+  duration("DATABASE_STATEMENT_TIMEOUT", "databaseStatementTimeoutMs", 100, HOUR, "5s"),
 ];
 
 export function loadConfig(env: Env = process.env): Config {

@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { ConfigError, DEFAULTS, DEFAULT_BATCH_TIME_MS, isLoopbackHost, type Config } from "./config.js";
+import { ConfigError, DEFAULTS, DEFAULT_BATCH_TIME_MS, databaseSettings, isLoopbackHost, type Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import { createHttpServer } from "./http/server.js";
 import { openStore } from "./store/index.js";
@@ -66,7 +66,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const ownsStore = options.store === undefined;
-  const rawStore = options.store ?? (await openStore(config.databaseUrl, { logger }));
+  const rawStore = options.store ?? (await openStore(config.databaseUrl, { logger, ...databaseSettings(config) }));
   await rawStore.migrate();
   const metrics = config.metrics ? createMetrics({ store: rawStore }) : undefined;
   // The handlers and the runner use the instrumented store; callers get the store itself.

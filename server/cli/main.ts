@@ -5,7 +5,7 @@ import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { ConfigError, loadConfig, type Config } from "../config.js";
+import { ConfigError, databaseSettings, loadConfig, type Config } from "../config.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import { createLogger } from "../logger.js";
@@ -28,7 +28,7 @@ const databaseHelp = (verb: string) => () =>
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   const config = settings();
   const logger = createLogger({ level: "warn", format: config.logFormat, destination: process.stderr });
-  const store = await openStore(config.databaseUrl, { logger });
+  const store = await openStore(config.databaseUrl, { logger, ...databaseSettings(config) });
   try {
     await store.migrate();
     return await run(store);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from "../config.js";
+import { ConfigError, databaseSettings, isLoopbackHost, loadConfig, type Config } from "../config.js";
 import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from "./demo.js";
 import { startServer, type RunningServer } from "../index.js";
 import { openStore } from "../store/index.js";
@@ -69,7 +69,7 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
     const databaseFile = join(folder, "sandbox.db");
     const config = sandboxConfig(env, databaseFile);
     const logger = pino({ level: config.logLevel });
-    const store = await openStore(config.databaseUrl, { logger });
+    const store = await openStore(config.databaseUrl, { logger, ...databaseSettings(config) });
     try {
       await store.migrate();
       const demo = await seedDemo(store, {
