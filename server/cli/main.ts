@@ -149,9 +149,14 @@ program
     const sandbox = await startSandbox(process.env);
     // A last resort if the process ends without the signal handlers below (an uncaught error).
     process.once("exit", () => sandbox.removeDatabase());
+    let signalled = false;
     const shutdown = (signal: string) => {
-      process.stderr.write(`${signal}: stopping the sandbox and deleting its database\n`);
-      sandbox.close().then(
+      // A second signal: close every connection now (a client that never finishes its request
+      // must not keep the sandbox up), still deleting the database.
+      process.stderr.write(`${signal}: stopping the sandbox${signalled ? " now" : ""} and deleting its database\n`);
+      const now = signalled;
+      signalled = true;
+      sandbox.close({ now }).then(
         () => process.exit(0),
         (error) => {
           process.stderr.write(`shutdown failed: ${String(error)}\n`);
@@ -160,7 +165,7 @@ program
       );
     };
     // SIGHUP too: closing the terminal it runs in must not leave the database behind.
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => shutdown(signal));
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => shutdown(signal));
     // After the handlers: a signal sent as soon as the instructions are read must find them.
     process.stderr.write(`\n${sandboxInstructions(sandbox)}\n\n`);
   });

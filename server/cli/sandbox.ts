@@ -32,8 +32,11 @@ export interface RunningSandbox {
   /** The SQLite file, in a temporary folder that close() removes. */
   databaseFile: string;
   projectKey: string;
-  /** Stops the server and the runner, closes the database and deletes its folder. */
-  close(): Promise<void>;
+  /**
+   * Stops the server and the runner, closes the database and deletes its folder; `now`: every
+   * connection is closed at once (answers in progress are cut), also when a close is under way.
+   */
+  close(options?: { now?: boolean }): Promise<void>;
   /** Deletes the database folder at once (for a process exiting without close()). */
   removeDatabase(): void;
 }
@@ -90,15 +93,17 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
         databaseFile,
         projectKey: demo.projectKey,
         removeDatabase,
-        close: () =>
-          (closing ??= (async () => {
+        close: (options = {}) => {
+          if (options.now) void server.closeNow();
+          return (closing ??= (async () => {
             try {
               await server.close();
               await store.close();
             } finally {
               removeDatabase();
             }
-          })()),
+          })());
+        },
       };
     } catch (error) {
       await store.close();
