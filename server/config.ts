@@ -45,10 +45,15 @@ export interface Config {
   rateLimitWindowMs: number;
   /** Where the per-key rate limit counts: in the database (shared by every process) or in this process. */
   rateLimitStore: "database" | "memory" | "auto";
-  /** Prometheus metrics at GET /metrics (on the API port, or on metricsPort). */
+  /** Prometheus metrics, counted, and served at GET /metrics on metricsPort. */
   metrics: boolean;
-  /** A separate port for GET /metrics (on HOST); undefined = the API's port. */
+  /**
+   * The port of the metrics listener (GET /metrics, on metricsHost); undefined = not served. Never
+   * the API's port: whoever can call the API must not read the metrics (they are private).
+   */
   metricsPort: number | undefined;
+  /** The address the metrics listener binds: loopback unless told otherwise (a Prometheus on another host). */
+  metricsHost: string;
   /** Log lines: JSON (one object a line), pretty (for people), or auto (pretty on a terminal). */
   logFormat: "json" | "pretty" | "auto";
   /** On SIGTERM: how long to stay up, answering, while /readyz says 503, before closing. */
@@ -97,6 +102,7 @@ export const DEFAULTS: Config = {
   rateLimitStore: "auto",
   metrics: true,
   metricsPort: undefined,
+  metricsHost: "127.0.0.1",
   logFormat: "auto",
   shutdownDrainMs: 5_000,
 };
@@ -267,7 +273,13 @@ export const SETTINGS: readonly Setting[] = [
     range: "on or off",
     parse: (raw) => ((value) => (value === undefined ? undefined : { metrics: value }))(onOff(raw)),
   },
-  integer("METRICS_PORT", "metricsPort", 1, 65535, "(none: the API's port)", " (GET /metrics on its own port)"),
+  integer("METRICS_PORT", "metricsPort", 0, 65535, "(none: /metrics is not served)", " (0: any free port)"),
+  {
+    name: "METRICS_HOST",
+    defaultText: DEFAULTS.metricsHost,
+    range: "a host name or address for the metrics listener, without spaces",
+    parse: (raw) => (/^[^\s]{1,253}$/.test(raw) ? { metricsHost: raw } : undefined),
+  },
   oneOf("LOG_FORMAT", "logFormat", ["auto", "json", "pretty"], "auto: pretty on a terminal, JSON otherwise"),
   duration("SHUTDOWN_DRAIN", "shutdownDrainMs", 0, 10 * 60 * SECOND, "5s"),
 ];

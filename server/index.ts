@@ -11,6 +11,7 @@ import type { Organization, Store } from "./store/types.js";
 import { createLogger } from "./logger.js";
 import { createLifecycle, type Lifecycle } from "./ops/health.js";
 import { METRICS_PATH, createMetrics, instrumentStore, type Metrics } from "./ops/metrics.js";
+import { metricsListener } from "./ops/metrics-endpoint.js";
 
 export { createApp } from "./http/app.js";
 export { createHttpServer } from "./http/server.js";
@@ -51,7 +52,7 @@ export interface RunningServer {
   server: http.Server;
   /** Prometheus metrics of this server (undefined with METRICS=off). */
   metrics: Metrics | undefined;
-  /** http://host:port/metrics when METRICS_PORT is set. */
+  /** http://host:port/metrics of the metrics listener (METRICS_PORT; undefined when not set). */
   metricsUrl: string | undefined;
   lifecycle: Lifecycle;
   /**
@@ -92,8 +93,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     await listen(server, config.port, config.host);
     if (metrics && config.metricsPort !== undefined) {
-      metricsServer = http.createServer(metricsOnly(metrics));
-      await listen(metricsServer, config.metricsPort, config.host);
+      metricsServer = http.createServer(metricsListener(metrics));
+      await listen(metricsServer, config.metricsPort, config.metricsHost);
     }
   } catch (error) {
     server.close();
@@ -101,8 +102,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const metricsUrl = metricsServer && `http://${host}:${(metricsServer.address() as AddressInfo).port}${METRICS_PATH}`;
+  const urlHost = (name: string) => (name.includes(":") ? `[${name}]` : name);
+  const host = urlHost(config.host);
+  const metricsUrl =
+    metricsServer && `http://${urlHost(config.metricsHost)}:${(metricsServer.address() as AddressInfo).port}${METRICS_PATH}`;
 
   const runner = config.runner
     ? createRunner({
@@ -190,19 +193,4 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
       resolve();
     });
   });
-}
-
-/** The METRICS_PORT server: GET /metrics, and 404 for anything else. */
-function metricsOnly(metrics: Metrics): http.RequestListener {
-  return (req, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== METRICS_PATH || (req.method !== "GET" && req.method !== "HEAD")) {
-      res.writeHead(path === METRICS_PATH ? 405 : 404, { "Content-Type": "text/plain" }).end(`Only GET ${METRICS_PATH} here.\n`);
-      return;
-    }
-    metrics.scrape().then(
-      (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(req.method === "HEAD" ? undefined : text),
-      () => res.writeHead(500, { "Content-Type": "text/plain" }).end("Collecting the metrics failed.\n"),
-    );
-  };
 }

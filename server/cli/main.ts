@@ -70,7 +70,7 @@ program
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
       "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_BATCH_TIME, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, LOG_FORMAT, CORS_ORIGINS, " +
-      "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW, RATE_LIMIT_STORE, METRICS, METRICS_PORT, SHUTDOWN_DRAIN " +
+      "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW, RATE_LIMIT_STORE, METRICS, METRICS_PORT, METRICS_HOST, SHUTDOWN_DRAIN " +
       "(see docs/server.md and docs/operations.md).",
   )
   .option(
@@ -115,6 +115,7 @@ program
     process.stderr.write(`jobs-api listening on ${running.url} (${running.store.dialect}, ${log})\n`);
     process.stderr.write(`  database: ${describeDatabase(config.databaseUrl)}\n`);
     if (running.metricsUrl) process.stderr.write(`  metrics: ${running.metricsUrl}\n`);
+    else if (running.metrics) process.stderr.write("  metrics: not served (METRICS_PORT is not set; see docs/operations.md)\n");
     if (options.demo) {
       const credentials = demoCredentialsFor(config.databaseUrl);
       const created = await seedDemo(running.store, { now: Date.now(), startDelay: config.startDelay });

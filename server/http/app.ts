@@ -23,7 +23,7 @@ import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./validator-route-cache.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
-import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "../ops/metrics.js";
+import { requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
 import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
@@ -46,7 +46,7 @@ export interface AppDeps {
   anyKeyAs?: Organization;
   /** Shutting down or not (/readyz); a fresh one when not given. */
   lifecycle?: Lifecycle;
-  /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
+  /** Prometheus metrics, counted here (served on a listener of their own: server/ops/metrics-endpoint.ts). */
   metrics?: Metrics;
 }
 
@@ -67,7 +67,6 @@ export function createApp(deps: AppDeps): express.Express {
   // Operational endpoints (docs/operations.md), outside the contract: before the validator, which
   // would refuse them as undocumented, and before the request log, which probes would flood.
   app.use(healthRouter({ store, lifecycle, logger }));
-  if (deps.metrics && config.metricsPort === undefined) app.all(METRICS_PATH, metricsEndpoint(deps.metrics));
 
   app.use(requestLogger(logger));
   app.use(requestTarget);
