@@ -255,7 +255,7 @@ export const SETTINGS: readonly Setting[] = [
         .split(",")
         .map((o) => o.trim())
         .filter(Boolean);
-      return origins.every((o) => o === "*" || ORIGIN.test(o)) ? { corsOrigins: origins } : undefined;
+      return origins.every((o) => o === "*" || isOriginPattern(o)) ? { corsOrigins: origins } : undefined;
     },
   },
   {
@@ -308,6 +308,18 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** scheme://host[:port], with port "*" for any (http://localhost:*); IPv6 hosts in brackets. */
 const ORIGIN = /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[^/\s:*[\]]+)(:(\d{1,5}|\*))?$/;
+
+/**
+ * An origin as a browser sends it (the URL parser's own serialization: lower-case host, a port
+ * from 1 to 65535 without leading zeros and not the scheme's default), or one with ":*" for any
+ * port: anything else could never match a browser's Origin.
+ */
+function isOriginPattern(text: string): boolean {
+  if (!ORIGIN.test(text)) return false;
+  const base = text.endsWith(":*") ? text.slice(0, -2) : text;
+  const url = URL.canParse(base) ? new URL(base) : undefined;
+  return url !== undefined && url.origin === base && url.port !== "0";
+}
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");

@@ -142,8 +142,8 @@ program
   .command("sandbox")
   .description(
     "Start a throwaway local server for frontend work: a temporary SQLite database with the demo data (deleted on " +
-      "exit), ANY API key accepted as the demo organization's, CORS open to http://localhost:* and http://127.0.0.1:*, " +
-      "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST only.",
+      "exit), ANY API key accepted as the demo organization's, CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, " +
+      "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST (and Host names) only.",
   )
   .action(async () => {
     const { sandboxInstructions, startSandbox } = await import("./sandbox.js");

@@ -1,8 +1,9 @@
 // `jobs-api sandbox` (npm run sandbox): the reference server as a throwaway playground for a
 // frontend. A fresh SQLite database in a temporary folder (removed on close), the demo data,
-// CORS open to http://localhost:* and http://127.0.0.1:*, any well-formed API key accepted as
-// the demo organization's (so loopback only), new jobs starting after a few seconds and
-// deletions paced so that `running` lasts several seconds. Responses are still validated.
+// CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, any well-formed API key
+// accepted as the demo organization's (so loopback only, and only for loopback Host names: see
+// requireLoopbackHost), new jobs starting after a few seconds and deletions paced so that
+// `running` lasts several seconds. Responses are still validated.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +24,7 @@ export const SANDBOX_ENV_DEFAULTS: Readonly<Record<string, string>> = {
   JOBS_PACE: "20",
 };
 /** Allowed besides any CORS_ORIGINS given: a dev server on this machine, on any port. */
-export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*"];
+export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 /** Sessions of each demo user: at 20 a second, a deletion stays `running` about 6 seconds. */
 export const SANDBOX_SESSIONS_PER_USER = 120;
 
