@@ -9,11 +9,11 @@ import { ConfigError, loadConfig, type Config } from "../config.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import { createLogger } from "../logger.js";
-import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
+import { ImportLineError } from "./import-lines.js";
 import { describeDatabase, explainError } from "./messages.js";
-// The HTTP server, the sandbox, the demo and the spec's rules are loaded by the commands that use
-// them (dynamic imports): the administrative commands, `sessions import` first, must not pay for
-// loading Express and the validator (a large share of a short import's time).
+// The HTTP server, the sandbox, the demo, the import and the spec's rules are loaded by the
+// commands that use them (dynamic imports): the administrative commands, `sessions import` first,
+// must not pay for loading Express and the validator (a large share of a short import's time).
 
 class UsageError extends Error {}
 
@@ -238,6 +238,8 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (file: string, options: { json?: boolean }) => {
+    // Loaded here: it compiles the spec's userId rule (Ajv), which the other commands need not load.
+    const { importSessionsFrom } = await import("./sessions-import.js");
     // 1 MiB reads: a sixteenth of the read calls of the default 64 KiB.
     const input = file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
     const tty = process.stderr.isTTY;
