@@ -238,7 +238,7 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (file: string, options: { json?: boolean }) => {
-    // Loaded here: it compiles the spec's userId rule (Ajv), which the other commands need not load.
+    // Loaded here: it reads the contract core (the API's userId rule), which the other commands need not load.
     const { importSessionsFrom } = await import("./sessions-import.js");
     // 1 MiB reads: a sixteenth of the read calls of the default 64 KiB.
     const input = file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
