@@ -47,6 +47,8 @@ const KINDS: Readonly<Record<number, { kind: ProblemKind; title: string }>> = {
   413: { kind: "content-too-large", title: "Content Too Large" },
   414: { kind: "uri-too-long", title: "URI Too Long" },
   415: { kind: "unsupported-media-type", title: "Unsupported Media Type" },
+  // The sandbox's answer to a Host that is not a loopback name (server/http/request-target.ts).
+  421: { kind: "bad-request", title: "Misdirected Request" },
   429: { kind: "rate-limited", title: "Too Many Requests" },
   431: { kind: "header-too-large", title: "Request Header Fields Too Large" },
   500: { kind: "internal", title: "Internal Server Error" },

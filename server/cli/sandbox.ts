@@ -1,8 +1,9 @@
 // `jobs-api sandbox` (npm run sandbox): the reference server as a throwaway playground for a
 // frontend. A fresh SQLite database in a temporary folder (removed on close), the demo data,
-// CORS open to http://localhost:* and http://127.0.0.1:*, any well-formed API key accepted as
-// the demo organization's (so loopback only), new jobs starting after a few seconds and
-// deletions paced so that `running` lasts several seconds. Responses are still validated.
+// CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, any well-formed API key
+// accepted as the demo organization's (so loopback only, and only for loopback Host names: see
+// requireLoopbackHost), new jobs starting after a few seconds and deletions paced so that
+// `running` lasts several seconds. Responses are still validated.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +24,7 @@ export const SANDBOX_ENV_DEFAULTS: Readonly<Record<string, string>> = {
   JOBS_PACE: "20",
 };
 /** Allowed besides any CORS_ORIGINS given: a dev server on this machine, on any port. */
-export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*"];
+export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 /** Sessions of each demo user: at 20 a second, a deletion stays `running` about 6 seconds. */
 export const SANDBOX_SESSIONS_PER_USER = 120;
 
@@ -32,8 +33,11 @@ export interface RunningSandbox {
   /** The SQLite file, in a temporary folder that close() removes. */
   databaseFile: string;
   projectKey: string;
-  /** Stops the server and the runner, closes the database and deletes its folder. */
-  close(): Promise<void>;
+  /**
+   * Stops the server and the runner, closes the database and deletes its folder; `now`: every
+   * connection is closed at once (answers in progress are cut), also when a close is under way.
+   */
+  close(options?: { now?: boolean }): Promise<void>;
   /** Deletes the database folder at once (for a process exiting without close()). */
   removeDatabase(): void;
 }
@@ -90,15 +94,17 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
         databaseFile,
         projectKey: demo.projectKey,
         removeDatabase,
-        close: () =>
-          (closing ??= (async () => {
+        close: (options = {}) => {
+          if (options.now) void server.closeNow();
+          return (closing ??= (async () => {
             try {
               await server.close();
               await store.close();
             } finally {
               removeDatabase();
             }
-          })()),
+          })());
+        },
       };
     } catch (error) {
       await store.close();

@@ -22,3 +22,17 @@ export function projectKeyProblem(key: string): string | undefined {
     .join(", ");
   return `a project key is ${rule} (the projectKey of openapi.yaml)`;
 }
+
+const userId = contract.operations.flatMap((operation) => operation.parameters).find((p): p is Parameter => p.name === "userId");
+
+/**
+ * Why the API would refuse `value` as a userId (deleteUserData's path parameter), in words that
+ * follow "userId", or undefined when it accepts it: a session stored under any other userId could
+ * never be deleted through the API. The rule is the API's own (parameterValueProblem). The API can
+ * never receive a lone surrogate either (a path is percent-encoded UTF-8): callers refuse those.
+ */
+export function userIdProblem(value: string): string | undefined {
+  if (userId === undefined) throw new Error("The contract has no userId parameter");
+  const problem = parameterValueProblem(userId, value);
+  return problem === undefined ? undefined : `is one the API refuses (${problem}), so its sessions could never be deleted`;
+}

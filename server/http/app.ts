@@ -2,7 +2,6 @@
 // responses, security), the routers and the one error handler. No business logic here.
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type NextFunction } from "express";
-import cors from "cors";
 import { rateLimit, type Store as RateLimitStore } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
 import type { Logger } from "pino";
@@ -22,9 +21,10 @@ import {
 import { jobsRouter } from "./routes/jobs.js";
 import { usersRouter } from "./routes/users.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
-import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "../ops/metrics.js";
+import { requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
-import { noOperation, requestLine, requireTenant } from "./request-target.js";
+import { corsMiddleware } from "./cors.js";
+import { noOperation, requestLine, requireLoopbackHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
 import { applyPathRules, checkParameters, parameterWords } from "./parameters.js";
 
@@ -45,7 +45,7 @@ export interface AppDeps {
   anyKeyAs?: Organization;
   /** Shutting down or not (/readyz); a fresh one when not given. */
   lifecycle?: Lifecycle;
-  /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
+  /** Prometheus metrics, counted here (served on a listener of their own: server/ops/metrics-endpoint.ts). */
   metrics?: Metrics;
 }
 
@@ -66,10 +66,10 @@ export function createApp(deps: AppDeps): express.Express {
   // Operational endpoints (docs/operations.md), outside the contract: before the validator, which
   // would refuse them as undocumented, and before the request log, which probes would flood.
   app.use(healthRouter({ store, lifecycle, logger }));
-  if (deps.metrics && config.metricsPort === undefined) app.all(METRICS_PATH, metricsEndpoint(deps.metrics));
 
   app.use(requestLogger(logger));
   app.use(requestLine);
+  if (deps.anyKeyAs !== undefined) app.use(requireLoopbackHost);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
   // Before the validator: the spec's path rules, as the stateful mocks apply them (404, 405, 400).
@@ -98,23 +98,6 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(problemHandler(logger));
   return app;
-}
-
-/** CORS_ORIGINS entries as the cors package takes them: "http://localhost:*" matches any port. */
-export function corsOriginMatchers(origins: string[]): Array<string | RegExp> {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return origins.map((origin) => (origin.endsWith(":*") ? new RegExp(`^${escape(origin.slice(0, -2))}(:\\d{1,5})?$`) : origin));
-}
-
-function corsMiddleware(origins: string[]) {
-  return cors({
-    origin: origins.includes("*") ? "*" : corsOriginMatchers(origins),
-    methods: ["GET", "DELETE"],
-    // Prefer is ignored here, but a frontend built against the Prism mock sends it.
-    allowedHeaders: ["Authorization", "Content-Type", "Prefer", "X-Request-Id"],
-    exposedHeaders: ["Link", "Retry-After", "X-Request-Id"],
-    maxAge: 600,
-  });
 }
 
 /**

@@ -4,6 +4,7 @@
 // here with a problem, so no later middleware has to cope with a target that is not a path (the
 // validator ignores such targets, so they reached the rate limiter without a tenant).
 import type { NextFunction, Request, Response } from "express";
+import { isLoopbackHost } from "../config.js";
 import { HttpProblem } from "./problems.js";
 
 /** `http://host:port` or `https://host` at the start of an absolute-form target. */
@@ -49,6 +50,25 @@ function hostProblem(req: Request): HttpProblem | undefined {
   }
   return undefined;
 }
+
+/**
+ * The sandbox only (it accepts any API key): a Host that is not a loopback name (localhost,
+ * 127.0.0.0/8, [::1]) is refused with 421 Misdirected Request. Listening on loopback is not
+ * enough: a page of another site can make its own host name resolve to 127.0.0.1 (DNS
+ * rebinding) and then call the sandbox as its own origin, Host being that name.
+ */
+export function requireLoopbackHost(req: Request, _res: Response, next: NextFunction): void {
+  const host = req.headers.host;
+  // No Host (HTTP/1.0): no name a page could have chosen.
+  const name = host === undefined ? undefined : /^(\[[^\]]*\]|[^:[\]]*)(?::\d*)?$/.exec(host)?.[1];
+  if (host !== undefined && (name === undefined || !isLoopbackHost(name))) {
+    next(new HttpProblem(421, "bad-request", "This sandbox answers only requests for localhost, 127.0.0.1 or [::1] (the Host header)."));
+    return;
+  }
+  next();
+}
+
+const badRequest = (next: NextFunction, detail: string) => next(new HttpProblem(400, "bad-request", `${detail} (RFC 9112, section 3.2)`));
 
 /**
  * After the validator: every operation of the spec requires the ApiKey scheme, so a request that

@@ -115,24 +115,6 @@ export function requestMetrics(metrics: Metrics) {
   };
 }
 
-/** GET /metrics: the text exposition. */
-export function metricsEndpoint(metrics: Metrics) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    res.locals.operation = "metrics";
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.status(405).setHeader("Allow", "GET, HEAD");
-      res.end();
-      return;
-    }
-    try {
-      const text = await metrics.scrape();
-      res.status(200).type(metrics.registry.contentType).send(text);
-    } catch (error) {
-      next(error);
-    }
-  };
-}
-
 /**
  * The store, seen by the metrics: job transitions, deleted sessions, batch durations and lease
  * takeovers are counted where they happen (the handlers and the runner call the store), so
