@@ -10,7 +10,17 @@ import type { Config } from "../config.js";
 import type { Organization, Store } from "../store/types.js";
 import { StoreError, transientFailure } from "../store/errors.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
-import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
+import {
+  DATABASE_UNAVAILABLE_DETAIL,
+  HttpProblem,
+  INVALID_API_KEY_DETAIL,
+  PROBLEM_CONTENT_TYPE,
+  kindForStatus,
+  problemBody,
+  rateLimitedDetail,
+  type ProblemKind,
+} from "./problems.js";
+import { testModeAnswers } from "./test-mode.js";
 import { jobsRouter } from "./routes/jobs.js";
 import { emptyUserIdRouter, usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./validator-route-cache.js";
@@ -43,6 +53,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Plainly valid reads past the validator's chain (server/http/fast-reads.ts); on unless false (tests compare). */
   fastReads?: boolean;
+  /** The sandbox only: `Prefer` simulates 401, 429, 503 and latency (server/http/test-mode.ts). */
+  testMode?: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -96,6 +108,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(refuseDeclaredLargeBodies);
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
   app.use(refuseIncompleteRequests);
+  if (deps.testMode) app.use(testModeAnswers());
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config, rateLimitStoreFor(store, config)));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
@@ -175,7 +188,7 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + config.rateLimitWindowMs) - Date.now()) / 1000));
       next(
-        new HttpProblem(429, "rate-limited", `Too many requests for this API key; retry in ${seconds} seconds.`, {
+        new HttpProblem(429, "rate-limited", rateLimitedDetail(seconds), {
           "Retry-After": String(seconds),
         }),
       );
@@ -226,14 +239,14 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
     return {
       status: 503,
       kind: "unavailable",
-      detail: "The database is busy or unavailable; retry in a moment.",
+      detail: DATABASE_UNAVAILABLE_DETAIL,
       headers: { "Retry-After": "1" },
     };
   }
   if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
   // words exactly: clients of the original API compare that string.
-  if (status === 401) return { ...answer("Invalid API Key"), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
+  if (status === 401) return { ...answer(INVALID_API_KEY_DETAIL), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
   if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
   if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
   if (status === 404) return answer(`No operation at ${req.method} ${loggedPath(req, { query: false })}.`);
@@ -259,7 +272,8 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
-    else if (kind === "unavailable")
+    // (An HttpProblem 503 is test mode's simulated one: no database trouble to report.)
+    else if (kind === "unavailable" && !(error instanceof HttpProblem))
       logger.warn({ reqId: requestId, reason: transientFailure(error) }, "database busy or unavailable: answered 503");
     if (res.headersSent) {
       res.destroy();

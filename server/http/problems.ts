@@ -47,6 +47,15 @@ const TITLES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
+/** Upstream v1's words for any bad key (missing, malformed, unknown): its clients compare them. */
+export const INVALID_API_KEY_DETAIL = "Invalid API Key";
+/** A transient database condition (503, with Retry-After: 1). */
+export const DATABASE_UNAVAILABLE_DETAIL = "The database is busy or unavailable; retry in a moment.";
+/** The rate limiter's 429. */
+export function rateLimitedDetail(seconds: number): string {
+  return `Too many requests for this API key; retry in ${seconds} seconds.`;
+}
+
 export class HttpProblem extends Error {
   override name = "HttpProblem";
   constructor(
