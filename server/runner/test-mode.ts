@@ -66,6 +66,7 @@ export function testModeStore(store: Store): Store {
     return scheduled;
   };
   return new Proxy(store, {
-    get: (target, property) => (property === "scheduleUserDeletion" ? scheduleUserDeletion : Reflect.get(target, property, target)),
+    get: (target, property): unknown =>
+      property === "scheduleUserDeletion" ? scheduleUserDeletion : Reflect.get(target, property, target),
   });
 }
