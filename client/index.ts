@@ -235,7 +235,8 @@ function retrying(fetch: Fetch, { attempts = 3, maxDelayMs = 30_000, onRetry }: 
       // As asked and a little more (jitter, so that clients spread out), or else a growing backoff with full jitter.
       const delayMs = Math.min(maxDelayMs, asked === undefined ? Math.random() * 500 * 2 ** attempt : asked * (1 + Math.random() / 10));
       onRetry?.({ request, attempt, delayMs, status: response?.status, error });
-      await response?.body?.cancel();
+      // Frees the connection; not awaited, as some fetch implementations (MSW's) never settle it.
+      response?.body?.cancel().catch(() => undefined);
       await sleep(delayMs, request.signal);
     }
   };

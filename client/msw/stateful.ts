@@ -1,7 +1,8 @@
 // Stateful MSW handlers: the four operations over an in-memory store, answering as the reference
 // server does (API key and tenancy, one pending deletion per user, keyset pages with a `Link`
 // header, 501 on cancelling a finished job, RFC 9457 problems), plus controls a test uses to move
-// jobs along as the server's job runner would.
+// jobs along as the server's job runner would, and test mode as the sandbox applies it
+// (client/contract/test-mode.ts: scripted userIds, `Prefer: code=`, `times=`, `delay=`).
 import { HttpResponse, type HttpHandler } from "msw";
 import { createOpenApiHttp } from "openapi-msw";
 import type { Job, JobStatus, paths } from "../index.js";
@@ -11,6 +12,7 @@ import { parameterProblem } from "./parameters.js";
 import { PROBLEM_INIT, ProblemError } from "./problems.js";
 import { operationSpec, type OperationId } from "./spec.js";
 import { MemoryJobsStore, type Project, type TenantOptions } from "./store.js";
+import { createTestModeStep } from "./test-mode.js";
 
 export { DEFAULT_PROJECT_KEY } from "./store.js";
 export type { TenantOptions } from "./store.js";
@@ -73,6 +75,7 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   const store = new MemoryJobsStore(options.tenants, options.now ?? Date.now, options.startDelayMs ?? 0);
   const http = createOpenApiHttp<paths>({ baseUrl });
   const prefix = basePath(baseUrl);
+  const testMode = createTestModeStep();
 
   /** The organization of the request's key; 401 for a missing, malformed or unknown key. */
   function authenticate(request: Request): number {
@@ -82,31 +85,40 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
     return organization;
   }
 
-  /**
-   * What every operation does first, in the reference server's order: the key (401), the
-   * parameters against the spec (400), the project within the key's organization (404).
-   */
-  function admit(operationId: OperationId, request: Request, params: Record<string, string | undefined>): Project {
-    const organization = authenticate(request);
-    const invalid = parameterProblem(operationSpec(operationId).parameters, params, new URL(request.url).searchParams, {
-      integers: "canonical",
-      unknownQuery: "reject",
-    });
-    if (invalid !== undefined) throw new ProblemError("bad-request", invalid);
-    const projectKey = params.projectKey!;
-    const project = store.findProject(organization, projectKey);
-    if (!project) throw new ProblemError("not-found", `Project ${projectKey} was not found.`);
-    return project;
+  /** The problem's `instance`: the request's path, the userId kept out. */
+  function instanceOf(operationId: OperationId, request: Request): string {
+    const path = new URL(request.url).pathname;
+    return operationId === "deleteUserData" ? path.replace(/\/users\/[^/]*$/, "/users/[userId]") : path;
   }
 
-  /** Runs one operation; a ProblemError becomes its problem answer (the userId is kept out of `instance`). */
-  function answer(operationId: OperationId, request: Request, run: () => Response): Response {
+  /**
+   * What every operation does first, in the reference server's order: the key (401), the
+   * parameters against the spec (400), test mode's `Prefer` (a simulated answer, or a delay), the
+   * project within the key's organization (404). Then `run`; a ProblemError becomes its problem
+   * answer (the userId is kept out of `instance`).
+   */
+  async function answer(
+    operationId: OperationId,
+    request: Request,
+    params: Record<string, string | undefined>,
+    run: (project: Project) => Response,
+  ): Promise<Response> {
+    const instance = instanceOf(operationId, request);
     try {
-      return run();
+      const organization = authenticate(request);
+      const invalid = parameterProblem(operationSpec(operationId).parameters, params, new URL(request.url).searchParams, {
+        integers: "canonical",
+        unknownQuery: "reject",
+      });
+      if (invalid !== undefined) throw new ProblemError("bad-request", invalid);
+      const simulated = await testMode(request, instance);
+      if (simulated !== undefined) return simulated;
+      const projectKey = params.projectKey!;
+      const project = store.findProject(organization, projectKey);
+      if (!project) throw new ProblemError("not-found", `Project ${projectKey} was not found.`);
+      return run(project);
     } catch (error) {
       if (!(error instanceof ProblemError)) throw error;
-      const path = new URL(request.url).pathname;
-      const instance = operationId === "deleteUserData" ? path.replace(/\/users\/[^/]*$/, "/users/[userId]") : path;
       return HttpResponse.json(error.body(instance), { status: error.status, ...PROBLEM_INIT });
     }
   }
@@ -124,17 +136,19 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   }
 
   const handlers: HttpHandler[] = [
-    malformedPathHandler(baseUrl, (operationId, request) =>
-      answer(operationId, request, () => {
+    malformedPathHandler(baseUrl, (operationId, request) => {
+      try {
         authenticate(request);
         throw new ProblemError("bad-request", "The request path is not valid percent-encoded UTF-8.");
-      }),
-    ),
+      } catch (error) {
+        if (!(error instanceof ProblemError)) throw error;
+        return HttpResponse.json(error.body(instanceOf(operationId, request)), { status: error.status, ...PROBLEM_INIT });
+      }
+    }),
 
-    http.get("/api/v1/{projectKey}/jobs", ({ request, params, query, response }) =>
+    http.get("/api/v1/{projectKey}/jobs", async ({ request, params, query, response }) =>
       response.untyped(
-        answer("listJobs", request, () => {
-          const project = admit("listJobs", request, params);
+        await answer("listJobs", request, params, (project) => {
           const status = query.get("status") ?? undefined;
           const limitText = query.get("limit");
           const afterText = query.get("after");
@@ -150,10 +164,9 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       ),
     ),
 
-    http.get("/api/v1/{projectKey}/jobs/{jobId}", ({ request, params, response }) =>
+    http.get("/api/v1/{projectKey}/jobs/{jobId}", async ({ request, params, response }) =>
       response.untyped(
-        answer("getJob", request, () => {
-          const project = admit("getJob", request, params);
+        await answer("getJob", request, params, (project) => {
           const jobId = Number(params.jobId);
           const job = store.getJob(project.projectId, jobId);
           if (!job) throw jobNotFound(jobId, project);
@@ -162,10 +175,9 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       ),
     ),
 
-    http.delete("/api/v1/{projectKey}/jobs/{jobId}", ({ request, params, response }) =>
+    http.delete("/api/v1/{projectKey}/jobs/{jobId}", async ({ request, params, response }) =>
       response.untyped(
-        answer("cancelJob", request, () => {
-          const project = admit("cancelJob", request, params);
+        await answer("cancelJob", request, params, (project) => {
           const jobId = Number(params.jobId);
           const result = store.cancelJob(project.projectId, jobId);
           switch (result.outcome) {
@@ -183,20 +195,18 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       ),
     ),
 
-    http.delete("/api/v1/{projectKey}/users/{userId}", ({ request, params, response }) =>
+    http.delete("/api/v1/{projectKey}/users/{userId}", async ({ request, params, response }) =>
       response.untyped(
-        answer("deleteUserData", request, () => {
-          const project = admit("deleteUserData", request, params);
-          return response(200).json({ data: store.scheduleUserDeletion(project.projectId, params.userId) });
-        }),
+        await answer("deleteUserData", request, params, (project) =>
+          response(200).json({ data: store.scheduleUserDeletion(project.projectId, params.userId) }),
+        ),
       ),
     ),
 
     // An empty userId (`/users/`) matches no handler above; the reference server refuses it with 400.
     http.untyped.delete(`${baseUrl}/api/v1/:projectKey/users/`, ({ request, params }) =>
-      answer("deleteUserData", request, () => {
-        admit("deleteUserData", request, { projectKey: String(params.projectKey), userId: "" });
-        throw new Error("unreachable: an empty userId is refused by admit()");
+      answer("deleteUserData", request, { projectKey: String(params.projectKey), userId: "" }, () => {
+        throw new Error("unreachable: an empty userId is refused before");
       }),
     ),
   ];
