@@ -136,7 +136,7 @@ export function sandboxInstructions(sandbox: RunningSandbox): string {
     `  Jobs          new jobs start ${delay}; ${pace}`,
     `  Demo users    ${DEMO_USERS.join(", ")}`,
     `  Test mode     userIds ${JOB_SCRIPTS.map((script) => script.userId).join(", ")};`,
-    "                Prefer: code=401|429|503 (times=N: the first N attempts only), delay=<ms> (docs/frontend.md#test-mode)",
+    "                Prefer: code=401|429|503 (times=N: the first N attempts only), delay=<ms> (docs/frontend.md, section Test mode)",
     "",
     "Try:",
     `  curl -s ${url}/api/v1/${sandbox.projectKey}/jobs -H 'Authorization: ${key}'`,
