@@ -1,4 +1,4 @@
-// The server factory: what `jobs-api serve`, the tests and the package's `./server` export use.
+// The server factory: what `jobs-api serve`, the tests and the package's main export use.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";

@@ -1,6 +1,7 @@
 // What a check works with: one request function that records and validates every answer, the
 // tenants it may use, memoized shared steps (the job it scheduled, the project's list), and the
 // two ways a check ends other than passing (CheckFailure, CheckSkip).
+import { contract, fillPath, type OperationId } from "../contract/index.js";
 import type { SpecValidator } from "./spec.js";
 import { mediaType } from "./spec.js";
 
@@ -205,11 +206,12 @@ function parseJson(text: string): unknown {
 
 // ---- paths -----------------------------------------------------------------------------------
 
-export const jobsPath = (projectKey: string, query = ""): string =>
-  `/api/v1/${encodeURIComponent(projectKey)}/jobs${query ? `?${query}` : ""}`;
-export const jobPath = (projectKey: string, jobId: number | string): string => `/api/v1/${encodeURIComponent(projectKey)}/jobs/${jobId}`;
-export const userPath = (projectKey: string, userId: string): string =>
-  `/api/v1/${encodeURIComponent(projectKey)}/users/${encodeURIComponent(userId)}`;
+// From the contract's path templates: the operation each check calls, with its values encoded.
+const pathOf = (operationId: OperationId, values: Record<string, string | number>) =>
+  fillPath(contract.operation(operationId).path, values);
+export const jobsPath = (projectKey: string, query = ""): string => pathOf("listJobs", { projectKey }) + (query ? `?${query}` : "");
+export const jobPath = (projectKey: string, jobId: number | string): string => pathOf("getJob", { projectKey, jobId });
+export const userPath = (projectKey: string, userId: string): string => pathOf("deleteUserData", { projectKey, userId });
 
 // ---- expectations ----------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import {
   type ContextOptions,
   type Exchange,
 } from "./context.js";
-import { SpecValidator, loadSpec, type OpenApiDocument } from "./spec.js";
+import { SpecValidator, type OpenApiDocument } from "./spec.js";
 
 export interface ConformanceOptions {
   /** Where the implementation under test answers, e.g. `https://openreplay.example.com`. */
@@ -111,9 +111,8 @@ export function selectChecks(patterns: string[], checks: readonly CheckDefinitio
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const started = Date.now();
   const settings = validateOptions(options);
-  const spec = options.spec ?? loadSpec();
-  const validator = new SpecValidator(spec);
-  const statuses = jobStatuses(spec);
+  const validator = new SpecValidator(options.spec);
+  const statuses = jobStatuses(validator);
   const only = options.only?.length ? selectChecks(options.only) : undefined;
   const skip = selectChecks(options.skip ?? []);
   const random = () => randomBytes(6).toString("hex");
@@ -198,10 +197,12 @@ function validateOptions(options: ConformanceOptions): Settings {
   };
 }
 
-function jobStatuses(spec: OpenApiDocument): string[] {
-  const schema = spec.components?.schemas?.JobStatus as { enum?: unknown } | undefined;
-  if (!Array.isArray(schema?.enum)) throw new ConformanceUsageError("the spec has no components.schemas.JobStatus enum");
-  return schema.enum.map(String);
+function jobStatuses(validator: SpecValidator): string[] {
+  try {
+    return validator.jobStatuses();
+  } catch (error) {
+    throw new ConformanceUsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function runCheck(

@@ -5,9 +5,9 @@
 // reference page render this table (scripts/docs-test-mode.ts); a test fails when they differ.
 // Browser-safe: no dependency, no Node API (it ships in the light client package).
 import type { components } from "../../generated/schema.js";
+import { problemBody, problemWords, titleFor, kindForStatus, WWW_AUTHENTICATE, type Problem, type ProblemKind } from "./problems.js";
 
 type JobStatus = components["schemas"]["JobStatus"];
-type Problem = components["schemas"]["Problem"];
 
 /** The scripted userIds' domain: `.example` is reserved (RFC 2606), so no real end user has one. */
 export const TEST_MODE_DOMAIN = "test.example";
@@ -215,7 +215,7 @@ export function createTestModeDecider(remembered = REMEMBERED_REQUESTS): (reques
 export interface SimulatedProblem {
   status: SimulatedStatus;
   /** Problem.type is `urn:problem:jobs-api:<kind>`. */
-  kind: string;
+  kind: ProblemKind;
   title: string;
   detail: string;
   headers: Readonly<Record<string, string>>;
@@ -226,49 +226,24 @@ export const SIMULATED_RATE_LIMIT = { limit: 600, windowSeconds: 60 } as const;
 /** Retry-After of the simulated 429, in seconds. */
 export const SIMULATED_RETRY_AFTER_SECONDS = 2;
 
-/**
- * The server's own words for each simulated status (server/http/problems.ts and app.ts write them
- * for the real condition; test/server/test-mode.test.ts proves these equal to what it sends).
- */
+function simulated(status: SimulatedStatus, detail: string, headers: Record<string, string>): SimulatedProblem {
+  return { status, kind: kindForStatus(status), title: titleFor(status), detail, headers };
+}
+
+/** Each simulated status in the server's words (problems.ts) and with the headers it sends for the real condition. */
 export const SIMULATED_PROBLEMS: Readonly<Record<SimulatedStatus, SimulatedProblem>> = {
-  401: {
-    status: 401,
-    kind: "unauthorized",
-    title: "Unauthorized",
-    detail: "Invalid API Key",
-    headers: { "WWW-Authenticate": 'Bearer realm="jobs-api"' },
-  },
-  429: {
-    status: 429,
-    kind: "rate-limited",
-    title: "Too Many Requests",
-    detail: `Too many requests for this API key; retry in ${SIMULATED_RETRY_AFTER_SECONDS} seconds.`,
-    headers: {
-      "Retry-After": String(SIMULATED_RETRY_AFTER_SECONDS),
-      // The IETF RateLimit fields, as express-rate-limit writes them (its `draft-7` form).
-      "RateLimit-Policy": `${SIMULATED_RATE_LIMIT.limit};w=${SIMULATED_RATE_LIMIT.windowSeconds}`,
-      RateLimit: `limit=${SIMULATED_RATE_LIMIT.limit}, remaining=0, reset=${SIMULATED_RETRY_AFTER_SECONDS}`,
-    },
-  },
-  503: {
-    status: 503,
-    kind: "unavailable",
-    title: "Service Unavailable",
-    detail: "The database is busy or unavailable; retry in a moment.",
-    headers: { "Retry-After": "1" },
-  },
+  401: simulated(401, problemWords.invalidApiKey, { "WWW-Authenticate": WWW_AUTHENTICATE }),
+  429: simulated(429, problemWords.rateLimited(SIMULATED_RETRY_AFTER_SECONDS), {
+    "Retry-After": String(SIMULATED_RETRY_AFTER_SECONDS),
+    // The IETF RateLimit fields, as express-rate-limit writes them (its `draft-7` form).
+    "RateLimit-Policy": `${SIMULATED_RATE_LIMIT.limit};w=${SIMULATED_RATE_LIMIT.windowSeconds}`,
+    RateLimit: `limit=${SIMULATED_RATE_LIMIT.limit}, remaining=0, reset=${SIMULATED_RETRY_AFTER_SECONDS}`,
+  }),
+  // The server's 503 for a busy database says Retry-After: 1 (server/http/app.ts, toProblem).
+  503: simulated(503, problemWords.unavailable, { "Retry-After": "1" }),
 };
 
 /** The body of a simulated answer, as the server writes a problem (requestId: the answer's X-Request-Id). */
 export function simulatedProblemBody(status: SimulatedStatus, extra: { instance?: string; requestId?: string } = {}): Problem {
-  const { kind, title, detail } = SIMULATED_PROBLEMS[status];
-  return {
-    type: `urn:problem:jobs-api:${kind}`,
-    title,
-    status,
-    detail,
-    errors: [detail],
-    ...(extra.instance !== undefined && { instance: extra.instance }),
-    ...(extra.requestId !== undefined && { requestId: extra.requestId }),
-  };
+  return problemBody(status, SIMULATED_PROBLEMS[status].detail, { kind: SIMULATED_PROBLEMS[status].kind, ...extra });
 }

@@ -1,8 +1,16 @@
 // The stateful handlers' in-memory data: organizations (API keys) with their projects, and jobs,
 // behaving as the reference server's store does (ascending jobIds, one pending deletion per user,
 // atomic cancel). No I/O: a test owns one per createStatefulHandlers() call.
-import type { Job, JobStatus } from "../index.js";
-import { jobScriptOf, scriptedStartAt, scriptedState, type JobScript } from "../contract/test-mode.js";
+import {
+  isCancellable,
+  jobScriptOf,
+  PENDING_JOB_STATUSES,
+  scriptedStartAt,
+  scriptedState,
+  type Job,
+  type JobScript,
+  type JobStatus,
+} from "../contract/index.js";
 
 export interface TenantOptions {
   /** The organization's API key, sent raw (`Authorization: <key>`) or as `Bearer <key>`. */
@@ -25,16 +33,13 @@ export const DEFAULT_PROJECT_KEY = "demo-project";
 /** A Job as the store changes it (the generated Job's fields are readonly: the API's readOnly). */
 type StoredJob = { -readonly [K in keyof Job]: Job[K] };
 
-const PENDING: readonly JobStatus[] = ["scheduled", "running"];
-const FINAL: readonly JobStatus[] = ["completed", "failed", "cancelled"];
-
 export class MemoryJobsStore {
   private readonly keys: Map<string, number> | undefined;
   private readonly projects = new Map<string, Project>();
   private jobs: StoredJob[] = [];
   private nextJobId = 1;
-  /** Test mode: the jobs of scripted userIds not ended yet, and their script (client/contract/test-mode.ts). */
-  private scripted = new Map<StoredJob, JobScript>();
+  /** Test mode: the scripted userIds' jobs still pending, and their script (client/contract/test-mode.ts). */
+  private readonly scripted = new Map<StoredJob, JobScript>();
 
   constructor(
     tenants: readonly TenantOptions[] | undefined,
@@ -88,7 +93,7 @@ export class MemoryJobsStore {
     this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId && j.projectId === projectId);
     if (!job) return { outcome: "not-found" };
-    if (FINAL.includes(job.status)) return { outcome: "not-cancellable", job: copy(job) };
+    if (!isCancellable(job.status)) return { outcome: "not-cancellable", job: copy(job) };
     job.status = "cancelled";
     job.updatedAt = this.now();
     return { outcome: "cancelled", job: copy(job) };
@@ -98,7 +103,8 @@ export class MemoryJobsStore {
   scheduleUserDeletion(projectId: number, userId: string): Job {
     this.liveScripts();
     const pending = this.jobs.find(
-      (j) => j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING.includes(j.status),
+      (j) =>
+        j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING_JOB_STATUSES.includes(j.status),
     );
     if (pending) return copy(pending);
     const now = this.now();
@@ -121,11 +127,11 @@ export class MemoryJobsStore {
     return copy(job); // as created: a job scripted to have ended is seen ended from the next request on
   }
 
-  /** Test mode: moves the scripted jobs to where their script has them now (as the sandbox's runner would). */
+  /** Test mode: moves the scripted jobs to where their script has them now, as the sandbox's runner would. */
   private liveScripts(): void {
     const now = this.now();
     for (const [job, script] of this.scripted) {
-      if (FINAL.includes(job.status)) {
+      if (!PENDING_JOB_STATUSES.includes(job.status)) {
         this.scripted.delete(job); // ended, or cancelled: the script is over
         continue;
       }

@@ -11,26 +11,24 @@ import type { Organization, Store } from "../store/types.js";
 import { StoreError, transientFailure } from "../store/errors.js";
 import { apiKeySecurityHandler, type Tenant } from "./auth.js";
 import {
-  DATABASE_UNAVAILABLE_DETAIL,
   HttpProblem,
-  INVALID_API_KEY_DETAIL,
   PROBLEM_CONTENT_TYPE,
+  WWW_AUTHENTICATE,
   kindForStatus,
   problemBody,
-  rateLimitedDetail,
+  problemWords,
   type ProblemKind,
 } from "./problems.js";
-import { testModeAnswers } from "./test-mode.js";
 import { jobsRouter } from "./routes/jobs.js";
-import { emptyUserIdRouter, usersRouter } from "./routes/users.js";
+import { testModeAnswers } from "./test-mode.js";
+import { usersRouter } from "./routes/users.js";
 import { installValidatorRouteCache } from "./validator-route-cache.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
 import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
 import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
-import { canonicalIntegers } from "./canonical-integers.js";
-import { fastReads } from "./fast-reads.js";
+import { applyPathRules, checkParameters, parameterWords } from "./parameters.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../../openapi.yaml", import.meta.url));
 
@@ -51,8 +49,6 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
   metrics?: Metrics;
-  /** Plainly valid reads past the validator's chain (server/http/fast-reads.ts); on unless false (tests compare). */
-  fastReads?: boolean;
   /** The sandbox only: `Prefer` simulates 401, 429, 503 and latency (server/http/test-mode.ts). */
   testMode?: boolean;
 }
@@ -81,28 +77,22 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(requireHost);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
-  // Before the validator, for which a path without a userId is no operation (404).
-  app.use(emptyUserIdRouter());
+  // Before the validator: the spec's path rules, as the stateful mocks apply them (404, 405, 400).
+  app.use(applyPathRules);
   installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/http/validator-route-cache.ts
   const security = apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs });
-  // Plainly valid reads skip the validator's middleware chain, checked by precompiled validators
-  // instead (server/http/fast-reads.ts); everything else goes through the validator.
-  const fast = fastReads({ security, validateResponses: config.validateResponses });
-  if (deps.fastReads !== false) app.use(fast.take);
   app.use(
-    fast.skipping(
-      OpenApiValidator.middleware({
-        apiSpec: SPEC_PATH,
-        validateApiSpec: false, // linted in CI; skipping saves start-up time
-        validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
-        validateResponses: config.validateResponses,
-        validateSecurity: { handlers: { ApiKey: security } },
-        ignoreUndocumented: false,
-      }) as unknown as RequestHandler[],
-    ),
+    OpenApiValidator.middleware({
+      apiSpec: SPEC_PATH,
+      validateApiSpec: false, // linted in CI; skipping saves start-up time
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: config.validateResponses,
+      validateSecurity: { handlers: { ApiKey: security } },
+      ignoreUndocumented: false,
+    }) as unknown as RequestHandler[],
   );
   app.use(requireTenant); // nothing below runs without an authenticated tenant
-  app.use(canonicalIntegers);
+  app.use(checkParameters);
   // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
   // be accepted. After the validator, so a 413 is an answer of the matched operation.
   app.use(refuseDeclaredLargeBodies);
@@ -188,20 +178,13 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = Math.max(1, Math.ceil(((resetTime?.getTime() ?? Date.now() + config.rateLimitWindowMs) - Date.now()) / 1000));
       next(
-        new HttpProblem(429, "rate-limited", rateLimitedDetail(seconds), {
+        new HttpProblem(429, "rate-limited", `Too many requests for this API key; retry in ${seconds} seconds.`, {
           "Retry-After": String(seconds),
         }),
       );
     },
   });
 }
-
-/**
- * The challenge of every 401 (RFC 9110 §11.6.1 requires one). Bearer is the registered scheme
- * the server accepts (`Authorization: Bearer <key>`); the raw key of the original documentation
- * (`Authorization: <key>`) is no scheme a challenge could name.
- */
-export const WWW_AUTHENTICATE = 'Bearer realm="jobs-api"';
 
 interface ValidatorError {
   status?: number;
@@ -239,18 +222,21 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
     return {
       status: 503,
       kind: "unavailable",
-      detail: DATABASE_UNAVAILABLE_DETAIL,
+      detail: problemWords.unavailable,
       headers: { "Retry-After": "1" },
     };
   }
-  if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
+  if (status >= 500) return answer(problemWords.internal);
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
   // words exactly: clients of the original API compare that string.
-  if (status === 401) return { ...answer(INVALID_API_KEY_DETAIL), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
-  if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
-  if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
-  if (status === 404) return answer(`No operation at ${req.method} ${loggedPath(req, { query: false })}.`);
-  if (status === 405) return answer(`${req.method} is not an operation of ${loggedPath(req, { query: false })}.`);
+  if (status === 401) return { ...answer(problemWords.invalidApiKey), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
+  if (e.type === "entity.too.large") return answer(problemWords.contentTooLarge(MAX_BODY_BYTES));
+  if (error instanceof URIError) return answer(problemWords.malformedPath);
+  if (status === 404) return answer(problemWords.noOperation(req.method, loggedPath(req, { query: false })));
+  if (status === 405) return answer(problemWords.methodNotAllowed(req.method, loggedPath(req, { query: false })));
+  // A parameter the validator refused: the contract core's words, which the mocks answer too.
+  const words = status === 400 ? parameterWords(req) : undefined;
+  if (words !== undefined) return answer(words);
   if (e.errors && e.errors.length > 0) return answer(e.errors.map(describeValidationError).join("; "));
   return answer(e.message ?? "The request is not valid.");
 }
@@ -281,7 +267,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(status).type(PROBLEM_CONTENT_TYPE);
-    const body = problemBody(status, kind, detail, { instance: loggedPath(req, { query: false }), requestId });
+    const body = problemBody(status, detail, { kind, instance: loggedPath(req, { query: false }), requestId });
     // Declared answers go through res.json, so the response validator checks them too; a 500
     // (perhaps a failed response validation) is sent raw, or it would be validated again.
     if (status >= 500) res.send(JSON.stringify(body));

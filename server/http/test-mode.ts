@@ -4,7 +4,7 @@
 // sandbox); `jobs-api serve` never has it, so there `Prefer` changes nothing.
 import type { RequestHandler } from "express";
 import { SIMULATED_PROBLEMS, createTestModeDecider } from "../../client/contract/test-mode.js";
-import { HttpProblem, type ProblemKind } from "./problems.js";
+import { HttpProblem } from "./problems.js";
 
 /** After authentication and validation: a simulated answer is one the request could really get. */
 export function testModeAnswers(): RequestHandler {
@@ -15,7 +15,7 @@ export function testModeAnswers(): RequestHandler {
       if (decision.status === undefined) return next();
       const { status, kind, detail, headers } = SIMULATED_PROBLEMS[decision.status];
       // The problem handler (app.ts) writes it as any other: type, title, requestId, X-Request-Id.
-      next(new HttpProblem(status, kind as ProblemKind, detail, { ...headers }));
+      next(new HttpProblem(status, kind, detail, { ...headers }));
     };
     if (decision.delayMs === 0) return answer();
     const timer = setTimeout(answer, decision.delayMs);

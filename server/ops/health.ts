@@ -94,7 +94,7 @@ function problem(res: Response, status: 405 | 503, kind: "method-not-allowed" | 
   res
     .status(status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(status, kind, detail, { instance })));
+    .send(JSON.stringify(problemBody(status, detail, { kind, instance })));
 }
 
 /** The promise's value, or undefined when it has not settled within ms (it is then ignored). */

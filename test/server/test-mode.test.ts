@@ -20,8 +20,8 @@ import {
 } from "../../client/contract/test-mode.js";
 import { createJobsClient } from "../../client/index.js";
 import { startSandbox, type RunningSandbox } from "../../server/cli/sandbox.js";
-import { toProblem, WWW_AUTHENTICATE } from "../../server/http/app.js";
-import { DATABASE_UNAVAILABLE_DETAIL, INVALID_API_KEY_DETAIL, rateLimitedDetail } from "../../server/http/problems.js";
+import { toProblem } from "../../server/http/app.js";
+import { problemWords, WWW_AUTHENTICATE } from "../../server/http/problems.js";
 import { deleteUserData } from "../../server/runner/actions.js";
 import { StoreError } from "../../server/store/errors.js";
 import { startServer } from "../../server/index.js";
@@ -60,7 +60,10 @@ describe("the table's Prefer reading", () => {
 
 describe("the simulated answers are the server's own words", () => {
   it("401: what any bad key gets", () => {
-    expect(SIMULATED_PROBLEMS[401]).toMatchObject({ detail: INVALID_API_KEY_DETAIL, headers: { "WWW-Authenticate": WWW_AUTHENTICATE } });
+    expect(SIMULATED_PROBLEMS[401]).toMatchObject({
+      detail: problemWords.invalidApiKey,
+      headers: { "WWW-Authenticate": WWW_AUTHENTICATE },
+    });
     expect(toProblem(Object.assign(new Error("x"), { status: 401 }), {} as Request)).toMatchObject({
       kind: SIMULATED_PROBLEMS[401].kind,
       detail: SIMULATED_PROBLEMS[401].detail,
@@ -72,14 +75,14 @@ describe("the simulated answers are the server's own words", () => {
     expect(busy).toEqual({
       status: 503,
       kind: SIMULATED_PROBLEMS[503].kind,
-      detail: DATABASE_UNAVAILABLE_DETAIL,
+      detail: problemWords.unavailable,
       headers: SIMULATED_PROBLEMS[503].headers,
     });
-    expect(SIMULATED_PROBLEMS[503].detail).toBe(DATABASE_UNAVAILABLE_DETAIL);
+    expect(SIMULATED_PROBLEMS[503].detail).toBe(problemWords.unavailable);
   });
 
   it("429: the rate limiter's words for the simulated Retry-After", () => {
-    expect(SIMULATED_PROBLEMS[429].detail).toBe(rateLimitedDetail(SIMULATED_RETRY_AFTER_SECONDS));
+    expect(SIMULATED_PROBLEMS[429].detail).toBe(problemWords.rateLimited(SIMULATED_RETRY_AFTER_SECONDS));
     expect(SIMULATED_PROBLEMS[429].headers["Retry-After"]).toBe(String(SIMULATED_RETRY_AFTER_SECONDS));
   });
 
