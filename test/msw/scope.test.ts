@@ -77,7 +77,10 @@ describe("one default base URL for the mocks", () => {
     for (const file of ["README.md", ...["frontend.md", "msw.md", "clients.md"].map((f) => join("docs", f))]) {
       const text = readFileSync(join(ROOT, file), "utf8");
       const named = [...text.matchAll(/https?:\/\/[\w.[\]:-]+:4010/g)].map((m) => m[0]);
-      expect(named.filter((url) => url !== MOCK_BASE_URL), file).toEqual([]);
+      expect(
+        named.filter((url) => url !== MOCK_BASE_URL),
+        file,
+      ).toEqual([]);
     }
   });
 });
