@@ -12,13 +12,21 @@ import { decodeSegment } from "./parameters.js";
 
 const CANONICAL_INTEGER = /^(0|[1-9][0-9]{0,15})$/;
 
+const patterns = new Map<string, RegExp>();
+/** The spec's patterns, compiled once each (a handful). */
+function patternOf(pattern: string): RegExp {
+  let compiled = patterns.get(pattern);
+  if (compiled === undefined) patterns.set(pattern, (compiled = new RegExp(pattern, "u")));
+  return compiled;
+}
+
 /** Whether a parameter's value may be shown: one that cannot be personal data. */
 function loggable(parameter: Parameter, value: string): boolean {
   const { schema } = parameter;
   if (schema.type === "integer") return CANONICAL_INTEGER.test(value);
   if (Array.isArray(schema.enum)) return schema.enum.includes(value);
   if (parameter["x-loggable"] === true && schema.pattern !== undefined) {
-    return value.length <= (schema.maxLength ?? 256) && new RegExp(schema.pattern, "u").test(value);
+    return value.length <= (schema.maxLength ?? 256) && patternOf(schema.pattern).test(value);
   }
   return false;
 }

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Organization, Store } from "../store/types.js";
 import { StoreError, transientFailure } from "../store/errors.js";
-import { apiKeySecurityHandler, type Tenant } from "./auth.js";
+import { apiKeySecurityHandler } from "./auth.js";
 import {
   HttpProblem,
   PROBLEM_CONTENT_TYPE,
@@ -22,11 +22,10 @@ import {
 import { jobsRouter } from "./routes/jobs.js";
 import { testModeAnswers } from "./test-mode.js";
 import { usersRouter } from "./routes/users.js";
-import { installValidatorRouteCache } from "./validator-route-cache.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
 import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
-import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
+import { noOperation, requestLine, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
 import { applyPathRules, checkParameters, parameterWords } from "./parameters.js";
 
@@ -73,31 +72,27 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.metrics && config.metricsPort === undefined) app.all(METRICS_PATH, metricsEndpoint(deps.metrics));
 
   app.use(requestLogger(logger));
-  app.use(requestTarget);
-  app.use(requireHost);
+  app.use(requestLine);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
   // Before the validator: the spec's path rules, as the stateful mocks apply them (404, 405, 400).
   app.use(applyPathRules);
-  installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/http/validator-route-cache.ts
-  const security = apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs });
+  // Every request of the contract goes through the validator: express-openapi-validator 5.6.2 with
+  // the project's patch (patches/, docs/performance.md), which makes its per-request path cheaper.
   app.use(
     OpenApiValidator.middleware({
       apiSpec: SPEC_PATH,
       validateApiSpec: false, // linted in CI; skipping saves start-up time
       validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
       validateResponses: config.validateResponses,
-      validateSecurity: { handlers: { ApiKey: security } },
+      validateSecurity: { handlers: { ApiKey: apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs }) } },
       ignoreUndocumented: false,
-    }) as unknown as RequestHandler[],
+    }),
   );
   app.use(requireTenant); // nothing below runs without an authenticated tenant
   app.use(checkParameters);
-  // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
-  // be accepted. After the validator, so a 413 is an answer of the matched operation.
-  app.use(refuseDeclaredLargeBodies);
-  app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
-  app.use(refuseIncompleteRequests);
+  // After the validator, so a 413 is an answer of the matched operation.
+  app.use(boundedBody());
   if (deps.testMode) app.use(testModeAnswers());
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config, rateLimitStoreFor(store, config)));
 
@@ -127,32 +122,35 @@ function corsMiddleware(origins: string[]) {
 }
 
 /**
- * A body whose declared Content-Length is over the limit is refused at once, unread, and the
- * connection closed after the answer: body-parser would first read (and throw away) all of it,
- * so a client declaring 1 GB and sending nothing got no answer until the request timeout.
+ * Reads (and so bounds) any request body: no operation uses one, but an unbounded one must not be
+ * accepted, and no handler runs before the whole request has arrived.
+ * - A body whose declared Content-Length is over the limit is refused at once, unread, and the
+ *   connection closed after the answer: body-parser would first read (and throw away) all of it,
+ *   so a client declaring 1 GB and sending nothing got no answer until the request timeout.
+ * - Otherwise body-parser reads it (up to the limit), when there is one (RFC 9112 §6.3: a
+ *   Content-Length or a Transfer-Encoding).
+ * - Then req.complete, Node's own word that the parser saw the whole message: body-parser skips,
+ *   as "already read", a request whose connection has closed by the time it runs (on-finished),
+ *   so a body cut short (Content-Length 10 with 3 bytes, then a half-close; a broken chunk)
+ *   reached its handler after the HTTP layer had answered it 400: deleteUserData created the job.
  */
-function refuseDeclaredLargeBodies(req: Request, res: Response, next: NextFunction): void {
-  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) {
-    res.setHeader("Connection", "close");
-    next(Object.assign(new Error("request entity too large"), { status: 413, type: "entity.too.large" }));
-    return;
-  }
-  next();
-}
-
-/**
- * No handler runs for a request whose body did not arrive whole. body-parser skips, as "already
- * read", a request whose connection has closed by the time it runs (on-finished), so a body cut
- * short (Content-Length 10 with 3 bytes, then a half-close; a broken chunk) reached its handler
- * after the HTTP layer had answered it 400: deleteUserData created the job. req.complete is
- * Node's own word that the parser saw the whole message.
- */
-function refuseIncompleteRequests(req: Request, _res: Response, next: NextFunction): void {
-  if (req.complete) {
-    next();
-    return;
-  }
-  next(new HttpProblem(400, "bad-request", "The request body was not received whole."));
+function boundedBody(): RequestHandler {
+  const readBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+  const whole = (req: Request, next: NextFunction) =>
+    next(req.complete ? undefined : new HttpProblem(400, "bad-request", "The request body was not received whole."));
+  return (req, res, next) => {
+    const length = req.headers["content-length"];
+    if (Number(length) > MAX_BODY_BYTES) {
+      res.setHeader("Connection", "close");
+      next(Object.assign(new Error("request entity too large"), { status: 413, type: "entity.too.large" }));
+      return;
+    }
+    if (length === undefined && req.headers["transfer-encoding"] === undefined) {
+      whole(req, next);
+      return;
+    }
+    readBody(req, res, (error?: unknown) => (error === undefined ? whole(req, next) : next(error)));
+  };
 }
 
 function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
@@ -172,7 +170,7 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     standardHeaders: false,
     legacyHeaders: false,
     // Counted per organization (= per key): runs after requireTenant, so every request here has one.
-    keyGenerator: (_req, res) => String((res.locals.tenant as Tenant).organization.organizationId),
+    keyGenerator: (_req, res) => String(res.locals.tenant!.organization.organizationId),
     validate: false,
     handler: (req, _res, next) => {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
@@ -255,7 +253,7 @@ function describeValidationError(item: { path?: string; message?: string }): str
 function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const { status, kind, detail, headers } = toProblem(error, req);
-    const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
+    const requestId = res.locals.requestId ?? "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
     // (An HttpProblem 503 is test mode's simulated one: no database trouble to report.)

@@ -5,6 +5,7 @@ import type { Request, Response, NextFunction } from "express";
 import type { Organization, Project, Store } from "../store/types.js";
 import { HttpProblem, problemWords } from "./problems.js";
 import { apiKeyFromHeader } from "../../client/contract/index.js";
+import "./locals.js";
 
 export { apiKeyFromHeader };
 
@@ -41,11 +42,11 @@ export function apiKeySecurityHandler(store: Store, options: SecurityOptions = {
     try {
       organization = options.anyKeyAs ?? (await store.findOrganizationByApiKey(key));
     } catch (error) {
-      (req.res as Response).locals.authenticationError = error;
+      req.res!.locals.authenticationError = error;
       return true;
     }
     if (organization === undefined) throw unauthorized();
-    (req.res as Response).locals.tenant = { organization } satisfies Tenant;
+    req.res!.locals.tenant = { organization };
     return true;
   };
 }
@@ -58,7 +59,7 @@ export function apiKeySecurityHandler(store: Store, options: SecurityOptions = {
 export function resolveProject(store: Store) {
   return async (_req: Request, res: Response, next: NextFunction, projectKey: string): Promise<void> => {
     try {
-      const tenant = res.locals.tenant as Tenant | undefined;
+      const tenant = res.locals.tenant;
       if (tenant === undefined) throw new Error("resolveProject ran before authentication");
       const project = await store.findProject(tenant.organization.organizationId, projectKey);
       if (project === undefined) throw new HttpProblem(404, "not-found", problemWords.projectNotFound(projectKey));
@@ -71,7 +72,7 @@ export function resolveProject(store: Store) {
 }
 
 export function projectOf(res: Response): Project {
-  const project = (res.locals.tenant as Tenant | undefined)?.project;
+  const project = res.locals.tenant?.project;
   if (project === undefined) throw new Error("no project resolved for this route");
   return project;
 }

@@ -1,53 +1,47 @@
-// The request log (pino-http): one line per answer, with what is safe to keep. Never headers
+// The request log (pino): one line per answer, with what is safe to keep. Never headers
 // (Authorization carries the key) and never an end-user id: the path is logged as the contract
 // core shows it (client/contract/logged-path.ts), with only the parameters whose values cannot be
 // personal data.
+//
+// pino directly rather than pino-http: the line is the one pino-http wrote with this
+// configuration (req id and method, status, responseTime, path), without its child logger and
+// serializers per request (bench/README.md measures both).
 import type { IncomingMessage } from "node:http";
-import { pinoHttp } from "pino-http";
-import type { Logger } from "pino";
+import type { NextFunction, Request, Response } from "express";
+import type { Level, Logger } from "pino";
 import { requestIdFor, shownPath } from "../../client/contract/index.js";
 
 type MatchedRequest = IncomingMessage & { originalUrl?: string };
 
+/**
+ * Gives every request its id (res.locals.requestId, and the X-Request-Id answer header) and logs
+ * one line when its answer is done (or its connection closed first).
+ */
 export function requestLogger(logger: Logger) {
-  return pinoHttp({
-    logger,
-    // Accept a caller's X-Request-Id when it looks like one, so logs can be correlated.
-    genReqId: (req, res) => {
-      const incoming = req.headers["x-request-id"];
-      const id = requestIdFor(typeof incoming === "string" ? incoming : undefined);
-      res.setHeader("X-Request-Id", id);
-      return id;
-    },
-    // The request is bound when it arrives, before any route is matched: id and method only. The
-    // path is added to the line written when the answer is done (below).
-    serializers: {
-      req: (req: { id: string; method: string }) => ({ id: req.id, method: req.method }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    customSuccessObject: (req, _res, value: Record<string, unknown>) => ({ ...value, path: loggedPath(req) }),
-    // pino-http makes up an error ("failed with status code 5xx", with its own stack) for every 5xx
-    // answer: dropped. A real error is logged by the error handler, with its stack, once.
-    customErrorObject: (req, _res, error, value: Record<string, unknown>) => {
-      const { err: _made, ...rest } = value;
-      return { ...(isMadeUp(error) ? rest : value), path: loggedPath(req) };
-    },
-    customErrorMessage: (_req, _res, error) => (isMadeUp(error) ? "request completed" : "request failed"),
-    // 501 is cancelJob's documented answer for a job that has ended, not a server failure; 503
-    // (the database is busy or unavailable) is documented too, and worth a warning.
-    customLogLevel: (_req, res, error) =>
-      res.statusCode === 501
-        ? "info"
-        : res.statusCode === 503
-          ? "warn"
-          : (error && !isMadeUp(error)) || res.statusCode >= 500
-            ? "error"
-            : "info",
-  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = Date.now();
+    const incoming = req.headers["x-request-id"];
+    // A caller's X-Request-Id is kept when it has the spec's form, so logs can be correlated.
+    const id = requestIdFor(typeof incoming === "string" ? incoming : undefined);
+    res.locals.requestId = id;
+    res.setHeader("X-Request-Id", id);
+    res.once("close", () => {
+      const { statusCode } = res;
+      logger[levelFor(statusCode)](
+        { req: { id, method: req.method }, res: { statusCode }, responseTime: Date.now() - started, path: loggedPath(req) },
+        "request completed",
+      );
+    });
+    next();
+  };
 }
 
-/** The error pino-http invents for a 5xx answer that carried none. */
-const isMadeUp = (error: Error | undefined) => error !== undefined && /^failed with status code \d+$/.test(error.message);
+/**
+ * 501 is cancelJob's documented answer for a job that has ended, not a server failure; 503 (the
+ * database is busy or unavailable) is documented too, and worth a warning. A real error is logged
+ * by the error handler, with its stack, once.
+ */
+const levelFor = (status: number): Level => (status === 501 ? "info" : status === 503 ? "warn" : status >= 500 ? "error" : "info");
 
 /** The request's path (and query) as they may be logged: the contract core's shownPath. */
 export function loggedPath(req: MatchedRequest, options: { query?: boolean } = {}): string {

@@ -106,7 +106,7 @@ export function requestMetrics(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     res.once("close", () => {
-      const operation = (res.locals.operation as string | undefined) ?? (req as OpenApiRequest).openapi?.schema?.operationId ?? "unmatched";
+      const operation = res.locals.operation ?? (req as OpenApiRequest).openapi?.schema?.operationId ?? "unmatched";
       const status = res.writableFinished ? String(res.statusCode) : "aborted";
       metrics.requests.inc({ operation, status });
       metrics.requestDuration.observe({ operation, status }, (performance.now() - started) / 1000);
