@@ -16,16 +16,28 @@
 //
 // Usage: node scripts/build.mjs [client] [server]   (no argument: both). Each package's `prepack`
 // builds its own, so `npm pack` / `npm pack -w server` always ship fresh code.
-import { chmodSync, copyFileSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, run } from "./lib/tools.mjs";
 
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
+/**
+ * tsc emits the JSON files the code imports (generated/contract.json) re-indented by four spaces,
+ * half again the size of the data: written back compact (the contract package stays under its
+ * 1 MB installed, test/release/client-package.test.ts).
+ */
+function compactJson(dir) {
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".json"))) {
+    writeFileSync(join(dir, file), JSON.stringify(JSON.parse(readFileSync(join(dir, file), "utf8"))));
+  }
+}
+
 function buildClient() {
   const dist = join(ROOT, "dist");
   rmSync(dist, { recursive: true, force: true });
   run(process.execPath, [TSC, "-p", join(ROOT, "tsconfig.build.json")]);
+  compactJson(join(dist, "generated"));
   run(process.execPath, [join(ROOT, "scripts", "bundle-conformance.mjs"), join(dist, "client", "conformance")]);
   const cli = join(dist, "client", "conformance", "cli.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);
@@ -36,6 +48,7 @@ function buildServer() {
   const dist = join(ROOT, "server", "dist");
   rmSync(dist, { recursive: true, force: true });
   run(process.execPath, [TSC, "-p", join(ROOT, "server", "tsconfig.build.json")]);
+  compactJson(join(dist, "generated"));
   copyFileSync(join(ROOT, "openapi.yaml"), join(dist, "openapi.yaml"));
   const cli = join(dist, "server", "cli", "main.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);
