@@ -1,7 +1,16 @@
 // The stateful handlers' in-memory data: organizations (API keys) with their projects, and jobs,
 // behaving as the reference server's store does (ascending jobIds, one pending deletion per user,
 // atomic cancel). No I/O: a test owns one per createStatefulHandlers() call.
-import type { components, Job, JobStatus } from "../index.js";
+import {
+  isCancellable,
+  jobScriptOf,
+  PENDING_JOB_STATUSES,
+  scriptedStartAt,
+  scriptedState,
+  type JobScript,
+  type JobStatus,
+} from "../contract/index.js";
+import type { components, Job } from "../index.js";
 
 export interface TenantOptions {
   /** The organization's API key, sent raw (`Authorization: <key>`) or as `Bearer <key>`. */
@@ -29,14 +38,13 @@ export const DEFAULT_PROJECT_KEY = "demo-project";
 /** A Job as the store changes it: its fields, without the status/errors pairing of the answers' type. */
 type StoredJob = components["schemas"]["Job"];
 
-const PENDING: readonly JobStatus[] = ["scheduled", "running"];
-const FINAL: readonly JobStatus[] = ["completed", "failed", "cancelled"];
-
 export class MemoryJobsStore {
   private readonly keys: Map<string, number> | undefined;
   private readonly projects = new Map<string, Project>();
   private jobs: StoredJob[] = [];
   private nextJobId = 1;
+  /** Test mode: the scripted userIds' jobs still pending, and their script (client/contract/test-mode.ts). */
+  private readonly scripted = new Map<StoredJob, JobScript>();
 
   constructor(
     tenants: readonly TenantOptions[] | undefined,
@@ -70,6 +78,7 @@ export class MemoryJobsStore {
   }
 
   listJobs(projectId: number, query: { status?: JobStatus; after?: number; limit?: number }): Job[] {
+    this.liveScripts();
     const matching = this.jobs.filter(
       (job) =>
         job.projectId === projectId &&
@@ -80,14 +89,16 @@ export class MemoryJobsStore {
   }
 
   getJob(projectId: number, jobId: number): Job | undefined {
+    this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId && j.projectId === projectId);
     return job && copy(job);
   }
 
   cancelJob(projectId: number, jobId: number): CancelOutcome {
+    this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId && j.projectId === projectId);
     if (!job) return { outcome: "not-found" };
-    if (FINAL.includes(job.status)) return { outcome: "not-cancellable", job: copy(job) };
+    if (!isCancellable(job.status)) return { outcome: "not-cancellable", job: copy(job) };
     job.status = "cancelled";
     job.updatedAt = this.now();
     return { outcome: "cancelled", job: copy<CancelledJob>(job) };
@@ -95,11 +106,15 @@ export class MemoryJobsStore {
 
   /** The user's pending (scheduled or running) deletion job in the project, or a new scheduled one. */
   scheduleUserDeletion(projectId: number, userId: string): PendingJob {
+    this.liveScripts();
     const pending = this.jobs.find(
-      (j) => j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING.includes(j.status),
+      (j) =>
+        j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING_JOB_STATUSES.includes(j.status),
     );
     if (pending) return copy<PendingJob>(pending);
     const now = this.now();
+    const script = jobScriptOf(userId);
+    const startAt = now + this.startDelayMs;
     const job: StoredJob = {
       jobId: this.nextJobId++,
       description: `Delete user sessions of userId = ${userId}`,
@@ -109,17 +124,35 @@ export class MemoryJobsStore {
       referenceId: userId,
       createdAt: now,
       updatedAt: now,
-      startAt: now + this.startDelayMs,
+      startAt: script ? scriptedStartAt(script, now, startAt) : startAt,
       errors: null,
     };
     this.jobs.push(job);
-    return copy<PendingJob>(job);
+    if (script) this.scripted.set(job, script);
+    return copy<PendingJob>(job); // as created: a job scripted to have ended is seen ended from the next request on
+  }
+
+  /** Test mode: moves the scripted jobs to where their script has them now, as the sandbox's runner would. */
+  private liveScripts(): void {
+    const now = this.now();
+    for (const [job, script] of this.scripted) {
+      if (!PENDING_JOB_STATUSES.includes(job.status)) {
+        this.scripted.delete(job); // ended, or cancelled: the script is over
+        continue;
+      }
+      const state = scriptedState(script, job.startAt, now);
+      if (state.status === "scheduled" || state.status === job.status) continue;
+      job.status = state.status;
+      job.updatedAt = state.since;
+      job.errors = state.errors;
+    }
   }
 
   // --- test controls --------------------------------------------------------------------
 
   /** Every job (of one project when projectKey is given), ascending jobId. */
   allJobs(projectKey?: string): Job[] {
+    this.liveScripts();
     if (projectKey === undefined) return this.jobs.map(copy);
     const project = this.projects.get(projectKey);
     if (!project) throw new Error(`No project ${projectKey}; the projects are ${[...this.projects.keys()].join(", ")}`);
@@ -128,6 +161,7 @@ export class MemoryJobsStore {
 
   /** Moves a job as the runner would: scheduled → running → completed | failed (errors set only when failed). */
   advance(jobId: number, to: "running" | "completed" | "failed", errors?: string): Job {
+    this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId);
     if (!job) throw new Error(`No job ${jobId}`);
     const allowed = job.status === "scheduled" || (job.status === "running" && to !== "running");
@@ -141,6 +175,7 @@ export class MemoryJobsStore {
 
   reset(): void {
     this.jobs = [];
+    this.scripted.clear();
     this.nextJobId = 1;
   }
 }

@@ -1,16 +1,19 @@
 // `jobs-api sandbox` (npm run sandbox): the reference server as a throwaway playground for a
 // frontend. A fresh SQLite database in a temporary folder (removed on close), the demo data,
-// CORS open to http://localhost:* and http://127.0.0.1:*, any well-formed API key accepted as
-// the demo organization's (so loopback only), new jobs starting after a few seconds and
-// deletions paced so that `running` lasts several seconds. Responses are still validated.
+// CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, any well-formed API key
+// accepted as the demo organization's (so loopback only, and only for loopback Host names: see
+// requireLoopbackHost), new jobs starting after a few seconds and deletions paced so that
+// `running` lasts several seconds, and test mode (client/contract/test-mode.ts: scripted userIds
+// and Prefer answers). Responses are still validated.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from "../config.js";
+import { ConfigError, databaseSettings, isLoopbackHost, loadConfig, type Config } from "../config.js";
 import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from "./demo.js";
 import { startServer, type RunningServer } from "../index.js";
 import { openStore } from "../store/index.js";
+import { JOB_SCRIPTS } from "../../client/contract/test-mode.js";
 
 /**
  * The sandbox's settings, as environment values: the environment may still set any of them
@@ -23,7 +26,7 @@ export const SANDBOX_ENV_DEFAULTS: Readonly<Record<string, string>> = {
   JOBS_PACE: "20",
 };
 /** Allowed besides any CORS_ORIGINS given: a dev server on this machine, on any port. */
-export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*"];
+export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 /** Sessions of each demo user: at 20 a second, a deletion stays `running` about 6 seconds. */
 export const SANDBOX_SESSIONS_PER_USER = 120;
 
@@ -32,8 +35,11 @@ export interface RunningSandbox {
   /** The SQLite file, in a temporary folder that close() removes. */
   databaseFile: string;
   projectKey: string;
-  /** Stops the server and the runner, closes the database and deletes its folder. */
-  close(): Promise<void>;
+  /**
+   * Stops the server and the runner, closes the database and deletes its folder; `now`: every
+   * connection is closed at once (answers in progress are cut), also when a close is under way.
+   */
+  close(options?: { now?: boolean }): Promise<void>;
   /** Deletes the database folder at once (for a process exiting without close()). */
   removeDatabase(): void;
 }
@@ -69,7 +75,7 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
     const databaseFile = join(folder, "sandbox.db");
     const config = sandboxConfig(env, databaseFile);
     const logger = pino({ level: config.logLevel });
-    const store = await openStore(config.databaseUrl, { logger });
+    const store = await openStore(config.databaseUrl, { logger, ...databaseSettings(config) });
     try {
       await store.migrate();
       const demo = await seedDemo(store, {
@@ -83,22 +89,24 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
         { organization: organization.name, host: config.host },
         "SANDBOX MODE: every API key is accepted as the demo organization's key; never expose this server",
       );
-      const server = await startServer({ config, logger, store, anyKeyAs: organization });
+      const server = await startServer({ config, logger, store, anyKeyAs: organization, testMode: true });
       let closing: Promise<void> | undefined;
       return {
         server,
         databaseFile,
         projectKey: demo.projectKey,
         removeDatabase,
-        close: () =>
-          (closing ??= (async () => {
+        close: (options = {}) => {
+          if (options.now) void server.closeNow();
+          return (closing ??= (async () => {
             try {
               await server.close();
               await store.close();
             } finally {
               removeDatabase();
             }
-          })()),
+          })());
+        },
       };
     } catch (error) {
       await store.close();
@@ -133,6 +141,8 @@ export function sandboxInstructions(sandbox: RunningSandbox): string {
     `  CORS          ${config.corsOrigins.join(", ")} (":*" = any port)`,
     `  Jobs          new jobs start ${delay}; ${pace}`,
     `  Demo users    ${DEMO_USERS.join(", ")}`,
+    `  Test mode     userIds ${JOB_SCRIPTS.map((script) => script.userId).join(", ")};`,
+    "                Prefer: code=401|429|503 (times=N: the first N attempts only), delay=<ms> (docs/frontend.md, section Test mode)",
     "",
     "Try:",
     `  curl -s ${url}/api/v1/${sandbox.projectKey}/jobs -H 'Authorization: ${key}'`,
