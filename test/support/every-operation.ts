@@ -1,0 +1,48 @@
+// For the tests that must cover every operation: the operations come from the contract core's
+// table, never from a list typed into the test, so a new operation in openapi.yaml is exercised by
+// them, or makes them fail for want of a case, without anyone remembering to add it.
+import { contract, fillPath, type Operation, type OperationId } from "../../client/contract/index.js";
+
+/** Path parameter values by name (projectKey, jobId, userId, ...); an operation may use some of them. */
+export type PathValues = Readonly<Record<string, string | number>>;
+
+export interface OperationRequest {
+  operationId: OperationId;
+  operation: Operation;
+  /** Upper case, as sent. */
+  method: string;
+  /** The path template filled with the values, each percent-encoded as one segment. */
+  path: string;
+}
+
+/** The request of `operation` with these path values (throws when the operation needs a value not given). */
+export function requestOf(operation: Operation, values: PathValues): OperationRequest {
+  return { operationId: operation.operationId, operation, method: operation.method.toUpperCase(), path: fillPath(operation.path, values) };
+}
+
+/** Every operation of the contract, in the spec's order, as a request with these path values. */
+export function requestsToEveryOperation(values: PathValues): OperationRequest[] {
+  return contract.operations.map((operation) => requestOf(operation, values));
+}
+
+/** Whether the operation takes this path parameter (jobId: it names one job). */
+export function hasPathParameter(operation: Operation, name: string): boolean {
+  return operation.parameters.some((parameter) => parameter.in === "path" && parameter.name === name);
+}
+
+/**
+ * The operations of the contract, each with its case from `cases`: a per-operation table of what a
+ * test expects. Throws, naming them, when an operation of the contract has no case or a case names
+ * no operation (the type already asks for one per OperationId; this holds for a spec changed since).
+ */
+export function casesOfEveryOperation<T>(cases: Readonly<Record<OperationId, T>>): Array<[Operation, T]> {
+  const missing = contract.operations.filter((operation) => !Object.hasOwn(cases, operation.operationId)).map((o) => o.operationId);
+  const unknown = Object.keys(cases).filter((id) => !contract.operations.some((operation) => operation.operationId === id));
+  if (missing.length > 0 || unknown.length > 0) {
+    throw new Error(
+      `a case for every operation of the contract: ${missing.length > 0 ? `none for ${missing.join(", ")}` : ""}` +
+        `${missing.length > 0 && unknown.length > 0 ? "; " : ""}${unknown.length > 0 ? `no operation ${unknown.join(", ")}` : ""}`,
+    );
+  }
+  return contract.operations.map((operation) => [operation, cases[operation.operationId]]);
+}
