@@ -15,14 +15,17 @@ export function declaredPairs(): string[] {
     .sort();
 }
 
-/** Records every answer of `server` (operationId from express-openapi-validator, status). */
-export function recordAnswers(server: http.Server, folder: string | undefined): void {
-  if (!folder) return;
-  const file = join(folder, `${process.pid}.log`);
+/**
+ * Records every answer of `server` (operationId from express-openapi-validator, status) into the
+ * run's folder, and as "operationId status" into `seen`.
+ */
+export function recordAnswers(server: http.Server, folder: string | undefined, seen?: Set<string>): void {
   server.on("request", (req: http.IncomingMessage & { openapi?: { schema?: { operationId?: string } } }, res) => {
     res.once("finish", () => {
       const operationId = req.openapi?.schema?.operationId;
-      if (operationId) appendFileSync(file, `${operationId} ${res.statusCode}\n`);
+      if (!operationId) return;
+      seen?.add(`${operationId} ${res.statusCode}`);
+      if (folder) appendFileSync(join(folder, `${process.pid}.log`), `${operationId} ${res.statusCode}\n`);
     });
   });
 }

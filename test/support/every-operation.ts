@@ -1,7 +1,9 @@
 // For the tests that must cover every operation: the operations come from the contract core's
 // table, never from a list typed into the test, so a new operation in openapi.yaml is exercised by
 // them, or makes them fail for want of a case, without anyone remembering to add it.
+import type { HeadersOptions } from "openapi-fetch";
 import { contract, fillPath, type Operation, type OperationId } from "../../client/contract/index.js";
+import type { JobsClient } from "../../client/index.js";
 
 /** Path parameter values by name (projectKey, jobId, userId, ...); an operation may use some of them. */
 export type PathValues = Readonly<Record<string, string | number>>;
@@ -23,6 +25,24 @@ export function requestOf(operation: Operation, values: PathValues): OperationRe
 /** Every operation of the contract, in the spec's order, as a request with these path values. */
 export function requestsToEveryOperation(values: PathValues): OperationRequest[] {
   return contract.operations.map((operation) => requestOf(operation, values));
+}
+
+export interface ClientAnswer {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+
+/** A call of `operation` through the typed client's `request`, with these path values (those it takes). */
+export function callThroughClient(
+  client: JobsClient,
+  operation: Operation,
+  values: PathValues,
+  init: { headers?: HeadersOptions } = {},
+): Promise<ClientAnswer> {
+  const path = Object.fromEntries(operation.parameters.filter((p) => p.in === "path").map((p) => [p.name, values[p.name]]));
+  const request = client.request as (method: string, path: string, init: object) => Promise<ClientAnswer>;
+  return request(operation.method.toUpperCase(), operation.path, { params: { path }, ...init });
 }
 
 /** Whether the operation takes this path parameter (jobId: it names one job). */
