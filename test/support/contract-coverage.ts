@@ -15,6 +15,9 @@ export function declaredPairs(): string[] {
     .sort();
 }
 
+/** The status of a pair ("listJobs 200" → 200). */
+export const statusOfPair = (pair: string): number => Number(pair.split(" ")[1]);
+
 /**
  * Records every answer of `server` (operationId from express-openapi-validator, status) into the
  * run's folder, and as "operationId status" into `seen`.

@@ -17,9 +17,20 @@ export interface OperationRequest {
   path: string;
 }
 
-/** The request of `operation` with these path values (throws when the operation needs a value not given). */
-export function requestOf(operation: Operation, values: PathValues): OperationRequest {
-  return { operationId: operation.operationId, operation, method: operation.method.toUpperCase(), path: fillPath(operation.path, values) };
+/**
+ * The request of `operation` with these path values (throws when the operation needs a value not
+ * given). Each value is percent-encoded as one segment, or with `{ encoded: true }` sent as it is
+ * (a test's deliberately odd spelling: `%20`, `1e0`, `%ED%A0%80`).
+ */
+export function requestOf(operation: Operation, values: PathValues, options: { encoded?: boolean } = {}): OperationRequest {
+  const asSent = (template: string) =>
+    template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      if (values[name] === undefined) throw new Error(`No value for path parameter ${name} of ${template}`);
+      return String(values[name]);
+    });
+  // fillPath encodes each value; an already encoded one is put in as it is.
+  const path = options.encoded ? asSent(operation.path) : fillPath(operation.path, values);
+  return { operationId: operation.operationId, operation, method: operation.method.toUpperCase(), path };
 }
 
 /** Every operation of the contract, in the spec's order, as a request with these path values. */
