@@ -30,12 +30,11 @@ const operationIds = contract.operations.map((operation) => operation.operationI
 
 describe("request limits", () => {
   let server: TestServer;
-  let projectKey: string;
+  /** The Limits project's job: the jobId in the paths of the 413 tests (each on a fresh project). */
   let jobId: number;
   beforeAll(async () => {
     server = await startTestServer(await databases[0]!.url(), { rateLimit: 3, rateLimitWindowMs: 60_000 });
     const tenant = await seedTenant(server.store, "Limits");
-    projectKey = tenant.project.projectKey;
     jobId = (await server.store.scheduleUserDeletion(tenant.project.projectId, "someone", 1, 2)).job.jobId;
   });
   afterAll(async () => server?.close());
