@@ -2,34 +2,15 @@
 // starts msw/browser's service worker with the example-based and the stateful handlers, and the
 // typed client gets mocked answers from it: the spec's examples (and Prefer scenarios) on one
 // origin, the stateful flow on another; neither origin resolves (.invalid).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveMswPage, type ServedPage } from "../support/msw-page.js";
-import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
+import { describe, expect, it } from "vitest";
+import { mswPageInChromium } from "../support/msw-page.js";
+import { skipWithoutChromium } from "../support/chromium.js";
 import { declared, defaultExample } from "./support.js";
 
-let served: ServedPage | undefined;
-let origin: string;
-let chromium: LaunchedChromium | undefined;
-
-beforeAll(async () => {
-  served = await serveMswPage("test/msw/browser-page.ts", "MSW");
-  origin = served.origin;
-}, 120_000);
-
-afterAll(async () => {
-  await chromium?.close();
-  await served?.close();
-});
+const msw = mswPageInChromium("test/msw/browser-page.ts", "MSW");
 
 async function openPage() {
-  chromium ??= await launchChromium();
-  const page = await chromium.context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
-  await page.goto(`${origin}/`);
-  // Wait for the worker to be registered and controlling the page (or for it to fail).
-  await page.waitForFunction(() => window.mswStarted === true || window.mswError !== undefined, undefined, { timeout: 60_000 });
-  expect(await page.evaluate(() => window.mswError)).toBeUndefined();
+  const { page, errors } = await msw.open();
   expect(errors).toEqual([]);
   return page;
 }
@@ -44,7 +25,7 @@ describe.skipIf(skipWithoutChromium())("MSW in Chromium through the service work
     expect(result.noKey).toEqual({ status: 401, error: declared.find((d) => d.operationId === "getJob" && d.status === "401")?.body });
     expect(result.list).toEqual({ data: defaultExample("listJobs").body, link: defaultExample("listJobs").headers.Link });
     // The page's own origin served the page; the API origins were answered by the worker alone.
-    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(`${origin}/mockServiceWorker.js`);
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toBe(`${msw.origin}/mockServiceWorker.js`);
     await page.close();
   });
 

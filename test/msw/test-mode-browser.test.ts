@@ -4,38 +4,20 @@
 // out/test-mode-screenshots/failed.png.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { jobScriptOf } from "../../client/contract/test-mode.js";
-import { serveMswPage, type ServedPage } from "../support/msw-page.js";
-import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
+import { mswPageInChromium } from "../support/msw-page.js";
+import { skipWithoutChromium } from "../support/chromium.js";
 import { ROOT } from "../support/cli.js";
 
 const SCREENSHOTS = join(ROOT, "out", "test-mode-screenshots");
 const script = jobScriptOf("fail@test.example")!;
 
-let served: ServedPage | undefined;
-let origin: string;
-let chromium: LaunchedChromium | undefined;
-
-beforeAll(async () => {
-  served = await serveMswPage("test/msw/test-mode-page.ts", "Test mode");
-  origin = served.origin;
-}, 120_000);
-
-afterAll(async () => {
-  await chromium?.close();
-  await served?.close();
-});
+const msw = mswPageInChromium("test/msw/test-mode-page.ts", "Test mode");
 
 describe.skipIf(skipWithoutChromium())("test mode in Chromium, through MSW's service worker", () => {
   it("a page follows a fail@test.example job to failed and shows its errors", async () => {
-    chromium = await launchChromium();
-    const page = await chromium.context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.mswStarted === true || window.mswError !== undefined, undefined, { timeout: 60_000 });
-    expect(await page.evaluate(() => window.mswError)).toBeUndefined();
+    const { page, errors } = await msw.open();
 
     await page.getByRole("button", { name: "Delete" }).click();
     await page.waitForFunction(() => document.getElementById("status")?.textContent === "failed", undefined, { timeout: 60_000 });

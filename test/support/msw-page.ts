@@ -9,7 +9,10 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
 import { buildBrowserClient } from "./browser-client.js";
+import { launchChromium, type LaunchedChromium } from "./chromium.js";
 
 const WORKER_SCRIPT = createRequire(import.meta.url).resolve("msw/mockServiceWorker.js");
 
@@ -36,5 +39,45 @@ export async function serveMswPage(entryPoint: string, title: string): Promise<S
   return {
     origin: `http://localhost:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface MswPageInChromium {
+  /** The page's origin, once served. */
+  readonly origin: string;
+  /**
+   * A new tab on the page, once MSW's worker controls it; `errors` collects the page's uncaught
+   * errors (the test expects none at its end).
+   */
+  open(): Promise<{ page: Page; errors: string[] }>;
+}
+
+/** Serves the page for the file's tests (beforeAll) and opens it in Chromium on demand; closes both after. */
+export function mswPageInChromium(entryPoint: string, title: string): MswPageInChromium {
+  let served: ServedPage | undefined;
+  let chromium: LaunchedChromium | undefined;
+  beforeAll(async () => {
+    served = await serveMswPage(entryPoint, title);
+  }, 120_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await served?.close();
+  });
+  return {
+    get origin() {
+      if (served === undefined) throw new Error("the page is served in beforeAll");
+      return served.origin;
+    },
+    async open() {
+      chromium ??= await launchChromium();
+      const page = await chromium.context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      await page.goto(`${this.origin}/`);
+      // Wait for the worker to be registered and controlling the page (or for it to fail).
+      await page.waitForFunction(() => window.mswStarted === true || window.mswError !== undefined, undefined, { timeout: 60_000 });
+      expect(await page.evaluate(() => window.mswError)).toBeUndefined();
+      return { page, errors };
+    },
   };
 }
