@@ -130,8 +130,11 @@ export function scenariosTable(contract: Contract<string>, summaryOf: SummaryOf)
     }),
   ];
   const headers = contract.operations.flatMap((operation) => operation.responses.flatMap((response) => response.headers));
-  const example = (name: string) =>
-    String(headers.find((header) => header.name.toLowerCase() === name.toLowerCase())?.example as string);
+  const example = (name: string): string => {
+    const value: unknown = headers.find((header) => header.name.toLowerCase() === name.toLowerCase())?.example;
+    if (typeof value !== "string") throw new Error(`openapi.yaml: the ${name} header has no example`);
+    return value;
+  };
   lines.push(
     "",
     "Every answer also carries `X-Request-Id` (the caller's own, when it sent a well-formed one). The answers that",
