@@ -1,55 +1,34 @@
 // The spec is tight: answers generated from openapi.yaml alone, as a schema-driven mock makes
 // them, keep every promise the real server's answers keep (test/support/answer-invariants.ts).
 // The generator is json-schema-faker 0.5.8 with the options of Prism 5 (what `prism mock
-// --dynamic` runs), seeded, ANSWERS_PER_PAIR answers per declared (operation, status). Removing
-// a promise from a copy of the spec makes the generated answers break it: the check would notice.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// --dynamic` runs), seeded, ANSWERS_PER_PAIR answers per declared (operation, status) of the
+// contract core's table. Removing a promise from a copy of the spec (dereferenced by Redocly, read
+// by the core's contractOf) makes the generated answers break it: the check would notice.
 import { JSONSchemaFaker } from "json-schema-faker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../support/redocly.js";
 import { ANSWER_INVARIANTS, brokenInvariants } from "../support/answer-invariants.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { jobData } from "../support/jobs.js";
 import { startTestServer, type Answer, type TestServer } from "../support/server.js";
+import { dereferenced, readSpec } from "../support/spec-schemas.js";
+import { contract, contractOf, type Contract, type ContractDocument } from "../../client/contract/index.js";
 import { insertJob } from "../../server/store/fixtures.js";
 import type { JobStatus } from "../../server/store/types.js";
 
 type Json = any;
 
-const SPEC: Json = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
 const ANSWERS_PER_PAIR = 200;
 
-/** Every (operationId, status, media-type schema) the spec declares; `default` answers as 500. */
-function declaredAnswers(spec: Json): Array<{ operationId: string; status: number; schema: Json }> {
-  const out: Array<{ operationId: string; status: number; schema: Json }> = [];
-  for (const item of Object.values<Json>(spec.paths)) {
-    for (const operation of Object.values<Json>(item)) {
-      if (!operation?.operationId) continue;
-      for (const [status, response] of Object.entries<Json>(operation.responses)) {
-        for (const media of Object.values<Json>(dereference(spec, response).content ?? {})) {
-          out.push({ operationId: operation.operationId, status: status === "default" ? 500 : Number(status), schema: media.schema });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** The node with every local $ref replaced by its target (the spec has no cycles). */
-function dereference(spec: Json, node: Json): Json {
-  if (Array.isArray(node)) return node.map((item) => dereference(spec, item));
-  if (!node || typeof node !== "object") return node;
-  if (typeof node.$ref === "string") {
-    const target = node.$ref
-      .slice(2)
-      .split("/")
-      .reduce((at: Json, part: string) => at[part.replace(/~1/g, "/").replace(/~0/g, "~")], spec);
-    const { $ref: _ref, ...siblings } = node;
-    return dereference(spec, { ...target, ...siblings });
-  }
-  return Object.fromEntries(
-    Object.entries(node).map(([key, value]) => [key, key === "example" || key === "examples" ? value : dereference(spec, value)]),
+/** Every (operationId, status, media-type schema) the contract declares; `default` answers as 500. */
+function declaredAnswers(of: Contract<string>): Array<{ operationId: string; status: number; schema: Json }> {
+  return of.operations.flatMap((operation) =>
+    operation.responses.flatMap((response) =>
+      response.content.map((media) => ({
+        operationId: operation.operationId,
+        status: response.status === "default" ? 500 : Number(response.status),
+        schema: media.schema,
+      })),
+    ),
   );
 }
 
@@ -63,8 +42,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** `count` answers generated from `schema` as Prism 5's dynamic mode does (its resetGenerator options). */
-function generate(spec: Json, schema: Json, count: number, seed: number): unknown[] {
+/** `count` answers generated from a (dereferenced) `schema` as Prism 5's dynamic mode does (its resetGenerator options). */
+function generate(schema: Json, count: number, seed: number): unknown[] {
   JSONSchemaFaker.option({
     failOnInvalidTypes: false,
     failOnInvalidFormat: false,
@@ -76,16 +55,15 @@ function generate(spec: Json, schema: Json, count: number, seed: number): unknow
     useDefaultValue: false,
     random: seeded(seed),
   });
-  const resolved = dereference(spec, schema);
-  return Array.from({ length: count }, () => JSONSchemaFaker.generate(structuredClone(resolved)));
+  return Array.from({ length: count }, () => JSONSchemaFaker.generate(structuredClone(schema)));
 }
 
 /** Every invariant the generated answers of `spec` break, with how often, per (operation, status). */
-function brokenByGenerated(spec: Json, count = ANSWERS_PER_PAIR, only?: { operationId: string; status: number }): string[] {
+function brokenByGenerated(of: Contract<string>, count = ANSWERS_PER_PAIR, only?: { operationId: string; status: number }): string[] {
   const broken = new Map<string, number>();
-  declaredAnswers(spec).forEach(({ operationId, status, schema }, index) => {
+  declaredAnswers(of).forEach(({ operationId, status, schema }, index) => {
     if (only !== undefined && (only.operationId !== operationId || only.status !== status)) return;
-    for (const body of generate(spec, schema, count, index + 1)) {
+    for (const body of generate(schema, count, index + 1)) {
       for (const { invariant } of brokenInvariants(operationId, status, body)) {
         const key = `${operationId} ${status}: ${invariant}`;
         broken.set(key, (broken.get(key) ?? 0) + 1);
@@ -136,13 +114,14 @@ describe("the real server's answers keep every invariant", () => {
 
 describe(`answers generated from the spec alone (json-schema-faker as Prism's dynamic mode, ${ANSWERS_PER_PAIR} per operation and status)`, () => {
   it("keep every invariant, for every declared (operation, status)", () => {
-    const pairs = declaredAnswers(SPEC);
+    const pairs = declaredAnswers(contract);
     expect(pairs.length).toBeGreaterThanOrEqual(30);
-    expect(brokenByGenerated(SPEC)).toEqual([]);
+    expect(brokenByGenerated(contract)).toEqual([]);
   });
 
   it("are varied: jobs in every status are generated", () => {
-    const jobs = generate(SPEC, { $ref: "#/components/schemas/JobListResponse" }, 100, 7).flatMap((body: Json) => body.data);
+    const listed = declaredAnswers(contract).find((answer) => answer.operationId === "listJobs" && answer.status === 200)!;
+    const jobs = generate(listed.schema, 100, 7).flatMap((body: Json) => body.data);
     const statuses = new Set(jobs.map((job: Json) => job.status));
     expect([...statuses].sort()).toEqual(["cancelled", "completed", "failed", "running", "scheduled"]);
   });
@@ -196,11 +175,11 @@ describe("removing a promise from (a copy of) the spec is caught", () => {
     expect(new Set(mutations.map(([, , , invariant]) => invariant))).toEqual(new Set(ANSWER_INVARIANTS.map((i) => i.name)));
   });
 
-  it.each(mutations)("%s: generated answers break it", (_what, mutate, answer, invariant) => {
-    expect(brokenByGenerated(SPEC, 50, answer)).toEqual([]); // as it is, the spec keeps it there
-    const spec = structuredClone(SPEC);
+  it.each(mutations)("%s: generated answers break it", async (_what, mutate, answer, invariant) => {
+    expect(brokenByGenerated(contract, 50, answer)).toEqual([]); // as it is, the spec keeps it there
+    const spec = readSpec();
     mutate(spec);
-    const broken = brokenByGenerated(spec, 50, answer);
+    const broken = brokenByGenerated(contractOf((await dereferenced(spec)) as ContractDocument), 50, answer);
     expect(
       broken.some((line) => line.includes(`: ${invariant} (`)),
       broken.join("\n"),
