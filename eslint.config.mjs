@@ -21,6 +21,7 @@ export default defineConfig(
       "bench/results/",
       "releases/",
       "test/clients/",
+      ".venv-fuzz/",
     ],
   },
   js.configs.recommended,

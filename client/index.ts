@@ -3,12 +3,17 @@
 // Node 20 (global fetch) and in browsers, and bundles small (test/client/bundle.test.ts).
 import createClient, { mergeHeaders } from "openapi-fetch";
 import type { Client, HeadersOptions } from "openapi-fetch";
-import type { paths } from "../generated/schema.js";
-import { FINAL_JOB_STATUSES, type Job, type JobStatus } from "./contract/jobs.js";
+import type { components, paths } from "../generated/schema.js";
+import { FINAL_JOB_STATUSES, type JobStatus } from "./contract/jobs.js";
 import type { Problem } from "./contract/problems.js";
 
 export type { components, operations, paths } from "../generated/schema.js";
-export { FINAL_JOB_STATUSES, PENDING_JOB_STATUSES, JOB_STATUSES, type Job, type JobStatus } from "./contract/jobs.js";
+export { FINAL_JOB_STATUSES, PENDING_JOB_STATUSES, JOB_STATUSES, type JobStatus } from "./contract/jobs.js";
+/**
+ * A job as the API answers it: its `status` and `errors` agree (openapi.yaml: JobState), so
+ * narrowing on `status` narrows `errors` (`failed`: a string).
+ */
+export type Job = components["schemas"]["JobResponse"]["data"];
 export type { Problem } from "./contract/problems.js";
 
 export interface JobsClientOptions {

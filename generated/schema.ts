@@ -23,10 +23,12 @@ export interface paths {
          *     first (ascending `jobId`).
          *
          *     Without `limit` the whole list is returned in one answer, as the original documentation
-         *     describes. With `limit`, at most that many jobs are returned and, when more follow, the
-         *     answer carries a `Link: <...>; rel="next"` header (RFC 8288) whose target is the next page
-         *     (it sets `after` to the last `jobId` of this page). The body keeps the same
-         *     `{"data": [...]}` shape either way. `status` narrows the list to one status.
+         *     describes: for compatibility with it, that answer has no upper bound on its size (jobs
+         *     are never removed), so a client that may meet a large project should set `limit`. With
+         *     `limit`, at most that many jobs are returned and, when more follow, the answer carries a
+         *     `Link: <...>; rel="next"` header (RFC 8288) whose target is the next page (it sets `after`
+         *     to the last `jobId` of this page). The body keeps the same `{"data": [...]}` shape either
+         *     way. `status` narrows the list to one status.
          */
         get: operations["listJobs"];
         put?: never;
@@ -98,8 +100,9 @@ export interface paths {
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
                  * @description The end user whose data is deleted: the `userId` your application passed to the tracker.
-                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F);
-                 *     URL-encode it (`@` may stay as it is).
+                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F), and
+                 *     neither `.` nor `..`: URL libraries remove such path segments (also as `%2E`), so no
+                 *     standard client can send them. URL-encode it (`@` may stay as it is).
                  * @example shekar@example.com
                  */
                 userId: string;
@@ -150,61 +153,185 @@ export interface components {
          * @example 1623912955277
          */
         EpochMillis: number;
-        /** @description A job the server runs for a project, such as the deletion of one user's data. */
+        /**
+         * @description A job the server runs for a project, such as the deletion of one user's data. Every field
+         *     is always present. Which `status` goes with which `errors` is stated by `JobState`, which
+         *     every answer that carries a job applies (see `JobResponse`).
+         */
         Job: {
             /**
              * Format: int64
              * @description The job's id, unique on the server. Use it with `getJob` and `cancelJob`.
-             * @example 3451
+             * @example 3457
              */
-            readonly jobId: number;
+            jobId: number;
             /**
-             * @description What the job does, in words.
+             * @description What the job does, in words (at most 512 characters).
              * @example Delete user sessions of userId = shekar@example.com
              */
-            readonly description: string;
+            description: string;
             status: components["schemas"]["JobStatus"];
             /**
              * Format: int64
              * @description The numeric id of the project the job belongs to.
              * @example 1
              */
-            readonly projectId: number;
+            projectId: number;
             action: components["schemas"]["JobAction"];
             /**
-             * @description What the action applies to; for `delete_user_data`, the userId.
-             * @example mehdi@openreplay.com
+             * @description What the action applies to; for `delete_user_data`, the userId (1 to 256 characters).
+             * @example shekar@example.com
              */
-            readonly referenceId: string;
+            referenceId: string;
             /**
              * @description When the job was created (epoch milliseconds).
-             * @example 1623912955277
+             * @example 1623974405000
              */
-            readonly createdAt: components["schemas"]["EpochMillis"];
+            createdAt: components["schemas"]["EpochMillis"];
             /**
-             * @description When the job last changed status (epoch milliseconds).
-             * @example 1623912955277
+             * @description When the job last changed status (epoch milliseconds); never before `createdAt`.
+             * @example 1623974405000
              */
-            readonly updatedAt: components["schemas"]["EpochMillis"];
+            updatedAt: components["schemas"]["EpochMillis"];
             /**
              * @description When the job runs, or ran (epoch milliseconds). By default the next 00:00 UTC after creation.
-             * @example 1623954600000
+             * @example 1624060800000
              */
-            readonly startAt: components["schemas"]["EpochMillis"];
+            startAt: components["schemas"]["EpochMillis"];
             /**
-             * @description Why the job failed, in words, when `status` is `failed`; otherwise `null`.
+             * @description Why the job failed, in words (at most 1,000 characters), when `status` is `failed`;
+             *     otherwise `null`.
              * @example null
              */
-            readonly errors: string | null;
+            errors: string | null;
         };
-        /** @description One job, in the API's `data` envelope. */
+        /**
+         * @description The `status` of a job and the `errors` that go with it: a job is either pending
+         *     (`PendingJobState`) or has ended (`FinalJobState`), and `errors` holds a message exactly
+         *     when it `failed`. A constraint on a `Job`, applied by every answer that carries one.
+         */
+        JobState: components["schemas"]["PendingJobState"] | components["schemas"]["FinalJobState"];
+        /**
+         * @description A job that has not ended: `scheduled` or `running`, without `errors`. Only a pending job
+         *     can be cancelled, and `deleteUserData` answers one.
+         */
+        PendingJobState: components["schemas"]["ScheduledJobState"] | components["schemas"]["RunningJobState"];
+        /**
+         * @description A job that has ended: `completed`, `failed` (with `errors`) or `cancelled`. Its status never
+         *     changes again, and `cancelJob` answers 501 for it.
+         */
+        FinalJobState: components["schemas"]["CompletedJobState"] | components["schemas"]["FailedJobState"] | components["schemas"]["CancelledJobState"];
+        /** @description A job waiting for its `startAt`. */
+        ScheduledJobState: {
+            /**
+             * @description Waiting for `startAt`.
+             * @example scheduled
+             * @constant
+             */
+            status: "scheduled";
+            /**
+             * @description Always `null`.
+             * @example null
+             * @constant
+             */
+            errors: unknown;
+        };
+        /** @description A job being executed by the job runner. */
+        RunningJobState: {
+            /**
+             * @description Being executed.
+             * @example running
+             * @constant
+             */
+            status: "running";
+            /**
+             * @description Always `null`.
+             * @example null
+             * @constant
+             */
+            errors: unknown;
+        };
+        /** @description A job that finished its work. */
+        CompletedJobState: {
+            /**
+             * @description Finished.
+             * @example completed
+             * @constant
+             */
+            status: "completed";
+            /**
+             * @description Always `null`.
+             * @example null
+             * @constant
+             */
+            errors: unknown;
+        };
+        /** @description A job that failed; `errors` says why. */
+        FailedJobState: {
+            /**
+             * @description Ended in an error.
+             * @example failed
+             * @constant
+             */
+            status: "failed";
+            /**
+             * @description Why the job failed, in words.
+             * @example Deleting the sessions failed: the database did not answer in time.
+             */
+            errors: string;
+        };
+        /** @description A job cancelled before it ended (`cancelJob`). */
+        CancelledJobState: {
+            /**
+             * @description Cancelled by `cancelJob`.
+             * @example cancelled
+             * @constant
+             */
+            status: "cancelled";
+            /**
+             * @description Always `null`.
+             * @example null
+             * @constant
+             */
+            errors: unknown;
+        };
+        /**
+         * @description One job, in the API's `data` envelope: what `getJob` answers. The `allOf` applies
+         *     `JobState` to the job; generated clients may ignore it, as `data` is a `Job` either way.
+         */
         JobResponse: {
             data: components["schemas"]["Job"];
+        } & {
+            /** @description The job, with a status and errors that agree. */
+            data: components["schemas"]["Job"] & components["schemas"]["JobState"];
         };
-        /** @description A list of jobs, in the API's `data` envelope. */
+        /** @description The job that `cancelJob` cancelled, in the API's `data` envelope (`CancelledJobState`). */
+        CancelledJobResponse: {
+            data: components["schemas"]["Job"];
+        } & {
+            /** @description The job, now `cancelled`. */
+            data: components["schemas"]["Job"] & components["schemas"]["CancelledJobState"];
+        };
+        /**
+         * @description The pending deletion job that `deleteUserData` answers (new, or the one already pending for
+         *     that user), in the API's `data` envelope (`PendingJobState`).
+         */
+        PendingJobResponse: {
+            data: components["schemas"]["Job"];
+        } & {
+            /** @description The job, `scheduled` or `running`. */
+            data: components["schemas"]["Job"] & components["schemas"]["PendingJobState"];
+        };
+        /** @description A list of jobs, in the API's `data` envelope; `JobState` applies to each. */
         JobListResponse: {
-            /** @description The jobs, oldest first (ascending `jobId`). */
+            /**
+             * @description The jobs, oldest first (ascending `jobId`). At most `limit` jobs when the request set
+             *     it; without `limit`, every job of the project (no upper bound, as upstream).
+             */
             data: components["schemas"]["Job"][];
+        } & {
+            /** @description Each job, with a status and errors that agree. */
+            data: (components["schemas"]["Job"] & components["schemas"]["JobState"])[];
         };
         /**
          * @description An error answer (RFC 9457 problem details). `errors` repeats `detail` in a list, so that
@@ -230,24 +357,26 @@ export interface components {
              */
             title: string;
             /**
+             * Format: int32
              * @description The HTTP status code of this answer.
              * @example 404
              */
             status: number;
             /**
-             * @description What went wrong in this request, in words.
+             * @description What went wrong in this request, in words (at most 10,000 characters: it may quote a
+             *     part of the request target, which is at most 8,192).
              * @example Job 3451 was not found in project 3sWXSsqHgSKnE87YkNJK.
              */
             detail: string;
             /**
-             * @description The same message as `detail`, as a list (compatibility with the v1 error format).
+             * @description The same message as `detail`, as a list of one (compatibility with the v1 error format).
              * @example [
              *       "Job 3451 was not found in project 3sWXSsqHgSKnE87YkNJK."
              *     ]
              */
             errors: string[];
             /**
-             * @description The path of the request that failed.
+             * @description The path of the request that failed, with any userId masked.
              * @example /api/v1/3sWXSsqHgSKnE87YkNJK/jobs/3451
              */
             instance?: string;
@@ -286,8 +415,9 @@ export interface components {
             };
         };
         /**
-         * @description The userId is empty, longer than 256 characters or holds control characters (C0, DEL or C1:
-         *     U+0000 to U+001F, U+007F to U+009F), or a query parameter was given (none is taken).
+         * @description The userId is empty, longer than 256 characters, holds control characters (C0, DEL or C1:
+         *     U+0000 to U+001F, U+007F to U+009F) or is `.` or `..`, or a query parameter was given (none
+         *     is taken).
          */
         BadUserRequest: {
             headers: {
@@ -313,6 +443,8 @@ export interface components {
         ProjectNotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -323,6 +455,8 @@ export interface components {
         JobNotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -333,6 +467,8 @@ export interface components {
         NotCancellable: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -349,10 +485,28 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description This API key made too many calls in the current window; wait `Retry-After` seconds. */
+        /**
+         * @description The request carries a body in a `Content-Encoding` the server cannot decode (it decodes
+         *     `gzip`, `deflate` and `br`; no operation takes a body, so the simplest fix is to send none).
+         */
+        UnsupportedContentEncoding: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description This API key made too many calls in the current window; wait `Retry-After` seconds (also
+         *     `t` of the `RateLimit` field, where `r` is 0).
+         */
         TooManyRequests: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -368,6 +522,8 @@ export interface components {
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -375,10 +531,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description An unexpected server error (500); the body says which `requestId` to quote when you report it. */
+        /**
+         * @description Any status the operation does not list: an unexpected server error (500), the only one the
+         *     server answers; the body says which `requestId` to quote when you report it. (The 405, 408,
+         *     414 and 431 of the introduction come before any operation is matched, so they are no
+         *     operation's answers.)
+         */
         UnexpectedError: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -414,6 +577,24 @@ export interface components {
          * @example 0f8c1c9e-2b7a-4a53-9a43-55f1b3a1d6c2
          */
         RequestId: string;
+        /**
+         * @description What is left of the API key's quota in the current window (the IETF RateLimit header
+         *     field, draft-ietf-httpapi-ratelimit-headers, as express-rate-limit's `draft-8` writes it):
+         *     `"<policy>"; r=<calls left>; t=<seconds until the window ends>`. Slow down as `r` nears 0:
+         *     a call beyond the quota answers 429. Sent on the answers of requests counted against the
+         *     quota (every request that got past validation and authentication), on none when the
+         *     server runs without a limit (`RATE_LIMIT=0`).
+         * @example "600-in-1min"; r=599; t=60
+         */
+        RateLimit: string;
+        /**
+         * @description The quota that `RateLimit` counts against (the IETF RateLimit-Policy header field):
+         *     `"<policy>"; q=<calls per window>; w=<window in seconds>; pk=:<partition key>:`, where the
+         *     partition key identifies the counter (one per organization, so per API key). Sent
+         *     wherever `RateLimit` is.
+         * @example "600-in-1min"; q=600; w=60; pk=:NmI4NmIyNzNmZjM0:
+         */
+        RateLimitPolicy: string;
         /**
          * @description The authentication challenge (RFC 9110, section 11.6.1): send the key as
          *     `Authorization: Bearer <key>`, or raw as `Authorization: <key>`.
@@ -463,10 +644,12 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /**
                      * @description Present when `limit` was given and more jobs follow: `<URL>; rel="next"`, where URL
                      *     is the path and query of the next page, relative to the server.
-                     * @example </api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3452>; rel="next"
+                     * @example </api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3454>; rel="next"
                      */
                     Link?: string;
                     [name: string]: unknown;
@@ -479,6 +662,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedContentEncoding"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -510,6 +694,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -520,6 +706,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
             413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedContentEncoding"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];
@@ -551,16 +738,19 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobResponse"];
+                    "application/json": components["schemas"]["CancelledJobResponse"];
                 };
             };
             400: components["responses"]["BadJobRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["JobNotFound"];
             413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedContentEncoding"];
             429: components["responses"]["TooManyRequests"];
             501: components["responses"]["NotCancellable"];
             503: components["responses"]["ServiceUnavailable"];
@@ -580,8 +770,9 @@ export interface operations {
                 projectKey: components["parameters"]["ProjectKey"];
                 /**
                  * @description The end user whose data is deleted: the `userId` your application passed to the tracker.
-                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F);
-                 *     URL-encode it (`@` may stay as it is).
+                 *     1 to 256 characters, no control characters (U+0000 to U+001F, U+007F to U+009F), and
+                 *     neither `.` nor `..`: URL libraries remove such path segments (also as `%2E`), so no
+                 *     standard client can send them. URL-encode it (`@` may stay as it is).
                  * @example shekar@example.com
                  */
                 userId: string;
@@ -594,16 +785,19 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobResponse"];
+                    "application/json": components["schemas"]["PendingJobResponse"];
                 };
             };
             400: components["responses"]["BadUserRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["ProjectNotFound"];
             413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedContentEncoding"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["UnexpectedError"];

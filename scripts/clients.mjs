@@ -4,7 +4,10 @@
 //           package openreplay_jobs_api (JobsApi.list_jobs, UsersApi.delete_user_data, ...)
 //   go      oapi-codegen (pinned, via the Go module proxy), client + types, package jobsapi,
 //           its own Go module in <out>/go
-// Usage: node scripts/clients.mjs [--lang python,go] [--out DIR] [--spec FILE] [--go-module PATH]
+//   go-server  oapi-codegen with its defaults (no configuration file), types + std-http-server +
+//           strict-server, package jobsapiserver in <out>/go-server: not shipped, it proves that a
+//           server generated from the spec keeps every required field (test/clients/go-server)
+// Usage: node scripts/clients.mjs [--lang python,go,go-server] [--out DIR] [--spec FILE] [--go-module PATH]
 // Idempotent: each language's directory is regenerated from scratch; the jar and the Go modules
 // are downloaded only the first time.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +18,8 @@ import { ensureGeneratorJar, ROOT, run, runMain, specVersion, VERSIONS, language
 export const PYTHON_PACKAGE = "openreplay_jobs_api";
 export const PYTHON_PROJECT = "openreplay-jobs-api";
 export const GO_MODULE = "openreplay.example.com/jobsapi";
-const LANGS = ["python", "go"];
+export const GO_SERVER_MODULE = "openreplay.example.com/jobsapiserver";
+const LANGS = ["python", "go", "go-server"];
 
 function generatePython(spec, dir, version) {
   const jar = ensureGeneratorJar();
@@ -47,7 +51,7 @@ function generatePython(spec, dir, version) {
   }
 }
 
-function generateGo(spec, dir, goModule) {
+function generateGo(spec, dir, goModule, generatorOptions) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   run(
@@ -55,8 +59,7 @@ function generateGo(spec, dir, goModule) {
     [
       "run",
       `github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen@${VERSIONS.oapiCodegen}`,
-      "-config",
-      join(ROOT, "scripts", "clients", "oapi-codegen.yaml"),
+      ...generatorOptions,
       "-o",
       join(dir, "jobsapi.gen.go"),
       spec,
@@ -88,7 +91,11 @@ function main() {
     const start = performance.now();
     const dir = join(out, lang);
     if (lang === "python") generatePython(spec, dir, version);
-    if (lang === "go") generateGo(spec, dir, args["go-module"] ?? GO_MODULE);
+    if (lang === "go")
+      generateGo(spec, dir, args["go-module"] ?? GO_MODULE, ["-config", join(ROOT, "scripts", "clients", "oapi-codegen.yaml")]);
+    // oapi-codegen's defaults on purpose: what anyone generating a server from the spec gets.
+    if (lang === "go-server")
+      generateGo(spec, dir, GO_SERVER_MODULE, ["-generate", "types,std-http-server,strict-server", "-package", "jobsapiserver"]);
     const took = ((performance.now() - start) / 1000).toFixed(1);
     console.log(`${lang}: ${shown(dir)} generated from ${shown(spec)} (API ${version}) in ${took} s`);
   }

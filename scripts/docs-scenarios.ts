@@ -16,6 +16,8 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const GUIDE = join(ROOT, "docs", "frontend.md");
 export const BEGIN = "<!-- scenarios:begin: written by `npm run docs:scenarios` from openapi.yaml; do not edit -->";
 export const END = "<!-- scenarios:end -->";
+/** Headers the table names once, under it, rather than in every row. */
+const UNDER_THE_TABLE = /^(x-request-id|ratelimit|ratelimit-policy)$/i;
 
 interface JobBody {
   jobId?: number;
@@ -77,8 +79,9 @@ export function scenarios(contract: Contract<string>, summaryOf: SummaryOf): Sce
     for (const response of operation.responses) {
       const { status } = response;
       const headers = response.headers
-        // X-Request-Id is on every answer (the line under the table says so): no news in a row.
-        .filter((header) => header.example !== undefined && header.name.toLowerCase() !== "x-request-id")
+        // X-Request-Id is on every answer, and the RateLimit fields on every answer of a counted
+        // request, the same in each (the lines under the table say so): no news in a row.
+        .filter((header) => header.example !== undefined && !UNDER_THE_TABLE.test(header.name))
         .map((header) => `\`${header.name}: ${String(header.example as string | number)}\``);
       for (const media of response.content) {
         media.examples.forEach(({ name, value }, index) => {
@@ -126,7 +129,18 @@ export function scenariosTable(contract: Contract<string>, summaryOf: SummaryOf)
       return `| \`${scenario.example}\`: ${scenario.summary} | ${which} | ${scenario.send} | ${scenario.answer} |`;
     }),
   ];
-  lines.push("", "Every answer also carries `X-Request-Id` (the caller's own, when it sent a well-formed one).");
+  const headers = contract.operations.flatMap((operation) => operation.responses.flatMap((response) => response.headers));
+  const example = (name: string): string => {
+    const value: unknown = headers.find((header) => header.name.toLowerCase() === name.toLowerCase())?.example;
+    if (typeof value !== "string") throw new Error(`openapi.yaml: the ${name} header has no example`);
+    return value;
+  };
+  lines.push(
+    "",
+    "Every answer also carries `X-Request-Id` (the caller's own, when it sent a well-formed one). The answers that",
+    "declare the rate-limit fields (those of requests counted against the key's quota) carry these: " +
+      `\`RateLimit: ${example("RateLimit")}\`, \`RateLimit-Policy: ${example("RateLimit-Policy")}\`.`,
+  );
   return lines.join("\n") + "\n";
 }
 

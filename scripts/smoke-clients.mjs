@@ -13,7 +13,9 @@
 //       starts this checkout's `jobs-api sandbox` on a free 127.0.0.1 port and runs every smoke in
 //       sandbox mode: the client's retries ride out test mode's `Prefer: code=429|503, times=N`
 //   --mock, --server, --local-server and --sandbox can be combined; with none, --mock is assumed.
-//   --lang python,go   which clients (default both)
+//   Besides, go-server (test/clients/go-server) checks the Go server oapi-codegen generates with
+//   its defaults: every required field of a Job in its answers; it needs no mock or server.
+//   --lang python,go,go-server   which clients (default all)
 //   --clients DIR      where `npm run clients` wrote them (default out/clients)
 //
 // The clients must have been generated first (`npm run clients`). Python runs in .venv/,
@@ -28,16 +30,18 @@ import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism, st
 import { parseArgs } from "node:util";
 import { ROOT, run, runMain, languagesFrom } from "./lib/tools.mjs";
 
-const LANGS = ["python", "go"];
+const LANGS = ["python", "go", "go-server"];
 
-/** The Go smoke module, pointed at clientDir (a temporary copy when it is not out/clients/go). */
-function prepareGo(clientDir) {
-  const smokeDir = join(ROOT, "test", "clients", "go");
-  const defaultDir = join(ROOT, "out", "clients", "go");
-  if (resolve(clientDir) === defaultDir) return { dir: smokeDir, cleanup: () => {} };
-  const tmp = mkdtempSync(join(tmpdir(), "jobs-api-go-smoke-"));
-  cpSync(smokeDir, tmp, { recursive: true });
-  run("go", ["mod", "edit", `-replace=openreplay.example.com/jobsapi=${resolve(clientDir)}`], { cwd: tmp });
+/**
+ * A Go module of test/clients/<name>, pointed at the generated module in generatedDir (a
+ * temporary copy when that is not out/clients/<name>, where its go.mod points).
+ */
+function prepareGoModule(name, module, generatedDir) {
+  const sourceDir = join(ROOT, "test", "clients", name);
+  if (resolve(generatedDir) === join(ROOT, "out", "clients", name)) return { dir: sourceDir, cleanup: () => {} };
+  const tmp = mkdtempSync(join(tmpdir(), `jobs-api-${name}-`));
+  cpSync(sourceDir, tmp, { recursive: true });
+  run("go", ["mod", "edit", `-replace=${module}=${resolve(generatedDir)}`], { cwd: tmp });
   return { dir: tmp, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
@@ -57,9 +61,23 @@ function runSmoke(label, cmd, args, cwd) {
   });
 }
 
+/** test/clients/go-server against the server generated in serverDir, with this checkout's spec. */
+async function checkGoServer(serverDir) {
+  if (!existsSync(serverDir)) {
+    console.error(`\ngo-server: nothing generated in ${serverDir}: run npm run clients first`);
+    return false;
+  }
+  const { dir, cleanup } = prepareGoModule("go-server", "openreplay.example.com/jobsapiserver", serverDir);
+  try {
+    return await runSmoke("go server (oapi-codegen defaults)", "go", ["run", ".", "--spec", join(ROOT, "generated", "openapi.json")], dir);
+  } finally {
+    cleanup();
+  }
+}
+
 async function phase(mode, baseUrl, key, project, langs, clientsDir) {
   const results = [];
-  for (const lang of langs) {
+  for (const lang of langs.filter((l) => l !== "go-server")) {
     const clientDir = join(clientsDir, lang);
     if (!existsSync(clientDir)) {
       console.error(`\n${lang}: no generated client in ${clientDir}: run npm run clients first`);
@@ -73,7 +91,7 @@ async function phase(mode, baseUrl, key, project, langs, clientsDir) {
       results.push({ name: `python (${mode})`, ok: await runSmoke(`python client, ${mode}`, python, [smoke, ...args], ROOT) });
     }
     if (lang === "go") {
-      const { dir, cleanup } = prepareGo(clientDir);
+      const { dir, cleanup } = prepareGoModule("go", "openreplay.example.com/jobsapi", clientDir);
       try {
         results.push({ name: `go (${mode})`, ok: await runSmoke(`go client, ${mode}`, "go", ["run", ".", ...args], dir) });
       } finally {
@@ -100,8 +118,11 @@ async function main() {
   const langs = languagesFrom(args.lang, LANGS);
   if (args.server && (!args.key || !args.project)) throw new Error("--server needs --key and --project");
   const clientsDir = resolve(ROOT, args.clients ?? join("out", "clients"));
-  const mock = args.mock || (!args.server && !args["local-server"] && !args.sandbox);
+  const clientLangs = langs.filter((l) => l !== "go-server");
+  const mock = clientLangs.length > 0 && (args.mock || (!args.server && !args["local-server"] && !args.sandbox));
   const results = [];
+
+  if (langs.includes("go-server")) results.push({ name: "go-server", ok: await checkGoServer(join(clientsDir, "go-server")) });
 
   if (mock) {
     const start = performance.now();

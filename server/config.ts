@@ -7,6 +7,7 @@
 // timers hold (2^31 - 1 ms, about 24.8 days: a longer one fires after 1 ms).
 
 import { BlockList, isIP } from "node:net";
+import { DEFAULT_RATE_LIMIT } from "../client/contract/rate-limit.js";
 
 export type StartDelay = { kind: "midnight" } | { kind: "delay"; ms: number };
 
@@ -111,8 +112,9 @@ export const DEFAULTS: Config = {
   logLevel: "info",
   corsOrigins: [],
   validateResponses: true,
-  rateLimit: 600,
-  rateLimitWindowMs: 60_000,
+  // The contract's default quota, which test mode and the MSW handlers report too.
+  rateLimit: DEFAULT_RATE_LIMIT.limit,
+  rateLimitWindowMs: DEFAULT_RATE_LIMIT.windowSeconds * 1000,
   rateLimitStore: "auto",
   metrics: true,
   metricsPort: undefined,

@@ -12,3 +12,4 @@ export * from "./mock.js";
 export * from "./request-id.js";
 export * from "./pagination.js";
 export * from "./test-mode.js";
+export * from "./rate-limit.js";

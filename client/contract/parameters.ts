@@ -93,6 +93,8 @@ export function parameterProblem<Id extends string>(
     if (raw === undefined || raw === "") return problemWords.emptyPathParameter(parameter.name);
     const value = decodeSegment(raw);
     if (value === undefined) return problemWords.malformedPath;
+    // In words, where the schema's pattern (which refuses them too) would be quoted.
+    if (value === "." || value === "..") return problemWords.dotSegment(parameter.name);
     const problem = valueProblem(`path parameter ${parameter.name}`, value, parameter.schema, rules);
     if (problem) return problem;
   }

@@ -93,6 +93,8 @@ export const problemWords = {
   noOperation: (method: string, shownPath: string) => `No operation at ${method} ${shownPath}.`,
   methodNotAllowed: (method: string, shownPath: string) => `${method} is not an operation of ${shownPath}.`,
   emptyPathParameter: (name: string) => `path parameter ${name} must not be empty`,
+  /** A path parameter of `.` or `..` (also %2E): dot segments, which URL libraries remove (RFC 3986, section 5.2.4). */
+  dotSegment: (name: string) => `path parameter ${name} must not be . or .. (URL libraries remove such path segments)`,
   malformedPath: "The request path is not valid percent-encoded UTF-8.",
   contentTooLarge: (maxBytes: number) => `The request body is larger than ${maxBytes} bytes; no operation takes a body.`,
   rateLimited: (seconds: number) => `Too many requests for this API key; retry in ${seconds} seconds.`,

@@ -6,6 +6,7 @@
 // Browser-safe: no dependency, no Node API (it ships in the light client package).
 import type { components } from "../../generated/schema.js";
 import { problemBody, problemWords, titleFor, kindForStatus, WWW_AUTHENTICATE, type Problem, type ProblemKind } from "./problems.js";
+import { DEFAULT_RATE_LIMIT, rateLimitFields } from "./rate-limit.js";
 
 type JobStatus = components["schemas"]["JobStatus"];
 
@@ -221,8 +222,6 @@ export interface SimulatedProblem {
   headers: Readonly<Record<string, string>>;
 }
 
-/** The rate limit the simulated 429 reports (its window in seconds): the server's defaults. */
-export const SIMULATED_RATE_LIMIT = { limit: 600, windowSeconds: 60 } as const;
 /** Retry-After of the simulated 429, in seconds. */
 export const SIMULATED_RETRY_AFTER_SECONDS = 2;
 
@@ -235,9 +234,8 @@ export const SIMULATED_PROBLEMS: Readonly<Record<SimulatedStatus, SimulatedProbl
   401: simulated(401, problemWords.invalidApiKey, { "WWW-Authenticate": WWW_AUTHENTICATE }),
   429: simulated(429, problemWords.rateLimited(SIMULATED_RETRY_AFTER_SECONDS), {
     "Retry-After": String(SIMULATED_RETRY_AFTER_SECONDS),
-    // The IETF RateLimit fields, as express-rate-limit writes them (its `draft-7` form).
-    "RateLimit-Policy": `${SIMULATED_RATE_LIMIT.limit};w=${SIMULATED_RATE_LIMIT.windowSeconds}`,
-    RateLimit: `limit=${SIMULATED_RATE_LIMIT.limit}, remaining=0, reset=${SIMULATED_RETRY_AFTER_SECONDS}`,
+    // The server's default quota, used up until the window ends.
+    ...rateLimitFields(DEFAULT_RATE_LIMIT, 0, SIMULATED_RETRY_AFTER_SECONDS),
   }),
   // The server's 503 for a busy database says Retry-After: 1 (server/http/app.ts, toProblem).
   503: simulated(503, problemWords.unavailable, { "Retry-After": "1" }),

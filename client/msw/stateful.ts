@@ -10,7 +10,9 @@ import { createOpenApiHttp } from "openapi-msw";
 import {
   apiKeyFromHeader,
   contract,
+  createRateLimitCounter,
   createTestModeDecider,
+  DEFAULT_RATE_LIMIT,
   decodeSegment,
   nextPageLink,
   jsonContentType,
@@ -27,6 +29,7 @@ import {
   type OperationId,
   requestIdFor,
   type Problem,
+  type RateLimitPolicy,
 } from "../contract/index.js";
 import type { paths } from "../index.js";
 import { scopeOf, type Target } from "./scope.js";
@@ -48,6 +51,12 @@ export interface StatefulHandlersOptions {
   now?: () => number;
   /** startAt of new jobs = now + this (default 0). */
   startDelayMs?: number;
+  /**
+   * The quota per organization, as the server's RATE_LIMIT and RATE_LIMIT_WINDOW (default: the
+   * server's, 600 calls a minute): counted answers carry the RateLimit fields, and a call beyond
+   * it answers 429. `false`: no limit and no fields, as RATE_LIMIT=0.
+   */
+  rateLimit?: RateLimitPolicy | false;
 }
 
 /** Test controls over the stateful handlers' jobs. */
@@ -82,8 +91,10 @@ interface Admitted {
   project: Project;
   path: Readonly<Record<string, string>>;
   query: URLSearchParams;
-  /** Headers every answer carries (X-Request-Id). */
+  /** Headers a 200 carries (its Content-Type, X-Request-Id and `counted`). */
   headers: Record<string, string>;
+  /** The RateLimit fields every answer of this (counted) request carries; none without a limit. */
+  counted: Record<string, string>;
 }
 
 /** The path prefix of the base URL ("" for an origin), which the `Link` target must keep. */
@@ -102,6 +113,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   const http = createOpenApiHttp<paths>({ baseUrl });
   const prefix = basePath(baseUrl);
   const testMode = createTestModeDecider();
+  const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const countCall = rateLimit === false ? undefined : createRateLimitCounter(rateLimit, options.now ?? Date.now);
 
   function refusal<Status extends number>(
     status: Status,
@@ -128,7 +141,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   /**
    * What the server checks before an operation runs, in its order: the key (401), the parameters
    * against the spec (400), test mode's `Prefer` (a delay, a simulated 401, 429 or 503), the
-   * project within the key's organization (404). Undefined when the request is not exactly this
+   * quota (429; from here on every answer carries the RateLimit fields), the project within the
+   * key's organization (404). Undefined when the request is not exactly this
    * operation's (the path rules decide; another handler answers it).
    */
   async function admit(operationId: OperationId, request: Request): Promise<Admitted | Refusal<400 | 401 | 404 | 429 | 503> | undefined> {
@@ -148,14 +162,25 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       const { status, detail, headers } = SIMULATED_PROBLEMS[decision.status];
       return refusal(status, detail, request, target, { ...headers });
     }
+    const quota = countCall?.(String(organization));
+    if (quota && !quota.allowed) {
+      const retryAfter = { "Retry-After": String(quota.retryAfterSeconds), ...quota.headers };
+      return refusal(429, problemWords.rateLimited(quota.retryAfterSeconds), request, target, retryAfter);
+    }
+    const counted = quota?.headers ?? {};
     const projectKey = decodeURIComponent(route.path.projectKey!);
     const project = store.findProject(organization, projectKey);
-    if (!project) return refusal(404, problemWords.projectNotFound(projectKey), request, target);
+    if (!project) return refusal(404, problemWords.projectNotFound(projectKey), request, target, counted);
     return {
       project,
       path: Object.fromEntries(Object.entries(route.path).map(([name, raw]) => [name, decodeURIComponent(raw)])),
       query: new URLSearchParams(target.search),
-      headers: { "Content-Type": jsonContentType("application/json"), "X-Request-Id": requestIdFor(request.headers.get("X-Request-Id")) },
+      headers: {
+        "Content-Type": jsonContentType("application/json"),
+        "X-Request-Id": requestIdFor(request.headers.get("X-Request-Id")),
+        ...counted,
+      },
+      counted,
     };
   }
 
@@ -194,11 +219,11 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       const admitted = await admit("getJob", request);
       if (admitted === undefined) return undefined;
       if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
-      const { project, path, headers } = admitted;
+      const { project, path, headers, counted } = admitted;
       const jobId = Number(path.jobId);
       const job = store.getJob(project.projectId, jobId);
       if (!job) {
-        const answer = jobNotFound(request, jobId, project);
+        const answer = jobNotFound(request, jobId, project, counted);
         return response(answer.status).json(answer.body, answer.init);
       }
       return response(200).json({ data: job }, { headers });
@@ -208,18 +233,18 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       const admitted = await admit("cancelJob", request);
       if (admitted === undefined) return undefined;
       if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
-      const { project, path, headers } = admitted;
+      const { project, path, headers, counted } = admitted;
       const jobId = Number(path.jobId);
       const result = store.cancelJob(project.projectId, jobId);
       switch (result.outcome) {
         case "cancelled":
           return response(200).json({ data: result.job }, { headers });
         case "not-cancellable": {
-          const answer = refusal(501, problemWords.notCancellable(result.job), request, scope.targetOf(request)!);
+          const answer = refusal(501, problemWords.notCancellable(result.job), request, scope.targetOf(request)!, counted);
           return response(answer.status).json(answer.body, answer.init);
         }
         case "not-found": {
-          const answer = jobNotFound(request, jobId, project);
+          const answer = jobNotFound(request, jobId, project, counted);
           return response(answer.status).json(answer.body, answer.init);
         }
       }
@@ -258,8 +283,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
     }),
   ];
 
-  function jobNotFound(request: Request, jobId: number, project: Project): Refusal<404> {
-    return refusal(404, problemWords.jobNotFound(jobId, project.projectKey), request, scope.targetOf(request)!);
+  function jobNotFound(request: Request, jobId: number, project: Project, counted: Record<string, string>): Refusal<404> {
+    return refusal(404, problemWords.jobNotFound(jobId, project.projectKey), request, scope.targetOf(request)!, counted);
   }
 
   return {

@@ -7,10 +7,10 @@ import {
   PENDING_JOB_STATUSES,
   scriptedStartAt,
   scriptedState,
-  type Job,
   type JobScript,
   type JobStatus,
 } from "../contract/index.js";
+import type { components, Job } from "../index.js";
 
 export interface TenantOptions {
   /** The organization's API key, sent raw (`Authorization: <key>`) or as `Bearer <key>`. */
@@ -25,13 +25,18 @@ export interface Project {
   organization: number;
 }
 
-export type CancelOutcome = { outcome: "cancelled"; job: Job } | { outcome: "not-cancellable"; job: Job } | { outcome: "not-found" };
+type Schemas = components["schemas"];
+type CancelledJob = Job & Schemas["CancelledJobState"];
+type PendingJob = Job & Schemas["PendingJobState"];
+
+export type CancelOutcome =
+  { outcome: "cancelled"; job: CancelledJob } | { outcome: "not-cancellable"; job: Job } | { outcome: "not-found" };
 
 /** The project every key reaches when no tenants are given. */
 export const DEFAULT_PROJECT_KEY = "demo-project";
 
-/** A Job as the store changes it (the generated Job's fields are readonly: the API's readOnly). */
-type StoredJob = { -readonly [K in keyof Job]: Job[K] };
+/** A Job as the store changes it: its fields, without the status/errors pairing of the answers' type. */
+type StoredJob = components["schemas"]["Job"];
 
 export class MemoryJobsStore {
   private readonly keys: Map<string, number> | undefined;
@@ -96,17 +101,17 @@ export class MemoryJobsStore {
     if (!isCancellable(job.status)) return { outcome: "not-cancellable", job: copy(job) };
     job.status = "cancelled";
     job.updatedAt = this.now();
-    return { outcome: "cancelled", job: copy(job) };
+    return { outcome: "cancelled", job: copy<CancelledJob>(job) };
   }
 
   /** The user's pending (scheduled or running) deletion job in the project, or a new scheduled one. */
-  scheduleUserDeletion(projectId: number, userId: string): Job {
+  scheduleUserDeletion(projectId: number, userId: string): PendingJob {
     this.liveScripts();
     const pending = this.jobs.find(
       (j) =>
         j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING_JOB_STATUSES.includes(j.status),
     );
-    if (pending) return copy(pending);
+    if (pending) return copy<PendingJob>(pending);
     const now = this.now();
     const script = jobScriptOf(userId);
     const startAt = now + this.startDelayMs;
@@ -124,7 +129,7 @@ export class MemoryJobsStore {
     };
     this.jobs.push(job);
     if (script) this.scripted.set(job, script);
-    return copy(job); // as created: a job scripted to have ended is seen ended from the next request on
+    return copy<PendingJob>(job); // as created: a job scripted to have ended is seen ended from the next request on
   }
 
   /** Test mode: moves the scripted jobs to where their script has them now, as the sandbox's runner would. */
@@ -175,6 +180,7 @@ export class MemoryJobsStore {
   }
 }
 
-function copy(job: Job): Job {
-  return { ...job };
+/** A stored job as answered: the transitions above keep status and errors paired as JobState says. */
+function copy<Answered extends Job = Job>(job: StoredJob): Answered {
+  return { ...job } as Answered;
 }

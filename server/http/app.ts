@@ -150,7 +150,9 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     store,
     windowMs: config.rateLimitWindowMs,
     limit: config.rateLimit,
-    standardHeaders: false,
+    // The IETF RateLimit and RateLimit-Policy fields (draft-ietf-httpapi-ratelimit-headers, as the
+    // spec's components/headers declare them) on every answer of a counted request.
+    standardHeaders: "draft-8",
     legacyHeaders: false,
     // Counted per organization (= per key): runs after requireTenant, so every request here has one.
     keyGenerator: (_req, res) => String(res.locals.tenant!.organization.organizationId),

@@ -1,6 +1,18 @@
 // CORS (the cors package) for the origins of CORS_ORIGINS: exact origins, "*", or
 // "scheme://host:*" for that scheme and host on any port.
 import cors from "cors";
+import { contract } from "../../client/contract/index.js";
+
+/** The methods of the contract's operations. */
+const METHODS = [...new Set(contract.operations.map((operation) => operation.method.toUpperCase()))];
+/** Every header an answer of the spec declares, in the spec's spelling, so a page can read them. */
+const DECLARED_HEADERS = [
+  ...new Map(
+    contract.operations
+      .flatMap((operation) => operation.responses.flatMap((response) => response.headers))
+      .map((header) => [header.name.toLowerCase(), header.name] as const),
+  ).values(),
+];
 
 /**
  * Whether a browser's Origin is allowed by `origins`. An origin is compared in the form a browser
@@ -24,10 +36,11 @@ export function corsMiddleware(origins: readonly string[]) {
   const allowed = corsOriginAllowed(origins);
   return cors({
     origin: origins.includes("*") ? "*" : (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
-    methods: ["GET", "DELETE"],
+    methods: METHODS,
     // Prefer is ignored here, but a frontend built against the Prism mock sends it.
     allowedHeaders: ["Authorization", "Content-Type", "Prefer", "X-Request-Id"],
-    exposedHeaders: ["Link", "Retry-After", "X-Request-Id"],
+    exposedHeaders: DECLARED_HEADERS, // test/api/limits.test.ts
+
     maxAge: 600,
   });
 }

@@ -8,6 +8,7 @@ import { expectProblem } from "../support/problems.js";
 import type { Job, JobStatus } from "../../server/store/types.js";
 import { nextMidnightUtc } from "../../server/config.js";
 import { insertJob } from "../../server/store/fixtures.js";
+import { httpRequest } from "../reliability/support.js";
 
 describe.each(databases)("the Jobs API on $name", (database) => {
   let server: TestServer;
@@ -245,6 +246,32 @@ describe.each(databases)("the Jobs API on $name", (database) => {
 
     it("answers 404 for an unknown project", async () => {
       expectProblem(await server.call("DELETE", `/api/v1/NoSuchProject1/users/x`, { key }), 404, "not-found");
+    });
+
+    it("answers 400 for a userId of . or .. (also percent-encoded), which URL libraries remove, and schedules nothing", async () => {
+      // Sent as written with node:http: fetch and every URL library remove these path segments.
+      for (const userId of [".", "..", "%2E", "%2e%2E", ".%2E"]) {
+        const answer = await httpRequest(server.url, `/api/v1/${projectKey}/users/${userId}`, {
+          method: "DELETE",
+          headers: { authorization: key },
+        });
+        expectProblem({ status: answer.status, body: answer.body }, 400, "bad-request");
+        expect(answer.body.detail).toBe("path parameter userId must not be . or .. (URL libraries remove such path segments)");
+        // As for any invalid userId, the key is checked first.
+        const anonymous = await httpRequest(server.url, `/api/v1/${projectKey}/users/${userId}`, { method: "DELETE" });
+        expectProblem({ status: anonymous.status, body: anonymous.body }, 401, "unauthorized");
+      }
+      // The spec's pattern refuses exactly those: a userId of three dots, or with dots in it, is an end user like any.
+      for (const userId of ["...", ".a", "a.", "..a"]) {
+        const answer = await httpRequest(server.url, `/api/v1/${projectKey}/users/${userId}`, {
+          method: "DELETE",
+          headers: { authorization: key },
+        });
+        expect(answer.status, userId).toBe(200);
+        expect(answer.body.data.referenceId).toBe(userId);
+      }
+      const list = await server.call("GET", `/api/v1/${projectKey}/jobs`, { key });
+      expect(list.body.data.filter((j: Job) => j.referenceId === "." || j.referenceId === "..")).toEqual([]);
     });
   });
 

@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Job } from "../../client/index.js";
+import type { Job } from "../../server/store/types.js";
 import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
 import { databases, seedTenant } from "../support/databases.js";
@@ -253,11 +253,14 @@ describe.skipIf(skipWithoutChromium())("CORS for a browser frontend on another o
         status: 200,
         body: {
           data: [
-            { jobId: 3451, status: "scheduled" },
-            { jobId: 3452, status: "cancelled" },
+            { jobId: 3453, status: "cancelled" },
+            { jobId: 3454, status: "running" },
+            { jobId: 3455, status: "completed" },
+            { jobId: 3456, status: "failed" },
+            { jobId: 3457, status: "scheduled" },
           ],
         },
-        link: '</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3452>; rel="next"',
+        link: '</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3454>; rel="next"',
       });
       // The browser did preflight the call (DevTools protocol), and the mock allowed Authorization.
       await expect.poll(() => preflights.find((p) => p.url.startsWith(`${mock.url}/`) && p.status !== undefined)).toBeDefined();

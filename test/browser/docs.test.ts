@@ -344,25 +344,24 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
       });
     });
 
-    it("shows the document's job 3451 (referenceId mehdi@openreplay.com) in getJob's example panel", async () => {
+    it("shows getJob's first example, job 3457 (referenceId shekar@example.com, scheduled), in its example panel", async () => {
       const { page } = await openDeepLink("operation/getJob", (p) => heading(p, "Get one job"));
-      const panel = page.getByTestId("json-viewer").filter({ hasText: "mehdi@openreplay.com", visible: true }).first();
+      const panel = page.getByTestId("json-viewer").filter({ hasText: "3457", visible: true }).first();
       await panel.waitFor({ state: "visible", timeout: 60_000 });
       const text = await panel.innerText();
-      expect(text).toMatch(/"?jobId"?\s*:\s*3451\b/);
-      expect(text).toMatch(/"?referenceId"?\s*:\s*"mehdi@openreplay\.com"/);
+      expect(text).toMatch(/"?jobId"?\s*:\s*3457\b/);
+      expect(text).toMatch(/"?referenceId"?\s*:\s*"shekar@example\.com"/);
       expect(text).toMatch(/"?status"?\s*:\s*"scheduled"/);
       await page.close();
     });
 
-    it("shows the document's list (jobs 3451 and 3452) in listJobs' example panel", async () => {
+    it("shows listJobs' first example (jobs 3453 to 3457, one in each status) in its example panel", async () => {
       const { page } = await openDeepLink("operation/listJobs", (p) => heading(p, "List the jobs of a project"));
-      const panel = page.getByTestId("json-viewer").filter({ hasText: "3452", visible: true }).first();
+      const panel = page.getByTestId("json-viewer").filter({ hasText: "3456", visible: true }).first();
       await panel.waitFor({ state: "visible", timeout: 60_000 });
       const text = await panel.innerText();
-      expect(text).toMatch(/"?jobId"?\s*:\s*3451\b/);
-      expect(text).toMatch(/"?jobId"?\s*:\s*3452\b/);
-      expect(text).toContain("mehdi@openreplay.com");
+      for (const jobId of [3453, 3454, 3455, 3456, 3457]) expect(text).toMatch(new RegExp(`"?jobId"?\\s*:\\s*${jobId}\\b`));
+      expect(text).toContain("noor@example.com");
       await page.close();
     });
 

@@ -123,6 +123,15 @@ describe("a running sandbox", () => {
     }
   });
 
+  it("runs with the default rate limit and sends the RateLimit fields the spec declares, readable by a localhost page", async () => {
+    expect(sandbox.server.config.rateLimit).toBe(DEFAULTS.rateLimit);
+    const answer = await fetch(jobsUrl, { headers: { Authorization: "rate-key", Origin: "http://localhost:5173" } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("ratelimit")).toMatch(new RegExp(`^"${DEFAULTS.rateLimit}-in-1min"; r=\\d+; t=\\d+$`));
+    expect(answer.headers.get("ratelimit-policy")).toMatch(new RegExp(`^"${DEFAULTS.rateLimit}-in-1min"; q=${DEFAULTS.rateLimit}; w=60; `));
+    expect(answer.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("ratelimit-policy");
+  });
+
   it("validates its answers even when RESPONSE_VALIDATION=off is set", () => {
     expect(sandbox.server.config.validateResponses).toBe(true);
   });

@@ -1,5 +1,7 @@
 // A scripted fetch for the client's unit tests: records every Request and answers from a handler.
-import type { Job } from "../../client/index.js";
+import type { components } from "../../client/index.js";
+
+type Job = components["schemas"]["Job"];
 
 export interface FakeFetch {
   (request: Request): Promise<Response>;

@@ -20,6 +20,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const projectKey = DOCUMENT_PROJECT_KEY;
 const schemas = { Job: contract.schema("Job") as { required: string[] }, JobStatus: contract.schema("JobStatus") as { enum: string[] } };
 
+/** A named example of a job answer, as the spec declares it (`{ data: ... }`). */
+const exampleValue = (name: string) => declared.find((d) => d.example === name && /^2/.test(d.status))!.body as { data: any };
+
 // What mock/start.mjs tells its user to send (`Prefer: example=NAME`, `Prefer: code=STATUS`):
 // every example and status it names must be one the spec declares, or the instructions lie.
 const mockInstructions = readFileSync(join(root, "mock", "start.mjs"), "utf8");
@@ -100,30 +103,55 @@ describe("every operation × declared status × named example, through the clien
   );
 });
 
-describe("the original document's examples, served verbatim", () => {
-  it("getJob with Prefer: example=documentJob answers the document's job 3451 exactly", async () => {
+describe("the original document's examples, served verbatim when asked for by name", () => {
+  it("getJob with Prefer: example=upstreamDocumentJob answers the document's job 3451 exactly", async () => {
     const { data, response } = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", {
       params: { path: { projectKey, jobId: 3451 } },
-      headers: { Prefer: "example=documentJob" },
+      headers: { Prefer: "example=upstreamDocumentJob" },
     });
     expect(response.status).toBe(200);
     expect(data).toEqual({ data: documentJob3451 });
   });
 
-  it("listJobs without Prefer answers the document's two jobs", async () => {
-    const { data, response } = await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } } });
+  it("listJobs with Prefer: example=upstreamDocumentJobList answers the document's two jobs", async () => {
+    const { data, response } = await client.GET("/api/v1/{projectKey}/jobs", {
+      params: { path: { projectKey } },
+      headers: { Prefer: "example=upstreamDocumentJobList" },
+    });
     expect(response.status).toBe(200);
     expect(data).toEqual({ data: [documentJob3451, documentJob3452] });
   });
 
-  it("getJob without Prefer answers the document's job 3451 (the first example)", async () => {
-    const { data } = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 99 } } });
-    expect(data).toEqual({ data: documentJob3451 });
+  it("cancelJob with Prefer: example=upstreamDocumentCancelledJob answers the document's job 3452, cancelled", async () => {
+    const { data } = await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", {
+      params: { path: { projectKey, jobId: 3452 } },
+      headers: { Prefer: "example=upstreamDocumentCancelledJob" },
+    });
+    expect(data).toEqual({ data: documentJob3452 });
+  });
+});
+
+describe("without Prefer, the first examples: coherent jobs, not the document's", () => {
+  it("listJobs answers the jobList example: a job in each status", async () => {
+    const { data } = await client.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } } });
+    expect(data).toEqual(exampleValue("jobList"));
+    expect(new Set(data?.data.map((job) => job.status))).toEqual(new Set(schemas.JobStatus.enum));
   });
 
-  it("cancelJob without Prefer answers the document's job 3452, cancelled", async () => {
-    const { data } = await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3452 } } });
-    expect(data).toEqual({ data: documentJob3452 });
+  it("deleteUserData and getJob answer the same scheduled job (scheduledJob), so a frontend's first steps agree", async () => {
+    const scheduled = await client.DELETE("/api/v1/{projectKey}/users/{userId}", {
+      params: { path: { projectKey, userId: "shekar@example.com" } },
+    });
+    const got = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", {
+      params: { path: { projectKey, jobId: scheduled.data!.data.jobId } },
+    });
+    expect(scheduled.data).toEqual(exampleValue("scheduledJob"));
+    expect(got.data).toEqual(scheduled.data);
+  });
+
+  it("cancelJob answers the cancelledJob example", async () => {
+    const { data } = await client.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3453 } } });
+    expect(data).toEqual(exampleValue("cancelledJob"));
   });
 
   it("cancelJob with Prefer: code=501 answers the not-cancellable problem, as the document's 501", async () => {
@@ -214,7 +242,7 @@ describe("what Prism answers beyond the examples", () => {
 
   it("sends the Link header example on every listJobs 200, with or without limit", async () => {
     const response = await raw(`/api/v1/${projectKey}/jobs`);
-    expect(response.headers.get("Link")).toBe('</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3452>; rel="next"');
+    expect(response.headers.get("Link")).toBe('</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3454>; rel="next"');
   });
 
   it("with Prefer: dynamic=true answers a random job with exactly the schema's fields (no extra properties)", async () => {
@@ -254,10 +282,10 @@ describe("what Prism answers beyond the examples", () => {
 });
 
 describe("the client's helpers over the mock", () => {
-  it("listAllJobs yields the document's two jobs once, although the mock's Link always points to another page", async () => {
+  it("listAllJobs yields the jobList example's jobs once, although the mock's Link always points to another page", async () => {
     const jobs = [];
     for await (const job of client.listAllJobs(projectKey, { pageSize: 2 })) jobs.push(job);
-    expect(jobs).toEqual([documentJob3451, documentJob3452]);
+    expect(jobs).toEqual(exampleValue("jobList").data);
   });
 
   it("listAllJobs yields nothing for Prefer: example=emptyJobList", async () => {
@@ -297,7 +325,7 @@ describe("the client's helpers over the mock", () => {
     });
   });
 
-  it("waitForJob on the documentJob (scheduled for ever) times out with the last job it saw", async () => {
+  it("waitForJob on the scheduledJob example (scheduled for ever) times out with the last job it saw", async () => {
     // Fake timers: the timeout comes after the mock's first answer, however slow a busy machine
     // makes it (a real 200 ms could pass before Prism answered, and the error had no job).
     let answered!: () => void;
@@ -313,12 +341,12 @@ describe("the client's helpers over the mock", () => {
     });
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
-      const waiting = watched.waitForJob(projectKey, 3451, { intervalMs: 20, timeoutMs: 200 }).catch((e: unknown) => e);
+      const waiting = watched.waitForJob(projectKey, 3457, { intervalMs: 20, timeoutMs: 200 }).catch((e: unknown) => e);
       await firstAnswer;
       await vi.advanceTimersByTimeAsync(200);
       const error = await waiting;
       expect(error).toBeInstanceOf(JobWaitTimeoutError);
-      expect(error).toMatchObject({ job: documentJob3451 });
+      expect(error).toMatchObject({ job: exampleValue("scheduledJob").data });
     } finally {
       vi.useRealTimers();
     }
@@ -411,12 +439,12 @@ describe.skipIf(skipWithoutChromium())("the bundled client in Chromium, on a pag
       const result = await tab.evaluate(`window.runScenario(${JSON.stringify(mock.url)}, ${JSON.stringify(projectKey)})`);
       expect((result as { origin: string }).origin).not.toBe(new URL(mock.url).origin);
       expect(result).toMatchObject({
-        list: [200, 2, '</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3452>; rel="next"'],
+        list: [200, 5, '</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3454>; rel="next"'],
         cancel: [200, "cancelled"],
         notCancellable: [501, "urn:problem:jobs-api:job-not-cancellable"],
         user: [200, "shekar@example.com"],
         noKey: [401, "Invalid API Key"],
-        all: [3451, 3452],
+        all: [3453, 3454, 3455, 3456, 3457],
         done: "completed",
       });
     } finally {

@@ -182,8 +182,8 @@ describe("every example in generated/openapi.json validates against its schema (
         where.some((w) => pattern.test(w)),
         `no check matches ${pattern}`,
       ).toBe(true);
-    has(/^GET \/api\/v1\/\{projectKey\}\/jobs → 200 application\/json example "documentJobList"/);
-    has(/^GET \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 200 application\/json example "documentJob"/);
+    has(/^GET \/api\/v1\/\{projectKey\}\/jobs → 200 application\/json example "jobList"/);
+    has(/^GET \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 200 application\/json example "upstreamDocumentJob"/);
     has(/^DELETE \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 501 application\/problem\+json example /);
     has(/→ 429 header Retry-After example$/);
     has(/→ 200 header Link example$/);
@@ -196,8 +196,9 @@ describe("every example in generated/openapi.json validates against its schema (
 
   it("a broken example of each kind is reported by where it is", async () => {
     const broken = structuredClone(bundled);
-    broken.components.examples.documentJob.value.data.jobId = "3451";
-    broken.components.examples.scheduledDeletion.value.data.userId = "shekar@example.com";
+    broken.components.examples.upstreamDocumentJob.value.data.jobId = "3451";
+    broken.components.examples.scheduledJob.value.data.userId = "shekar@example.com";
+    broken.components.examples.failedJob.value.data.errors = null;
     broken.components.headers.RetryAfter.example = "soon";
     broken.components.parameters.JobId.example = 0;
     broken.components.schemas.Job.properties.projectId.example = "one";
@@ -208,9 +209,13 @@ describe("every example in generated/openapi.json validates against its schema (
         failures.some((f) => pattern.test(f)),
         `${pattern} not in:\n${failures.join("\n")}`,
       ).toBe(true);
-    reported(/→ 200 application\/json example "documentJob".*: example\/data\/jobId must be integer/);
+    reported(/→ 200 application\/json example "upstreamDocumentJob".*: example\/data\/jobId must be integer/);
+    // A field no schema defines, also where the job is checked against its state (JobState's oneOf).
     reported(
-      /DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledDeletion".*must NOT have additional properties/,
+      /DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledJob".*must NOT have unevaluated properties/,
+    );
+    reported(
+      /GET \/api\/v1\/\{projectKey\}\/jobs\/\{jobId\} → 200 application\/json example "failedJob".*must match exactly one schema in oneOf/,
     );
     reported(/→ 429 header Retry-After example: example must be integer/);
     reported(/parameter path "jobId" example: example must be >= 1/);
@@ -274,6 +279,58 @@ describe("the original document's examples are in the contract verbatim", () => 
       expect(job.startAt).toBeGreaterThan(job.createdAt);
       expect(job.startAt - job.createdAt).toBeLessThanOrEqual(day);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The contract's own examples: coherent jobs, the document's kept by name and never first
+// ---------------------------------------------------------------------------------------------
+
+describe("the examples are coherent jobs, and the document's are never an answer's first", () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  /** Every job answer's named examples: [operationId, example name, value]. */
+  const jobExamples = operations(spec).flatMap(({ operation }) =>
+    Object.entries<Json>(operation.responses["200"].content?.["application/json"]?.examples ?? {}).map(
+      ([name, entry]) => [operation.operationId as string, name, entry.value] as const,
+    ),
+  );
+  const ours = jobExamples.filter(([, name]) => !name.startsWith("upstream"));
+
+  it("the document's examples are named upstream*, and no answer shows one first", () => {
+    expect(jobExamples.filter(([, name]) => name.startsWith("upstream")).length).toBeGreaterThanOrEqual(3);
+    for (const { operation } of operations(spec)) {
+      const first = Object.keys(operation.responses["200"].content["application/json"].examples)[0];
+      expect(first, operation.operationId).not.toMatch(/^upstream/);
+    }
+  });
+
+  it.each(ours.map(([operationId, name, value]) => [`${operationId} ${name}`, value] as const))(
+    "%s: the description names the referenceId, times are in order, startAt is the next 00:00 UTC",
+    (_where, value) => {
+      for (const job of [value.data].flat()) {
+        expect(job.description).toBe(`Delete user sessions of userId = ${job.referenceId}`);
+        expect(job.updatedAt).toBeGreaterThanOrEqual(job.createdAt);
+        expect(job.startAt % DAY).toBe(0);
+        expect(job.startAt).toBeGreaterThan(job.createdAt);
+        expect(job.startAt - job.createdAt).toBeLessThanOrEqual(DAY);
+        if (job.status === "scheduled") expect(job.updatedAt).toBe(job.createdAt);
+        if (["running", "completed", "failed"].includes(job.status)) expect(job.updatedAt).toBeGreaterThanOrEqual(job.startAt);
+        if (job.status === "cancelled") expect(job.updatedAt).toBeGreaterThan(job.createdAt);
+        expect(job.errors === null, `errors of a ${job.status} job`).toBe(job.status !== "failed");
+      }
+    },
+  );
+
+  it("a job shown by several examples is the same job in each (the list, getJob, cancelJob, deleteUserData)", () => {
+    const byId = new Map<number, Json>();
+    for (const [, name, value] of ours) {
+      for (const job of [value.data].flat()) {
+        const seen = byId.get(job.jobId);
+        if (seen !== undefined) expect(job, `job ${job.jobId} in ${name}`).toEqual(seen);
+        byId.set(job.jobId, job);
+      }
+    }
+    expect(byId.size).toBeGreaterThanOrEqual(5);
   });
 });
 

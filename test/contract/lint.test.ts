@@ -1,14 +1,16 @@
 // openapi.yaml passes `redocly lint` with the rules of redocly.yaml, and those rules really bite:
 // copies of the spec with one convention broken each (written to a temporary directory, never
 // to the checkout) are linted with the same redocly.yaml and must fail with the expected rule.
+// Likewise for the OWASP ruleset of .spectral.yaml (its copies in the git-ignored out/).
 //
 // The copies are made from `redocly bundle openapi.yaml` (JSON), which is the spec itself,
 // re-serialised: openapi.yaml is a single file with internal $refs only.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeProblems, lint, ROOT, runRedocly } from "../support/redocly.js";
+import { spectralLint } from "../support/spectral.js";
 
 /** A parsed OpenAPI document (any: each test asserts the part it reads). */
 type Spec = any;
@@ -144,20 +146,27 @@ describe("the lint rules of redocly.yaml reject a spec that breaks a convention"
     {
       name: "a response example whose field has the wrong type",
       rule: "no-invalid-media-type-examples",
-      pointer: "#/components/examples/documentJob/value/data/jobId",
-      mutate: (s) => (s.components.examples.documentJob.value.data.jobId = "3451"),
+      pointer: "#/components/examples/upstreamDocumentJob/value/data/jobId",
+      mutate: (s) => (s.components.examples.upstreamDocumentJob.value.data.jobId = "3451"),
     },
     {
       name: "a response example that lacks a required field",
       rule: "no-invalid-media-type-examples",
-      pointer: "#/components/examples/documentJobList/value/data/1",
-      mutate: (s) => delete s.components.examples.documentJobList.value.data[1].startAt,
+      pointer: "#/components/examples/upstreamDocumentJobList/value/data/1",
+      mutate: (s) => delete s.components.examples.upstreamDocumentJobList.value.data[1].startAt,
+    },
+    // (A field no schema defines is test/contract/examples.test.ts's to find: see redocly.yaml.)
+    {
+      name: "a response example of a job that failed without errors",
+      rule: "no-invalid-media-type-examples",
+      pointer: "#/components/examples/failedJob/value/data",
+      mutate: (s) => (s.components.examples.failedJob.value.data.errors = null),
     },
     {
-      name: "a response example with a field its schema does not define",
+      name: "a cancelJob example of a job that is not cancelled",
       rule: "no-invalid-media-type-examples",
-      pointer: "#/components/examples/scheduledDeletion/value/data/userId",
-      mutate: (s) => (s.components.examples.scheduledDeletion.value.data.userId = "shekar@example.com"),
+      pointer: "#/components/examples/cancelledJob/value/data/status",
+      mutate: (s) => (s.components.examples.cancelledJob.value.data.status = "completed"),
     },
     {
       name: "a problem example with a status out of range",
@@ -225,5 +234,65 @@ describe("the lint rules of redocly.yaml reject a spec that breaks a convention"
     });
     expect(describeProblems(report.problems)).toBe("");
     expect(report.code).toBe(0);
+  });
+});
+
+describe("the OWASP API ruleset (.spectral.yaml) on openapi.yaml", () => {
+  it("finds nothing: every finding is fixed, or switched off with its reason", async () => {
+    const { code, findings } = await spectralLint(["openapi.yaml"]);
+    expect(findings.map((f) => `${f.code} at ${f.path.join(".")}`)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  // Copies of the spec with one finding seeded each, linted in one run. They sit in out/ (see
+  // test/support/spectral.ts), each as openapi.yaml in its own folder.
+  const seeded: { name: string; rule: string; path: string; mutate: (spec: Spec) => void }[] = [
+    {
+      name: "a string without maxLength",
+      rule: "owasp:api4:2023-string-limit",
+      path: "components.schemas.Problem.properties.hint",
+      mutate: (s) =>
+        (s.components.schemas.Problem.properties.hint = { type: "string", pattern: "^.+$", description: "A hint.", example: "x" }),
+    },
+    {
+      name: "an integer without format",
+      rule: "owasp:api4:2023-integer-format",
+      path: "components.schemas.Problem.properties.status",
+      mutate: (s) => delete s.components.schemas.Problem.properties.status.format,
+    },
+    {
+      name: "a 4xx answer of a counted request without RateLimit",
+      rule: "owasp:api4:2023-rate-limit",
+      path: "components.responses.JobNotFound.headers",
+      mutate: (s) => {
+        delete s.components.responses.JobNotFound.headers.RateLimit;
+        delete s.components.responses.JobNotFound.headers["RateLimit-Policy"];
+      },
+    },
+  ];
+
+  it("fails on a finding seeded into a copy, naming its rule and where", async () => {
+    mkdirSync(join(ROOT, "out"), { recursive: true });
+    const dir = mkdtempSync(join(ROOT, "out", "lint-owasp-"));
+    try {
+      const base: Spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+      const files = ["unchanged", ...seeded.map((c) => c.name)].map((name, index) => {
+        const spec = structuredClone(base);
+        seeded[index - 1]?.mutate(spec);
+        mkdirSync(join(dir, String(index)));
+        const file = join(dir, String(index), "openapi.yaml"); // JSON is YAML
+        writeFileSync(file, JSON.stringify(spec, null, 2));
+        return { name, file };
+      });
+      const { code, findings } = await spectralLint(files.map((f) => f.file));
+      expect(code).not.toBe(0);
+      const found = (file: string) => findings.filter((f) => f.source === file).map((f) => `${f.code} at ${f.path.join(".")}`);
+      expect(found(files[0]!.file), "the unchanged copy").toEqual([]);
+      seeded.forEach(({ name, rule, path }, index) => {
+        expect(found(files[index + 1]!.file), name).toContain(`${rule} at ${path}`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,7 +34,8 @@ describe("the scenario table of docs/frontend.md", () => {
   it("says which Prefer header picks each answer, as the mock reads it", () => {
     const find = (operationId: string, example: string) =>
       scenarios(contract, summaryOf).find((s) => s.operationId === operationId && s.example === example);
-    expect(find("getJob", "documentJob")?.send).toBe("nothing, or `Prefer: example=documentJob`"); // the first 200 example
+    expect(find("getJob", "scheduledJob")?.send).toBe("nothing, or `Prefer: example=scheduledJob`"); // the first 200 example
+    expect(find("getJob", "upstreamDocumentJob")?.send).toBe("`Prefer: example=upstreamDocumentJob`");
     expect(find("getJob", "runningJob")?.send).toBe("`Prefer: example=runningJob`");
     expect(find("getJob", "jobNotFound")?.send).toBe("`Prefer: code=404`"); // the first 404 example
     expect(find("getJob", "projectNotFound")?.send).toBe("`Prefer: code=404, example=projectNotFound`");

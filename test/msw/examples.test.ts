@@ -39,7 +39,7 @@ describe("default answers", () => {
 
   it("listJobs sends the spec's Link example, as Prism does", async () => {
     const { response } = await call("listJobs")(client);
-    expect(response.headers.get("Link")).toBe('</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3452>; rel="next"');
+    expect(response.headers.get("Link")).toBe('</api/v1/3sWXSsqHgSKnE87YkNJK/jobs?limit=2&after=3454>; rel="next"');
   });
 
   it("path values do not change the answer (job 9999 is still the first example)", async () => {

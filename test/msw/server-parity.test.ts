@@ -13,7 +13,24 @@ import { startTestServer, type TestServer } from "../support/server.js";
 const MSW_BASE = "http://127.0.0.1:4010";
 const START_DELAY_MS = 3_600_000;
 /** The headers a client reads; the others (Date, Keep-Alive, ...) are the transport's. */
-const COMPARED_HEADERS = ["content-type", "www-authenticate", "allow", "link", "retry-after", "x-request-id"];
+const COMPARED_HEADERS = [
+  "content-type",
+  "www-authenticate",
+  "allow",
+  "link",
+  "retry-after",
+  "x-request-id",
+  "ratelimit",
+  "ratelimit-policy",
+];
+/** A quota both count per organization, high enough that no probe reaches it. */
+const QUOTA = { limit: 100_000, windowSeconds: 3600 };
+/**
+ * The RateLimit fields without what only the server can know: the seconds left in its window
+ * (its clock is not the mock's) and the partition key (a hash of its counter's key).
+ */
+const comparable = (name: string, value: string | null) =>
+  value === null || !name.startsWith("ratelimit") ? value : value.replace(/; t=\d+$/, "; t=*").replace(/; pk=:[^:]*:$/, "");
 
 interface Probe {
   method: string;
@@ -36,7 +53,11 @@ let mock: ReturnType<typeof createStatefulHandlers>;
 let msw: ReturnType<typeof setupServer>;
 
 beforeAll(async () => {
-  server = await startTestServer(await databases[0]!.url(), { startDelay: { kind: "delay", ms: START_DELAY_MS } });
+  server = await startTestServer(await databases[0]!.url(), {
+    startDelay: { kind: "delay", ms: START_DELAY_MS },
+    rateLimit: QUOTA.limit,
+    rateLimitWindowMs: QUOTA.windowSeconds * 1000,
+  });
   clock.now = server.clock.now;
   const a = await server.store.createOrganization("A");
   const b = await server.store.createOrganization("B");
@@ -47,6 +68,7 @@ beforeAll(async () => {
     baseUrl: MSW_BASE,
     now: () => server.clock.now,
     startDelayMs: START_DELAY_MS,
+    rateLimit: QUOTA,
     tenants: [
       { apiKey: keys.a, projectKeys: ["proj-a"] },
       { apiKey: keys.b, projectKeys: ["proj-b"] },
@@ -74,7 +96,7 @@ async function send(base: string, probe: Probe, requestId: string): Promise<Seen
   const text = await response.text();
   return {
     status: response.status,
-    headers: Object.fromEntries(COMPARED_HEADERS.map((name) => [name, response.headers.get(name)])),
+    headers: Object.fromEntries(COMPARED_HEADERS.map((name) => [name, comparable(name, response.headers.get(name))])),
     body: text === "" ? undefined : JSON.parse(text),
   };
 }

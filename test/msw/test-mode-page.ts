@@ -40,7 +40,7 @@ $("delete").addEventListener("submit", (event) => {
     const path = { projectKey: DEFAULT_PROJECT_KEY };
     const { data, error } = await client.DELETE("/api/v1/{projectKey}/users/{userId}", { params: { path: { ...path, userId } } });
     if (error) return void ($("status").textContent = error.detail);
-    let job = data.data;
+    let job: Job = data.data; // pending at first; any job's state once polled
     show(job);
     while (!FINAL.includes(job.status)) {
       await new Promise((resolve) => setTimeout(resolve, 200));

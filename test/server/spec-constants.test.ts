@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FINAL_JOB_STATUSES } from "../../client/index.js";
 import { PROBLEM_KINDS } from "../../server/http/problems.js";
-import { contract, type OperationId } from "../../client/contract/index.js";
+import { contract, PENDING_JOB_STATUSES, type OperationId } from "../../client/contract/index.js";
 import { ACTIVE_STATUSES } from "../../server/store/jobs.js";
 import { readSpec } from "../support/spec-schemas.js";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
@@ -37,6 +37,17 @@ describe("code and spec agree", () => {
 
   it("the active statuses and the client's final statuses divide the spec's JobStatus enum", () => {
     expect([...ACTIVE_STATUSES, ...FINAL_JOB_STATUSES].sort()).toEqual([...specStatuses].sort());
+  });
+
+  it("the pending (active) statuses are the spec's PendingJobState, the final ones its FinalJobState", () => {
+    /** The `status` constants of a job-state group's branches (PendingJobState: scheduled, running). */
+    const statusesOf = (group: string): string[] =>
+      (contract.schema(group) as { oneOf: Array<{ properties: { status: { const: string } } }> }).oneOf.map(
+        (branch) => branch.properties.status.const,
+      );
+    expect([...ACTIVE_STATUSES].sort()).toEqual(statusesOf("PendingJobState").sort());
+    expect([...PENDING_JOB_STATUSES].sort()).toEqual(statusesOf("PendingJobState").sort());
+    expect([...FINAL_JOB_STATUSES].sort()).toEqual(statusesOf("FinalJobState").sort());
   });
 
   it("the operation table holds a parameter's bounds as the spec writes them, through a $ref", () => {

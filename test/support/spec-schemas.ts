@@ -31,19 +31,27 @@ export async function dereferenced(document: unknown = readSpec()): Promise<Any>
   }
 }
 
-/** The schema with every object that lists `properties` and says nothing else about others closed. */
-export function closed(node: Any): Any {
-  if (Array.isArray(node)) return node.map(closed);
+/** The keywords whose subschemas constrain an instance that another schema describes. */
+const COMPOSITION = new Set(["allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas"]);
+
+/**
+ * The schema with every object that lists `properties` and says nothing else about others closed,
+ * with `unevaluatedProperties: false`, which counts the properties its allOf/oneOf branches
+ * evaluate too. The subschemas of a composition are constraints on an object described elsewhere
+ * (JobState and its parts hold only `status` and `errors`, and apply to a Job): left open.
+ */
+export function closed(node: Any, closable = true): Any {
+  if (Array.isArray(node)) return node.map((item) => closed(item, closable));
   if (!node || typeof node !== "object") return node;
   const out: Any = {};
   for (const [key, value] of Object.entries<Any>(node)) {
     if (key === "example" || key === "examples" || key === "const" || key === "enum" || key === "default") out[key] = value;
     else if (key === "properties" || key === "patternProperties" || key === "$defs") {
-      out[key] = Object.fromEntries(Object.entries<Any>(value).map(([k, v]) => [k, closed(v)]));
-    } else out[key] = closed(value);
+      out[key] = Object.fromEntries(Object.entries<Any>(value).map(([k, v]) => [k, closed(v, closable)]));
+    } else out[key] = closed(value, closable && !COMPOSITION.has(key));
   }
-  const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some((k) => k in out);
-  if (out.properties && !open) out.additionalProperties = false;
+  const open = ["additionalProperties", "unevaluatedProperties", "$ref"].some((k) => k in out);
+  if (closable && out.properties && !open) out.unevaluatedProperties = false;
   return out;
 }
 

@@ -7,6 +7,7 @@ import { HttpProblem, problemWords } from "../problems.js";
 import type { OperationRequest, OperationResponse } from "./types.js";
 import { nextPageLink } from "../../../client/contract/index.js";
 import { compileSchemaValidator, streamJsonList } from "../json-list-stream.js";
+import { inState } from "./job-state.js";
 
 /**
  * Jobs per database read when listJobs streams the whole list (no limit): large enough that the
@@ -38,14 +39,14 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
     if (rows.length > limit && last !== undefined) {
       res.setHeader("Link", nextPageLink(req.params.projectKey, { status, limit, after: last.jobId }));
     }
-    res.json({ data: page });
+    res.json({ data: page.map((job) => inState(job, "JobState")) });
   });
 
   router.get("/api/v1/:projectKey/jobs/:jobId", async (req: OperationRequest<"getJob">, res: OperationResponse<"getJob">) => {
     const project = projectOf(res);
     const job = await store.getJob(project.projectId, req.params.jobId);
     if (job === undefined) throw jobNotFound(req.params.jobId, project.projectKey);
-    res.json({ data: job });
+    res.json({ data: inState(job, "JobState") });
   });
 
   router.delete("/api/v1/:projectKey/jobs/:jobId", async (req: OperationRequest<"cancelJob">, res: OperationResponse<"cancelJob">) => {
@@ -53,7 +54,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
     const result = await store.cancelJob(project.projectId, req.params.jobId, clock());
     switch (result.outcome) {
       case "cancelled":
-        res.json({ data: result.job });
+        res.json({ data: inState(result.job, "CancelledJobState") });
         return;
       case "not-cancellable":
         throw new HttpProblem(501, "job-not-cancellable", problemWords.notCancellable(result.job));
@@ -79,7 +80,7 @@ function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: 
 async function* allJobs(store: Store, projectId: number, status: JobStatus | undefined, after: number | undefined): AsyncIterable<Job[]> {
   for (;;) {
     const chunk = await store.listJobs(projectId, { status, after, limit: LIST_ALL_CHUNK });
-    if (chunk.length > 0) yield chunk;
+    if (chunk.length > 0) yield chunk.map((job) => inState(job, "JobState"));
     if (chunk.length < LIST_ALL_CHUNK) return;
     after = chunk[chunk.length - 1]!.jobId;
   }

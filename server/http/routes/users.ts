@@ -4,6 +4,7 @@ import type { Store } from "../../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
 import { startAtFor, type StartDelay } from "../../config.js";
 import type { OperationRequest, OperationResponse } from "./types.js";
+import { inState } from "./job-state.js";
 
 export function usersRouter(deps: { store: Store; clock: () => number; startDelay: StartDelay }): Router {
   const { store, clock, startDelay } = deps;
@@ -16,7 +17,7 @@ export function usersRouter(deps: { store: Store; clock: () => number; startDela
       const project = projectOf(res);
       const now = clock();
       const { job } = await store.scheduleUserDeletion(project.projectId, req.params.userId, now, startAtFor(startDelay, now));
-      res.json({ data: job });
+      res.json({ data: inState(job, "PendingJobState") });
     },
   );
 
