@@ -2,9 +2,13 @@
 // npm run build: builds the two packages of this tree, each into its own dist/ (git-ignored).
 //
 //   client  the contract package (root package.json, openreplay-jobs-api): client/ compiled to
-//           dist/client/ (tsconfig.build.json), plus dist/generated/schema.d.ts, the types
-//           dist/client/index.d.ts imports ("../generated/schema.js"), and the conformance kit
-//           bundled self-contained into dist/client/conformance/ (scripts/bundle-conformance.mjs).
+//           dist/client/ (tsconfig.build.json), the conformance kit bundled self-contained into
+//           dist/client/conformance/ (scripts/bundle-conformance.mjs), and dist/generated/, a
+//           verbatim copy of generated/. The compiled client reaches generated/ by the relative
+//           paths its sources use (client/index.ts's "../generated/schema.js", client/msw's
+//           "../../generated/openapi.json"), which from dist/client/ land in dist/generated/; so
+//           whatever client code imports from generated/ ships there, once, and the tarball holds
+//           no root generated/ (package.json "exports" points ./types and ./openapi.json there).
 //   server  the server package (server/package.json, openreplay-jobs-api-server): server/
 //           compiled to server/dist/server/ (server/tsconfig.build.json), plus beside it what the
 //           compiled code reads by relative path, so the server tarball needs nothing outside it:
@@ -18,7 +22,7 @@
 //
 // Usage: node scripts/build.mjs [client] [server]   (no argument: both). Each package's `prepack`
 // builds its own, so `npm pack` / `npm pack -w server` always ship fresh code.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, run } from "./lib/tools.mjs";
 
@@ -28,12 +32,13 @@ function buildClient() {
   const dist = join(ROOT, "dist");
   rmSync(dist, { recursive: true, force: true });
   run(process.execPath, [TSC, "-p", join(ROOT, "tsconfig.build.json")]);
-  mkdirSync(join(dist, "generated"), { recursive: true });
-  copyFileSync(join(ROOT, "generated", "schema.d.ts"), join(dist, "generated", "schema.d.ts"));
+  // Verbatim, over tsc's re-emission of imported JSON (re-indented, a quarter larger); .d.ts
+  // files tsc does not copy at all.
+  cpSync(join(ROOT, "generated"), join(dist, "generated"), { recursive: true });
   run(process.execPath, [join(ROOT, "scripts", "bundle-conformance.mjs"), join(dist, "client", "conformance")]);
   const cli = join(dist, "client", "conformance", "cli.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);
-  console.log("dist/ built (the client, the conformance kit and the types they import)");
+  console.log("dist/ built (the client, the conformance kit, and generated/ as dist/generated/)");
 }
 
 function buildServer() {
