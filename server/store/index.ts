@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
 import { createStore } from "./store.js";
+import { withExplicitSslMode } from "./postgres-url.js";
 import type { Store } from "./types.js";
 import { TENANT_CACHE_DEFAULTS, type TenantCacheOptions } from "./tenant-cache.js";
 
@@ -69,7 +70,7 @@ function openPostgresStore(pg: typeof import("pg").default, url: string, opts: O
   // Set per pool, not globally, so other pg users in the process are unaffected.
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, "text", Number);
-  const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 10, types });
+  const pool = new pg.Pool({ connectionString: withExplicitSslMode(url), max: opts.maxConnections ?? 10, types });
   // An idle connection that the server drops emits 'error' on the pool: log it rather than let
   // an unhandled 'error' event end the process. The pool replaces the connection.
   pool.on("error", (error) => opts.logger?.error({ err: error }, "PostgreSQL connection error"));
