@@ -1,5 +1,6 @@
 // npm run bench:profile [-- SERVER] [CASE]: a CPU profile (node --cpu-prof) of one bench server under
-// the http part's load, and its top frames. SERVER: project (default), fastify, raw-sqlite;
+// the http part's load, and its top frames. SERVER: project (default), prescribed (the stock
+// validator), prescribed-patched, fastify, raw-sqlite;
 // CASE: get (default) or list. BENCH_PROFILE_SECONDS (10), BENCH_PROFILE_CONFIG (JSON settings of
 // the project's server). The .cpuprofile file is kept (its path is printed): open it in Chrome's
 // DevTools (Performance) or speedscope for the flame graph.
@@ -90,9 +91,16 @@ async function main(): Promise<void> {
     const server =
       serverName === "fastify"
         ? await startServerProcess("fastify", prof[0]!, [prof[1]!, "bench/servers/fastify.ts", data.url])
-        : serverName === "raw-sqlite"
-          ? await startServerProcess("raw-sqlite", prof[0]!, [prof[1]!, "bench/servers/raw-sqlite.ts", data.url.slice("sqlite:".length)])
-          : await startServerProcess("project", prof[0]!, [prof[1]!, "bench/servers/project.ts", JSON.stringify(config)]);
+        : serverName === "prescribed" || serverName === "prescribed-patched"
+          ? await startServerProcess(serverName, prof[0]!, [
+              prof[1]!,
+              "bench/servers/prescribed.ts",
+              data.url,
+              serverName === "prescribed" ? "stock" : "patched",
+            ])
+          : serverName === "raw-sqlite"
+            ? await startServerProcess("raw-sqlite", prof[0]!, [prof[1]!, "bench/servers/raw-sqlite.ts", data.url.slice("sqlite:".length)])
+            : await startServerProcess("project", prof[0]!, [prof[1]!, "bench/servers/project.ts", JSON.stringify(config)]);
     const load = await LoadGenerator.start();
     try {
       const path =

@@ -3,15 +3,13 @@
 // Node 20 (global fetch) and in browsers, and bundles small (test/client/bundle.test.ts).
 import createClient, { mergeHeaders } from "openapi-fetch";
 import type { Client, HeadersOptions } from "openapi-fetch";
-import type { components, paths } from "../generated/schema.js";
+import type { paths } from "../generated/schema.js";
+import { FINAL_JOB_STATUSES, type Job, type JobStatus } from "./contract/jobs.js";
+import type { Problem } from "./contract/problems.js";
 
 export type { components, operations, paths } from "../generated/schema.js";
-export type Job = components["schemas"]["Job"];
-export type JobStatus = components["schemas"]["JobStatus"];
-export type Problem = components["schemas"]["Problem"];
-
-/** The statuses a job never leaves. */
-export const FINAL_JOB_STATUSES: readonly JobStatus[] = ["completed", "failed", "cancelled"];
+export { FINAL_JOB_STATUSES, PENDING_JOB_STATUSES, JOB_STATUSES, type Job, type JobStatus } from "./contract/jobs.js";
+export type { Problem } from "./contract/problems.js";
 
 export interface JobsClientOptions {
   /** Where the API is, e.g. `http://localhost:3000` or the mock's `http://127.0.0.1:4010`. */

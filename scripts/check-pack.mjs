@@ -6,7 +6,8 @@
 //     files once (dist/generated/, no root generated/); no server code, nothing native, no
 //     install script, and openapi-fetch is its only dependency.
 //   openreplay-jobs-api-server (server/): the built server and CLI, the spec and generated files
-//     it reads at run time, and every package its compiled code imports is a declared dependency.
+//     it reads at run time, and every package its compiled code imports is a declared dependency;
+//     express-openapi-validator bundled with the project's patch applied (scripts/bundle-validator.mjs).
 // In both, every relative import of the built code names a file of the tarball, and no content
 // is shipped twice. Neither ships tests, fixtures, benchmarks, CI files, release snapshots,
 // scripts or sources.
@@ -14,12 +15,14 @@
 // loads every `exports` entry (node, and tsc for the types), and installs the server tarball,
 // native dependencies built (minutes: better-sqlite3 compiles when no prebuilt binary can be
 // fetched), and runs `jobs-api --version` and `jobs-api sandbox` from it: one call with a
-// made-up key must list the demo jobs, and the sandbox must delete its database on SIGTERM.
+// made-up key must list the demo jobs, and the sandbox must delete its database on SIGTERM; and
+// the validator the installed server loads must be the patched one (its patched files identical
+// to this workspace's node_modules/express-openapi-validator, which patches/'s postinstall patched).
 // (test/release/client-package.test.ts installs both tarballs too, the server's without its
 // native build.)
 // Usage: node scripts/check-pack.mjs [--no-build] [--install]
 import { spawn, spawnSync } from "node:child_process";
-import { builtinModules } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createHash } from "node:crypto";
@@ -27,6 +30,7 @@ import { dirname, join, posix } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ROOT, run, runMain } from "./lib/tools.mjs";
+import { VALIDATOR, stageValidator, unstageValidator } from "./bundle-validator.mjs";
 
 /** Path segments and names that neither tarball may hold. */
 const FORBIDDEN = [
@@ -54,9 +58,10 @@ const PACKAGES = [
     required: [
       ["openapi.yaml", "the spec"],
       ["dist/generated/openapi.json", "the bundled spec"],
-      ["dist/generated/schema.d.ts", "the generated types"],
       ["dist/client/index.js", "the built client"],
       ["dist/client/index.d.ts", "the built client's types"],
+      ["dist/generated/schema.d.ts", "the generated types (and enum values, schema.js)"],
+      ["dist/generated/contract.json", "the contract document the client's contract core reads"],
       ["CHANGELOG.md", "the changelog"],
       ["package.json", "the manifest"],
     ],
@@ -88,7 +93,7 @@ const PACKAGES = [
       ["dist/server/index.d.ts", "the built server's types"],
       ["dist/server/cli/main.js", "the jobs-api command"],
       ["dist/openapi.yaml", "the spec the server validates against"],
-      ["dist/generated/openapi.json", "the bundled spec the list streamer's schemas come from"],
+      ["dist/generated/contract.json", "the contract document the server's contract core reads"],
       ["dist/generated/schema.d.ts", "the types the built .d.ts files import"],
       ["package.json", "the manifest"],
     ],
@@ -99,7 +104,7 @@ const PACKAGES = [
       const declared = new Set(Object.keys(pkg.dependencies ?? {}));
       const builtins = new Set(builtinModules);
       for (const path of files) {
-        if (!path.endsWith(".js")) continue;
+        if (!path.endsWith(".js") || path.startsWith("node_modules/")) continue; // the bundled validator: checked below
         const source = readFileSync(join(ROOT, "server", path), "utf8");
         for (const match of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire(?:\.resolve)?\(\s*)["']([^"'.][^"']*)["']/g)) {
           const specifier = match[1];
@@ -108,9 +113,41 @@ const PACKAGES = [
           if (!declared.has(name)) problems.push(`${path} imports ${name}, which is not in its dependencies`);
         }
       }
+      // The patched validator, bundled, with the dependencies it needs (npm installs none for it).
+      if ((pkg.bundleDependencies ?? []).join() !== VALIDATOR) problems.push(`bundleDependencies must be exactly [${VALIDATOR}]`);
+      for (const patched of patchedFiles()) {
+        if (!files.has(`node_modules/${VALIDATOR}/${patched}`)) problems.push(`the bundled ${VALIDATOR} lacks ${patched}`);
+      }
+      if (![...files].some((path) => path.startsWith(`node_modules/${VALIDATOR}/node_modules/ajv/`))) {
+        problems.push(`the bundled ${VALIDATOR} lacks its own dependencies (node_modules/${VALIDATOR}/node_modules/ajv)`);
+      }
     },
   },
 ];
+
+/** The validator's files that the project's patch changes, from the patch itself. */
+function patchedFiles() {
+  const patch = readdirSync(join(ROOT, "patches")).find((name) => name.startsWith(`${VALIDATOR}+`));
+  const text = readFileSync(join(ROOT, "patches", patch), "utf8");
+  return [...text.matchAll(new RegExp(`^diff --git a/node_modules/${VALIDATOR}/(\\S+) `, "gm"))].map((match) => match[1]);
+}
+
+/** Problems if the validator the installed server resolves is not the patched one. */
+function checkInstalledValidator(app) {
+  const server = join(app, "node_modules", "openreplay-jobs-api-server");
+  const resolved = createRequire(join(server, "package.json")).resolve(`${VALIDATOR}/package.json`);
+  const installed = dirname(resolved);
+  const problems = [];
+  if (installed !== join(server, "node_modules", VALIDATOR))
+    problems.push(`the installed server resolves ${VALIDATOR} at ${installed}, not its bundled copy`);
+  for (const file of patchedFiles()) {
+    const mine = readFileSync(join(ROOT, "node_modules", VALIDATOR, file), "utf8");
+    if (readFileSync(join(installed, file), "utf8") !== mine) problems.push(`the installed ${VALIDATOR}'s ${file} is not the patched one`);
+  }
+  if (problems.length === 0)
+    console.log(`the installed server loads ${VALIDATOR} with the project's patch (${patchedFiles().length} files)`);
+  return problems;
+}
 
 function exportTargets(exportsField) {
   const targets = new Map();
@@ -185,7 +222,9 @@ function checkPackage(spec, rootPkg) {
   for (const [path, what] of required) {
     if (!files.has(path)) problems.push(`missing ${path} (${what})`);
   }
+  const bundled = (pkg.bundleDependencies ?? []).map((name) => `node_modules/${name}/`);
   for (const path of files) {
+    if (bundled.some((prefix) => path.startsWith(prefix))) continue; // checked by checkManifest
     for (const [pattern, what] of [...FORBIDDEN, ...spec.forbidden]) {
       if (pattern.test(path)) problems.push(`must not ship ${path} (${what})`);
     }
@@ -290,6 +329,7 @@ async function installAndRunServer(version) {
     const started = performance.now();
     run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: app, quiet: true });
     console.log(`server tarball installed with its dependencies in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    problems.push(...checkInstalledValidator(app));
     const bin = join(app, "node_modules", ".bin", "jobs-api");
     const printed = run(bin, ["--version"], { cwd: app, quiet: true }).trim();
     if (printed !== version) problems.push(`jobs-api --version printed "${printed}", not ${version}`);
@@ -344,6 +384,16 @@ async function main() {
   const { values: args } = parseArgs({ options: { "no-build": { type: "boolean" }, install: { type: "boolean" } } });
   if (!args["no-build"]) run("npm", ["run", "--silent", "build"]);
   const rootPkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  // The server's prepack stages the bundled validator; packs here run without scripts.
+  stageValidator();
+  try {
+    return await checkPackages(args, rootPkg);
+  } finally {
+    unstageValidator();
+  }
+}
+
+async function checkPackages(args, rootPkg) {
   let failed = false;
   for (const spec of PACKAGES) {
     const { problems, required } = checkPackage(spec, rootPkg);

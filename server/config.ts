@@ -45,14 +45,33 @@ export interface Config {
   rateLimitWindowMs: number;
   /** Where the per-key rate limit counts: in the database (shared by every process) or in this process. */
   rateLimitStore: "database" | "memory" | "auto";
-  /** Prometheus metrics at GET /metrics (on the API port, or on metricsPort). */
+  /** Prometheus metrics, counted, and served at GET /metrics on metricsPort. */
   metrics: boolean;
-  /** A separate port for GET /metrics (on HOST); undefined = the API's port. */
+  /**
+   * The port of the metrics listener (GET /metrics, on metricsHost); undefined = not served. Never
+   * the API's port: whoever can call the API must not read the metrics (they are private).
+   */
   metricsPort: number | undefined;
+  /** The address the metrics listener binds: loopback unless told otherwise (a Prometheus on another host). */
+  metricsHost: string;
   /** Log lines: JSON (one object a line), pretty (for people), or auto (pretty on a terminal). */
   logFormat: "json" | "pretty" | "auto";
   /** On SIGTERM: how long to stay up, answering, while /readyz says 503, before closing. */
   shutdownDrainMs: number;
+  /** SQLite: how long a write waits for another connection's lock before "busy" (every connection of the store). */
+  sqliteBusyTimeoutMs: number;
+  /** PostgreSQL: how long to wait for a connection (a new one, or a free one of the pool) before failing. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL: how long one statement may take, on the server (statement_timeout) and in the client (a frozen server). */
+  databaseStatementTimeoutMs: number;
+}
+
+/** The settings the store opens its connections with (openStore, the deletion worker, the import). */
+export type DatabaseSettings = Pick<Config, "sqliteBusyTimeoutMs" | "databaseConnectTimeoutMs" | "databaseStatementTimeoutMs">;
+
+export function databaseSettings(config: DatabaseSettings): DatabaseSettings {
+  const { sqliteBusyTimeoutMs, databaseConnectTimeoutMs, databaseStatementTimeoutMs } = config;
+  return { sqliteBusyTimeoutMs, databaseConnectTimeoutMs, databaseStatementTimeoutMs };
 }
 
 export class ConfigError extends Error {
@@ -97,8 +116,12 @@ export const DEFAULTS: Config = {
   rateLimitStore: "auto",
   metrics: true,
   metricsPort: undefined,
+  metricsHost: "127.0.0.1",
   logFormat: "auto",
   shutdownDrainMs: 5_000,
+  sqliteBusyTimeoutMs: 5_000,
+  databaseConnectTimeoutMs: 5_000,
+  databaseStatementTimeoutMs: 5_000,
 };
 
 /**
@@ -249,7 +272,7 @@ export const SETTINGS: readonly Setting[] = [
         .split(",")
         .map((o) => o.trim())
         .filter(Boolean);
-      return origins.every((o) => o === "*" || ORIGIN.test(o)) ? { corsOrigins: origins } : undefined;
+      return origins.every((o) => o === "*" || isOriginPattern(o)) ? { corsOrigins: origins } : undefined;
     },
   },
   {
@@ -267,9 +290,18 @@ export const SETTINGS: readonly Setting[] = [
     range: "on or off",
     parse: (raw) => ((value) => (value === undefined ? undefined : { metrics: value }))(onOff(raw)),
   },
-  integer("METRICS_PORT", "metricsPort", 1, 65535, "(none: the API's port)", " (GET /metrics on its own port)"),
+  integer("METRICS_PORT", "metricsPort", 0, 65535, "(none: /metrics is not served)", " (0: any free port)"),
+  {
+    name: "METRICS_HOST",
+    defaultText: DEFAULTS.metricsHost,
+    range: "a host name or address for the metrics listener, without spaces",
+    parse: (raw) => (/^[^\s]{1,253}$/.test(raw) ? { metricsHost: raw } : undefined),
+  },
   oneOf("LOG_FORMAT", "logFormat", ["auto", "json", "pretty"], "auto: pretty on a terminal, JSON otherwise"),
   duration("SHUTDOWN_DRAIN", "shutdownDrainMs", 0, 10 * 60 * SECOND, "5s"),
+  duration("SQLITE_BUSY_TIMEOUT", "sqliteBusyTimeoutMs", 0, 10 * 60 * SECOND, "5s"),
+  duration("DATABASE_CONNECT_TIMEOUT", "databaseConnectTimeoutMs", 100, 10 * 60 * SECOND, "5s"),
+  duration("DATABASE_STATEMENT_TIMEOUT", "databaseStatementTimeoutMs", 100, HOUR, "5s"),
 ];
 
 export function loadConfig(env: Env = process.env): Config {
@@ -296,6 +328,18 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** scheme://host[:port], with port "*" for any (http://localhost:*); IPv6 hosts in brackets. */
 const ORIGIN = /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[^/\s:*[\]]+)(:(\d{1,5}|\*))?$/;
+
+/**
+ * An origin as a browser sends it (the URL parser's own serialization: lower-case host, a port
+ * from 1 to 65535 without leading zeros and not the scheme's default), or one with ":*" for any
+ * port: anything else could never match a browser's Origin.
+ */
+function isOriginPattern(text: string): boolean {
+  if (!ORIGIN.test(text)) return false;
+  const base = text.endsWith(":*") ? text.slice(0, -2) : text;
+  const url = URL.canParse(base) ? new URL(base) : undefined;
+  return url !== undefined && url.origin === base && url.port !== "0";
+}
 
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");

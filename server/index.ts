@@ -1,16 +1,17 @@
-// The server factory: what `jobs-api serve`, the tests and the package's `./server` export use.
+// The server factory: what `jobs-api serve`, the tests and the package's main export use.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { ConfigError, DEFAULTS, DEFAULT_BATCH_TIME_MS, isLoopbackHost, type Config } from "./config.js";
+import { ConfigError, DEFAULTS, DEFAULT_BATCH_TIME_MS, databaseSettings, isLoopbackHost, type Config } from "./config.js";
 import { createApp } from "./http/app.js";
-import { createHttpServer } from "./http/server.js";
+import { TIMEOUTS, createHttpServer } from "./http/server.js";
 import { openStore } from "./store/index.js";
 import { createRunner, type Runner } from "./runner/runner.js";
 import type { Organization, Store } from "./store/types.js";
 import { createLogger } from "./logger.js";
 import { createLifecycle, type Lifecycle } from "./ops/health.js";
 import { METRICS_PATH, createMetrics, instrumentStore, type Metrics } from "./ops/metrics.js";
+import { metricsListener } from "./ops/metrics-endpoint.js";
 
 export { createApp } from "./http/app.js";
 export { createHttpServer } from "./http/server.js";
@@ -18,6 +19,13 @@ export { loadConfig, DEFAULTS, isLoopbackHost, type Config } from "./config.js";
 export { openStore } from "./store/index.js";
 export { createRunner } from "./runner/runner.js";
 export type { Store } from "./store/types.js";
+
+/**
+ * After the listener closes, how long answers in progress may take before every connection is
+ * closed: the time a client has to send its headers, so a half-sent request ends no later than
+ * it would have while the server was open.
+ */
+const CLOSE_GRACE_MS = TIMEOUTS.headersMs;
 
 export interface StartOptions {
   /** Settings; anything missing takes its default (see config.ts). */
@@ -44,14 +52,20 @@ export interface RunningServer {
   server: http.Server;
   /** Prometheus metrics of this server (undefined with METRICS=off). */
   metrics: Metrics | undefined;
-  /** http://host:port/metrics when METRICS_PORT is set. */
+  /** http://host:port/metrics of the metrics listener (METRICS_PORT; undefined when not set). */
   metricsUrl: string | undefined;
   lifecycle: Lifecycle;
-  /** Stops accepting, finishes the batch in flight, closes the database. */
+  /**
+   * Stops accepting, finishes the batch in flight, closes the database. Answers in progress get
+   * the header timeout (10 s) to finish; then every connection is closed.
+   */
   close(): Promise<void>;
+  /** close(), closing every connection at once (answers in progress are cut). */
+  closeNow(): Promise<void>;
   /**
    * A graceful shutdown for a load balancer: /readyz answers 503 at once, requests are still
-   * served for drainMs (so the balancer notices and stops sending), then close().
+   * served for drainMs (so the balancer notices and stops sending), then close(). Called again
+   * (a second signal): closeNow().
    */
   drainAndClose(drainMs: number): Promise<void>;
 }
@@ -66,7 +80,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const ownsStore = options.store === undefined;
-  const rawStore = options.store ?? (await openStore(config.databaseUrl, { logger }));
+  const rawStore = options.store ?? (await openStore(config.databaseUrl, { logger, ...databaseSettings(config) }));
   await rawStore.migrate();
   const metrics = config.metrics ? createMetrics({ store: rawStore }) : undefined;
   // The handlers and the runner use the instrumented store; callers get the store itself.
@@ -79,8 +93,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   try {
     await listen(server, config.port, config.host);
     if (metrics && config.metricsPort !== undefined) {
-      metricsServer = http.createServer(metricsOnly(metrics));
-      await listen(metricsServer, config.metricsPort, config.host);
+      metricsServer = http.createServer(metricsListener(metrics));
+      await listen(metricsServer, config.metricsPort, config.metricsHost);
     }
   } catch (error) {
     server.close();
@@ -88,8 +102,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const metricsUrl = metricsServer && `http://${host}:${(metricsServer.address() as AddressInfo).port}${METRICS_PATH}`;
+  const urlHost = (name: string) => (name.includes(":") ? `[${name}]` : name);
+  const host = urlHost(config.host);
+  const metricsUrl =
+    metricsServer && `http://${urlHost(config.metricsHost)}:${(metricsServer.address() as AddressInfo).port}${METRICS_PATH}`;
 
   const runner = config.runner
     ? createRunner({
@@ -111,18 +127,30 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       lifecycle.beginShutdown();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // server.close() also stops the timer that enforces headersTimeout and requestTimeout, and
+      // waits for every connection with no deadline: a client that never finishes its headers
+      // would keep the process alive. Answers in progress get CLOSE_GRACE_MS, then every
+      // connection is closed.
+      const deadline = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
       metricsServer?.close();
       metricsServer?.closeAllConnections();
       await runner?.stop();
       await stopped;
+      clearTimeout(deadline);
       if (ownsStore) await rawStore.close();
     })());
+
+  const closeNow = () => {
+    const closed = close();
+    server.closeAllConnections();
+    return closed;
+  };
 
   let endDrain: (() => void) | undefined;
   const drainAndClose = async (drainMs: number) => {
     if (closing !== undefined || lifecycle.shuttingDown) {
-      endDrain?.(); // asked again while draining: close now
-      return close();
+      endDrain?.(); // asked again (a second signal): close now, without waiting for anyone
+      return closeNow();
     }
     lifecycle.beginShutdown();
     // The runner stops at once (its job is handed back for another process to take up); the
@@ -152,6 +180,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     metricsUrl,
     lifecycle,
     close,
+    closeNow,
     drainAndClose,
   };
 }
@@ -164,19 +193,4 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
       resolve();
     });
   });
-}
-
-/** The METRICS_PORT server: GET /metrics, and 404 for anything else. */
-function metricsOnly(metrics: Metrics): http.RequestListener {
-  return (req, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== METRICS_PATH || (req.method !== "GET" && req.method !== "HEAD")) {
-      res.writeHead(path === METRICS_PATH ? 405 : 404, { "Content-Type": "text/plain" }).end(`Only GET ${METRICS_PATH} here.\n`);
-      return;
-    }
-    metrics.scrape().then(
-      (text) => res.writeHead(200, { "Content-Type": metrics.registry.contentType }).end(req.method === "HEAD" ? undefined : text),
-      () => res.writeHead(500, { "Content-Type": "text/plain" }).end("Collecting the metrics failed.\n"),
-    );
-  };
 }

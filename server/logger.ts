@@ -38,7 +38,12 @@ export function createStartupLogger(options: Omit<LoggerOptions, "destination">)
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
   if (!isPretty(options.format, destination)) {
-    return destination === process.stdout ? pino({ level: options.level }) : pino({ level: options.level }, destination);
+    // Standard output is written asynchronously (sonic-boom): lines logged while a write is under
+    // way go out together in the next one, instead of one blocking write per line. pino flushes
+    // what is left when the process exits.
+    return destination === process.stdout
+      ? pino({ level: options.level }, pino.destination({ dest: 1, sync: false }))
+      : pino({ level: options.level }, destination);
   }
   return pino(
     { level: options.level },

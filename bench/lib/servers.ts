@@ -45,6 +45,14 @@ export function fastifyServer(databaseUrl: string): Promise<BenchServer> {
   return startServerProcess("fastify", "bench/servers/fastify.ts", [databaseUrl]);
 }
 
+/**
+ * The prescribed stack (bench/servers/prescribed.ts): Express 5 with the prototype fix and
+ * express-openapi-validator, stock (as published) or with the project's patch, over the project's store.
+ */
+export function prescribedServer(databaseUrl: string, validator: "stock" | "patched"): Promise<BenchServer> {
+  return startServerProcess(`prescribed stack, ${validator} validator`, "bench/servers/prescribed.ts", [databaseUrl, validator]);
+}
+
 /** The project's server (startServer); its logs (stdout) go to /dev/null unless `onLogLine` takes them. */
 export function projectServer(name: string, config: Record<string, unknown>, onLogLine?: (line: string) => void): Promise<BenchServer> {
   return startServerProcess(name, "bench/servers/project.ts", [JSON.stringify({ runner: false, ...config })], undefined, onLogLine);

@@ -1,10 +1,12 @@
 // http: the project's server as deployed (request and response validation, logs at info)
-// answering GET of one job from the database and a listJobs page of 100, against two limits and
-// one alternative: raw node:http serving the same JSON from memory (the HTTP limit), raw node:http
-// doing the same database work with better-sqlite3 prepared statements (the database-backed
-// limit), and fastify with the same JSON schemas over the same store (what a user might pick
-// instead). Every figure is a ratio measured in the same round. BENCH_HTTP_VARIANTS=all adds (a),
-// the project's server with response validation off.
+// answering GET of one job from the database and a listJobs page of 100, against its baseline,
+// the prescribed stack (Express 5 with the prototype fix + express-openapi-validator as published,
+// with the same store calls and no project code), the same stack with the project's patch of the
+// validator, two limits and one alternative: raw node:http serving the same JSON from memory (the
+// HTTP limit), raw node:http doing the same database work with better-sqlite3 prepared statements
+// (the database-backed limit), and fastify with the same JSON schemas over the same store (what a
+// user might pick instead). Every figure is a ratio measured in the same round.
+// BENCH_HTTP_VARIANTS=all adds (a), the project's server with response validation off.
 import { writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
@@ -13,10 +15,19 @@ import { seed } from "../lib/data.js";
 import { LoadGenerator } from "../lib/load.js";
 import { canPin } from "../lib/proc.js";
 import { fmt, num, ratio, type Part, type Row } from "../lib/report.js";
-import { fastifyServer, projectServer, rawServer, rawSqliteServer, startAll, type BenchServer } from "../lib/servers.js";
+import { fastifyServer, prescribedServer, projectServer, rawServer, rawSqliteServer, startAll, type BenchServer } from "../lib/servers.js";
+import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
 
-export const TARGETS = { vsDbLimit: 0.6, vsRaw: 0.25, p99Ms: 2, listVsDbLimit: 0.6, vsFastify: 1.0 };
+export const TARGETS = {
+  vsPrescribed: 0.8,
+  p99OverPrescribedMs: 1,
+  vsDbLimit: 0.6,
+  vsRaw: 0.25,
+  p99Ms: 2,
+  listVsDbLimit: 0.6,
+  vsFastify: 1.0,
+};
 
 export const http: Part = ({ smoke, log }) =>
   withTempDir("http", async (dir) => {
@@ -37,19 +48,28 @@ export const http: Part = ({ smoke, log }) =>
       const all = process.env.BENCH_HTTP_VARIANTS === "all";
       const started = await startAll([
         projectServer("project", { databaseUrl: data.url, validateResponses: true }),
+        prescribedServer(data.url, "stock"),
+        prescribedServer(data.url, "patched"),
         fastifyServer(data.url),
         rawSqliteServer(data.url.slice("sqlite:".length)),
         ...(all ? [projectServer("project (a) response validation off", { databaseUrl: data.url, validateResponses: false })] : []),
       ]);
       for (const server of started) resources.add(server, stop);
-      const [project, fastify, dbLimit, a] = started as [BenchServer, BenchServer, BenchServer, BenchServer | undefined];
+      const [project, stock, patched, fastify, dbLimit, a] = started as [
+        BenchServer,
+        BenchServer,
+        BenchServer,
+        BenchServer,
+        BenchServer,
+        BenchServer | undefined,
+      ];
       // The HTTP limit serves exactly what the project's server answers.
       const bodies: Record<string, unknown> = {};
       for (const kase of cases) bodies[kase.path] = await (await fetch(project.url + kase.path, { headers })).json();
       const bodiesFile = join(dir, "bodies.json");
       writeFileSync(bodiesFile, JSON.stringify(bodies));
       const raw = resources.add(await rawServer(bodiesFile), stop);
-      const servers = [raw, dbLimit, fastify, project, ...(a ? [a] : [])];
+      const servers = [raw, dbLimit, stock, patched, fastify, project, ...(a ? [a] : [])];
       for (const server of servers) {
         for (const kase of cases) {
           const response = await fetch(server.url + kase.path, { headers });
@@ -85,6 +105,40 @@ export const http: Part = ({ smoke, log }) =>
         target: `≥ ${min}×`,
         met: value.median >= min,
       });
+      // The baseline: the prescribed stack, stock; what the patch wins, and what the project's code costs.
+      rows.push({
+        metric: "GET job: prescribed stack, stock validator (req/s; the baseline)",
+        value: num(result.summary(stock, get, (m) => m.rps)),
+      });
+      rows.push(
+        targetRow("GET job: project / prescribed stack (stock validator)", result.ratio(project, stock, get), TARGETS.vsPrescribed),
+      );
+      rows.push({ metric: "GET job: prescribed stack, patched validator / stock", value: ratio(result.ratio(patched, stock, get)) });
+      rows.push({ metric: "GET job: project / prescribed stack (patched validator)", value: ratio(result.ratio(project, patched, get)) });
+      rows.push({
+        metric: "GET job, in CPU per request: project / prescribed stack (stock validator)",
+        value: ratio(result.cpuRatio(project, stock, get)),
+      });
+      rows.push({
+        metric: "GET job, in CPU per request: prescribed stack, patched validator / stock",
+        value: ratio(result.cpuRatio(patched, stock, get)),
+      });
+      const p99Over = summarize(result.rounds(project, get).map((m, round) => m.p99 - result.rounds(stock, get)[round]!.p99));
+      rows.push({
+        metric: "GET job: project p99 − prescribed stack (stock) p99, same round",
+        value: num(p99Over, 2, " ms"),
+        target: `≤ ${TARGETS.p99OverPrescribedMs} ms`,
+        met: p99Over.median <= TARGETS.p99OverPrescribedMs,
+      });
+      for (const server of [stock, patched])
+        rows.push({
+          metric: `GET job: ${server.name} p99`,
+          value: num(
+            result.summary(server, get, (m) => m.p99),
+            2,
+            " ms",
+          ),
+        });
       const rawGet = result.summary(raw, get, (m) => m.rps);
       const dbGet = result.summary(dbLimit, get, (m) => m.rps);
       rows.push({ metric: "GET job: raw node:http, from memory (req/s; the HTTP limit)", value: num(rawGet) });
@@ -139,6 +193,14 @@ export const http: Part = ({ smoke, log }) =>
       );
       rows.push({ metric: "listJobs limit=100: project / fastify", value: ratio(result.ratio(project, fastify, list)) });
       rows.push({
+        metric: "listJobs limit=100: project / prescribed stack (stock validator)",
+        value: ratio(result.ratio(project, stock, list)),
+      });
+      rows.push({
+        metric: "listJobs limit=100: prescribed stack, patched validator / stock",
+        value: ratio(result.ratio(patched, stock, list)),
+      });
+      rows.push({
         metric: "listJobs limit=100, in CPU per request: project / database-backed limit",
         value: ratio(result.cpuRatio(project, dbLimit, list)),
       });
@@ -158,6 +220,7 @@ export const http: Part = ({ smoke, log }) =>
         });
       }
       const notes = [
+        `prescribed stack = Express 5 with the prototype fix (server/http/server.ts) + express-openapi-validator 5.6.2 validating requests, responses and security against the contract, the same store calls as the project's server (key → organization, project, job or page), the project's Express settings and nothing else (bench/servers/prescribed.ts): "stock" is the validator as published (the npm alias express-openapi-validator-stock), "patched" the one the project runs (patches/). The target: the project at ≥ ${TARGETS.vsPrescribed}× the stock stack's requests/s, its p99 at most ${TARGETS.p99OverPrescribedMs} ms over the stock stack's in the same round.`,
         `project = the project's server as deployed: request and response validation (express-openapi-validator), the API-key security handler, one log line per request at info (to /dev/null)${a ? "; (a) = the same with response validation off" : ""}.`,
         `raw node:http answers the same bytes from memory with one Map lookup: the HTTP limit. raw node:http + SQLite does what the answer needs and nothing more, with better-sqlite3 prepared statements: SHA-256 of the key, the organization by hash, the project within it, the job (or 101 jobs), JSON.stringify: the database-backed limit (no validation, no logging). fastify 5 validates the same parameters with the contract's JSON schemas, serializes with the response schemas, does the same lookups through the project's store and logs its requests at info.`,
         `Ratios are throughput ratios taken round by round (median and min–max over ${rounds} rounds of ${seconds} s each, ${connections} connections); "in CPU per request" rows divide the other server's CPU time per request (from /proc) by the project's, round by round: on a shared machine they drift much less than throughput, which depends on how each process gets scheduled.`,

@@ -13,7 +13,7 @@ import { ROOT, SERVER_CORE, canPin, run, spawnNode, waitReady } from "../lib/pro
 import { fmt, mb, num, ratio as formatRatio, type Part, type Row } from "../lib/report.js";
 import { summarize } from "../lib/stats.js";
 import { Resources, withTempDir } from "../lib/tmp.js";
-import { IMPORT_CACHE_KIB } from "../../server/store/sessions.js";
+import { IMPORT_CACHE_KIB } from "../../server/store/sqlite.js";
 
 export const TARGET_LINES_PER_SECOND = 150_000;
 

@@ -5,7 +5,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import BetterSqlite3 from "better-sqlite3";
-import { IMPORT_CACHE_KIB } from "../../server/store/sessions.js";
+import { IMPORT_CACHE_KIB } from "../../server/store/sqlite.js";
 
 const [file, path, projectId] = process.argv.slice(2) as [string, string, string];
 const db = new BetterSqlite3(path);

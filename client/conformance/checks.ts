@@ -20,6 +20,7 @@ import {
   type JobLike,
   type Tenant,
 } from "./context.js";
+import { FINAL_JOB_STATUSES } from "../contract/index.js";
 
 /** What a check needs beyond the base URL, the API key and the project key. */
 export type CheckNeed = "writes" | "other-tenant";
@@ -39,7 +40,7 @@ export interface CheckDefinition {
   run(ctx: CheckContext): Promise<void>;
 }
 
-const FINAL = new Set(["completed", "failed", "cancelled"]);
+const FINAL = new Set<string>(FINAL_JOB_STATUSES);
 /** The fields of a job that never change after it is created. */
 const STABLE_FIELDS = ["jobId", "projectId", "action", "referenceId", "description", "createdAt", "startAt"] as const;
 

@@ -24,6 +24,7 @@ Checks that the Jobs API at URL behaves as its contract (openapi.yaml) says.
   --only IDS               run only these checks (comma-separated ids or group.*; repeatable)
   --skip IDS               do not run these checks (comma-separated ids or group.*; repeatable)
   --timeout MS             per request (default 10000)
+  --deadline MS            the whole run (default 300000): past it, the check under way fails and the rest are skipped
   --spec FILE              validate against this OpenAPI JSON instead of the package's own
   --json                   print the report as JSON on standard output
   --junit FILE             also write the report as JUnit XML to FILE (its folder is created)
@@ -44,6 +45,7 @@ const OPTIONS = {
   only: { type: "string", multiple: true },
   skip: { type: "string", multiple: true },
   timeout: { type: "string" },
+  deadline: { type: "string" },
   spec: { type: "string" },
   json: { type: "boolean" },
   junit: { type: "string" },
@@ -80,6 +82,9 @@ async function main(argv: string[]): Promise<number> {
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
     return usageError(`--timeout must be a positive integer, not ${values.timeout}`);
+  const deadline = values.deadline === undefined ? undefined : Number(values.deadline);
+  if (deadline !== undefined && !(Number.isInteger(deadline) && deadline > 0))
+    return usageError(`--deadline must be a positive integer, not ${values.deadline}`);
   // Before any check runs: a report that cannot be written must not cost a whole run.
   const junitProblem = values.junit === undefined ? undefined : prepareReportFile(values.junit);
   if (junitProblem !== undefined) return usageError(`--junit ${values.junit}: ${junitProblem}`);
@@ -109,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
       only: list(values.only),
       skip: list(values.skip),
       timeoutMs: timeout,
+      deadlineMs: deadline,
       spec,
       onResult: values.json
         ? undefined

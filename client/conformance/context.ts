@@ -1,6 +1,7 @@
 // What a check works with: one request function that records and validates every answer, the
 // tenants it may use, memoized shared steps (the job it scheduled, the project's list), and the
 // two ways a check ends other than passing (CheckFailure, CheckSkip).
+import { contract, fillPath, type OperationId } from "../contract/index.js";
 import type { SpecValidator } from "./spec.js";
 import { mediaType } from "./spec.js";
 
@@ -57,9 +58,44 @@ export class NoAnswerError extends Error {
   override name = "NoAnswerError";
 }
 
+/** The run's deadline (ConformanceOptions.deadlineMs) has passed, or would while waiting out a 429. */
+export class DeadlineError extends Error {
+  override name = "DeadlineError";
+}
+
 export interface RequestOptions {
   /** The Authorization header as sent; null sends none. Default: the own key, raw. */
   authorization?: string | null;
+  /** Wait out a 429 (its Retry-After) and try again, up to MAX_ATTEMPTS; default true. */
+  retryRateLimited?: boolean;
+  /** Bounded by the run's deadline (default true); the cleanup at the end is not, each request only by the timeout. */
+  withinDeadline?: boolean;
+}
+
+/** The most of an answer's body the kit reads: the largest answer of the contract (a page of 1000 jobs) is far smaller. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Replaces every occurrence of the keys (as sent, JSON-escaped and percent-encoded, as a server
+ * may echo them, standing as a token of their own) with `[API key]`: keys are never printed, in
+ * any report form.
+ */
+export function keyMasker(keys: readonly string[]): (text: string) => string {
+  const forms = [
+    ...new Set(keys.filter((key) => key !== "").flatMap((key) => [key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)])),
+  ];
+  // Longest first, so that a form containing another is replaced whole.
+  forms.sort((a, b) => b.length - a.length);
+  const alternatives = (list: string[]) => list.map(escapeRegExp).join("|");
+  // A key as long as a real one (36 characters) is masked wherever it stands; a short one (a
+  // test's "k1") only as a token of its own, or the letters of every word holding it would go.
+  const long = forms.filter((form) => form.length >= 12);
+  const short = forms.filter((form) => form.length < 12);
+  const patterns = [
+    ...(long.length > 0 ? [new RegExp(alternatives(long), "g")] : []),
+    ...(short.length > 0 ? [new RegExp(`(?<![\\w-])(?:${alternatives(short)})(?![\\w-])`, "g")] : []),
+  ];
+  return (text) => patterns.reduce((masked, pattern) => masked.replace(pattern, "[API key]"), text);
 }
 
 export interface CreatedJob {
@@ -74,6 +110,8 @@ export interface ContextOptions {
   allowWrites: boolean;
   userPrefix: string;
   timeoutMs: number;
+  /** The run ends (DeadlineError) at this time (epoch milliseconds), whatever is under way. */
+  deadline: number;
   fetch: (url: string, init: RequestInit) => Promise<Response>;
   validator: SpecValidator;
   /** The job statuses the spec knows (JobStatus enum). */
@@ -103,9 +141,14 @@ export class CheckContext {
   exchanges: Exchange[] = [];
   /** Extra lines for the running check's result. */
   notes: string[] = [];
+  /** Set once a check ended on the run's deadline: the rest are not run. */
+  deadlinePassed = false;
+  /** Masks the keys of the run in a text that may be printed (keyMasker). */
+  readonly mask: (text: string) => string;
   private readonly memos = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: ContextOptions) {
+    this.mask = keyMasker([options.own.apiKey, options.other?.apiKey ?? ""]);
     this.own = options.own;
     this.other = options.other;
     this.allowWrites = options.allowWrites;
@@ -117,42 +160,59 @@ export class CheckContext {
   }
 
   /** Sends a request to the base URL and records the answer, validated against the spec. */
-  async request(method: string, target: string, { authorization = this.own.apiKey }: RequestOptions = {}): Promise<Exchange> {
+  async request(
+    method: string,
+    target: string,
+    { authorization = this.own.apiKey, retryRateLimited = true, withinDeadline = true }: RequestOptions = {},
+  ): Promise<Exchange> {
     const base = new URL(this.options.baseUrl);
     const url = `${base.href.replace(/\/$/, "")}${target}`;
     const headers: Record<string, string> = { accept: "application/json, application/problem+json" };
     if (authorization !== null) headers.authorization = authorization;
+    const { deadline, timeoutMs } = this.options;
+    const deadlinePassed = () => new DeadlineError(`${method} ${target}: the run's deadline passed`);
     let response: Response;
-    let text: string;
+    let body: { text: string; tooLarge: boolean };
     for (let attempt = 1; ; attempt++) {
+      const left = withinDeadline ? deadline - Date.now() : Infinity;
+      if (left <= 0) throw deadlinePassed();
       try {
         response = await this.options.fetch(url, {
           method,
           headers,
           // A redirect is an answer of its own: the contract declares none.
           redirect: "manual",
-          signal: AbortSignal.timeout(this.options.timeoutMs),
+          signal: AbortSignal.timeout(Math.min(timeoutMs, left)),
         });
-        text = await response.text();
+        body = await readBody(response, MAX_BODY_BYTES);
       } catch (error) {
+        if (withinDeadline && Date.now() >= deadline) throw deadlinePassed();
         const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
         throw new NoAnswerError(`${method} ${target}: no answer (${cause})`);
       }
       // The rate limit is the deployment's, not the behaviour under test: wait as told, then retry.
-      if (response.status !== 429 || attempt >= MAX_ATTEMPTS) break;
+      if (response.status !== 429 || !retryRateLimited || attempt >= MAX_ATTEMPTS) break;
       const seconds = Number(response.headers.get("retry-after"));
-      await new Promise((resolve) => setTimeout(resolve, 1000 * (Number.isInteger(seconds) && seconds > 0 ? Math.min(seconds, 60) : 1)));
+      const waitMs = 1000 * (Number.isInteger(seconds) && seconds > 0 ? Math.min(seconds, 60) : 1);
+      if (withinDeadline && Date.now() + waitMs >= deadline) {
+        throw new DeadlineError(`${method} ${target}: 429 with Retry-After ${seconds || 1}; waiting it out would pass the run's deadline`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
     const path = target.split("?")[0]!;
+    const { text, tooLarge } = body;
     const exchange: Exchange = {
       method,
       target,
       status: response.status,
       headers: response.headers,
       contentType: mediaType(response.headers.get("content-type")),
-      text,
-      body: parseJson(text),
-      violations: this.options.validator.violations({ method, path, status: response.status, headers: response.headers, text }),
+      // What may be printed: a server may echo a key back in a body.
+      text: this.mask(text),
+      body: tooLarge ? undefined : parseJson(text),
+      violations: tooLarge
+        ? [`the body is larger than ${MAX_BODY_BYTES} bytes (the kit read no further)`]
+        : this.options.validator.violations({ method, path, status: response.status, headers: response.headers, text }),
     };
     this.exchanges.push(exchange);
     return exchange;
@@ -195,6 +255,31 @@ export class CheckContext {
   }
 }
 
+/** The body's text, reading at most `limit` bytes (an endless body is cut there: tooLarge). */
+async function readBody(response: Response, limit: number): Promise<{ text: string; tooLarge: boolean }> {
+  if (response.body === null) return { text: "", tooLarge: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { text: "", tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { text: new TextDecoder().decode(bytes), tooLarge: false };
+}
+
 function parseJson(text: string): unknown {
   try {
     return text === "" ? undefined : JSON.parse(text);
@@ -205,11 +290,12 @@ function parseJson(text: string): unknown {
 
 // ---- paths -----------------------------------------------------------------------------------
 
-export const jobsPath = (projectKey: string, query = ""): string =>
-  `/api/v1/${encodeURIComponent(projectKey)}/jobs${query ? `?${query}` : ""}`;
-export const jobPath = (projectKey: string, jobId: number | string): string => `/api/v1/${encodeURIComponent(projectKey)}/jobs/${jobId}`;
-export const userPath = (projectKey: string, userId: string): string =>
-  `/api/v1/${encodeURIComponent(projectKey)}/users/${encodeURIComponent(userId)}`;
+// From the contract's path templates: the operation each check calls, with its values encoded.
+const pathOf = (operationId: OperationId, values: Record<string, string | number>) =>
+  fillPath(contract.operation(operationId).path, values);
+export const jobsPath = (projectKey: string, query = ""): string => pathOf("listJobs", { projectKey }) + (query ? `?${query}` : "");
+export const jobPath = (projectKey: string, jobId: number | string): string => pathOf("getJob", { projectKey, jobId });
+export const userPath = (projectKey: string, userId: string): string => pathOf("deleteUserData", { projectKey, userId });
 
 // ---- expectations ----------------------------------------------------------------------------
 

@@ -14,4 +14,4 @@ export {
   type ConformanceReport,
 } from "./runner.js";
 export { checksMarkdownTable, formatCheckLines, formatJunitReport, formatReportTail, formatTextReport } from "./report.js";
-export { findPackageSpec, loadSpec, SpecValidator, type OpenApiDocument } from "./spec.js";
+export { loadSpec, SpecValidator, type OpenApiDocument } from "./spec.js";

@@ -8,14 +8,16 @@ import {
   CheckContext,
   CheckFailure,
   CheckSkip,
+  DeadlineError,
   NoAnswerError,
   describe,
+  keyMasker,
   jobPath,
   jobsPath,
   type ContextOptions,
   type Exchange,
 } from "./context.js";
-import { SpecValidator, loadSpec, type OpenApiDocument } from "./spec.js";
+import { SpecValidator, type OpenApiDocument } from "./spec.js";
 
 export interface ConformanceOptions {
   /** Where the implementation under test answers, e.g. `https://openreplay.example.com`. */
@@ -37,6 +39,12 @@ export interface ConformanceOptions {
   skip?: string[];
   /** Per request, in milliseconds. Default 10000. */
   timeoutMs?: number;
+  /**
+   * The whole run, in milliseconds (default 300000): past it, the check under way fails and the
+   * rest are skipped (a 429 whose Retry-After would pass it is not waited out). The cleanup
+   * still runs, each request bounded by timeoutMs.
+   */
+  deadlineMs?: number;
   /** The fetch to send requests with; default the global fetch, looked up at each call (so MSW and similar see them). */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** The OpenAPI document to validate against; default the package's generated/openapi.json. */
@@ -110,15 +118,26 @@ export function selectChecks(patterns: string[], checks: readonly CheckDefinitio
 
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const started = Date.now();
+  const mask = keyMasker([options.apiKey, options.otherApiKey ?? ""]);
+  try {
+    return await run(options, started);
+  } catch (error) {
+    // Whatever the error says (an answer quoted, a message of the fetch), never a key.
+    if (error instanceof Error) error.message = mask(error.message);
+    throw error;
+  }
+}
+
+async function run(options: ConformanceOptions, started: number): Promise<ConformanceReport> {
   const settings = validateOptions(options);
-  const spec = options.spec ?? loadSpec();
-  const validator = new SpecValidator(spec);
-  const statuses = jobStatuses(spec);
+  const validator = new SpecValidator(options.spec);
+  const statuses = jobStatuses(validator);
   const only = options.only?.length ? selectChecks(options.only) : undefined;
   const skip = selectChecks(options.skip ?? []);
   const random = () => randomBytes(6).toString("hex");
   const ctx = new CheckContext({
     ...settings,
+    deadline: started + settings.deadlineMs,
     fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
     validator,
     statuses,
@@ -128,19 +147,21 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
   });
 
   try {
-    await ctx.request("GET", jobsPath(settings.own.projectKey));
+    // Any answer will do here, a 429 too: not waited out.
+    await ctx.request("GET", jobsPath(settings.own.projectKey), { retryRateLimited: false });
   } catch (error) {
-    if (error instanceof NoAnswerError) throw new ConformanceConnectionError(`${settings.baseUrl} did not answer: ${error.message}`);
+    if (error instanceof NoAnswerError || error instanceof DeadlineError)
+      throw new ConformanceConnectionError(`${settings.baseUrl} did not answer: ${error.message}`);
     throw error;
   }
 
   const results: CheckResult[] = [];
   for (const check of CHECKS) {
-    const result = await runCheck(check, ctx, settings, only, skip);
+    const result = maskResult(await runCheck(check, ctx, settings, only, skip), ctx.mask);
     results.push(result);
     options.onResult?.(result);
   }
-  const cleanup = await cancelCreatedJobs(ctx);
+  const cleanup = (await cancelCreatedJobs(ctx)).map(ctx.mask);
 
   const count = (outcome: CheckOutcome) => results.filter((r) => r.outcome === outcome).length;
   const summary = { total: results.length, passed: count("passed"), failed: count("failed"), skipped: count("skipped") };
@@ -158,7 +179,20 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 }
 
 /** The options once checked: the part of a check context's options the caller gives. */
-type Settings = Pick<ContextOptions, "baseUrl" | "own" | "other" | "allowWrites" | "userPrefix" | "timeoutMs">;
+type Settings = Pick<ContextOptions, "baseUrl" | "own" | "other" | "allowWrites" | "userPrefix" | "timeoutMs"> & { deadlineMs: number };
+
+/** A result as it may be printed: the run's keys masked in every text of it. */
+function maskResult(result: CheckResult, mask: (text: string) => string): CheckResult {
+  const masked = (text: string | undefined) => (text === undefined ? undefined : mask(text));
+  return {
+    ...result,
+    title: mask(result.title),
+    expected: masked(result.expected),
+    got: masked(result.got),
+    reason: masked(result.reason),
+    details: result.details.map(mask),
+  };
+}
 
 function validateOptions(options: ConformanceOptions): Settings {
   const { baseUrl, apiKey, projectKey, otherApiKey, otherProjectKey } = options;
@@ -167,10 +201,16 @@ function validateOptions(options: ConformanceOptions): Settings {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new ConformanceUsageError(`the base URL is not a URL: ${JSON.stringify(baseUrl)}`);
+    throw new ConformanceUsageError(`the base URL is not a URL: ${JSON.stringify(baseUrl.replace(/\/\/[^/@]*@/, "//[credentials]@"))}`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new ConformanceUsageError(`the base URL must be http or https, not ${url.protocol}`);
+  if (url.username || url.password) {
+    // Named, never echoed: fetch refuses such a URL, and the password must not be printed.
+    throw new ConformanceUsageError(
+      "the base URL must not hold credentials (user:password@host): the API takes its key in --api-key (or CONFORMANCE_API_KEY)",
+    );
+  }
   if (url.search || url.hash) throw new ConformanceUsageError("the base URL must not have a query or fragment");
   if (!apiKey) throw new ConformanceUsageError("an API key is required (--api-key)");
   if (!projectKey) throw new ConformanceUsageError("a project key is required (--project-key)");
@@ -188,6 +228,9 @@ function validateOptions(options: ConformanceOptions): Settings {
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
     throw new ConformanceUsageError("the timeout must be a positive number of milliseconds");
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  if (!Number.isInteger(deadlineMs) || deadlineMs < 1)
+    throw new ConformanceUsageError("the deadline must be a positive number of milliseconds");
   return {
     baseUrl: url.href.replace(/\/$/, ""),
     own: { apiKey, projectKey },
@@ -195,13 +238,19 @@ function validateOptions(options: ConformanceOptions): Settings {
     allowWrites: options.allowWrites ?? false,
     userPrefix,
     timeoutMs,
+    deadlineMs,
   };
 }
 
-function jobStatuses(spec: OpenApiDocument): string[] {
-  const schema = spec.components?.schemas?.JobStatus as { enum?: unknown } | undefined;
-  if (!Array.isArray(schema?.enum)) throw new ConformanceUsageError("the spec has no components.schemas.JobStatus enum");
-  return schema.enum.map(String);
+/** The whole run's default deadline: a full run sends about 60 requests, and waits out few 429s. */
+export const DEFAULT_DEADLINE_MS = 300_000;
+
+function jobStatuses(validator: SpecValidator): string[] {
+  try {
+    return validator.jobStatuses();
+  } catch (error) {
+    throw new ConformanceUsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 async function runCheck(
@@ -214,6 +263,7 @@ async function runCheck(
   const base = { id: check.id, title: check.title, stateful: check.stateful, needs: [...check.needs] };
   const skipped = (reason: string): CheckResult => ({ ...base, outcome: "skipped", reason, details: [], requests: 0, durationMs: 0 });
   if ((only && !only.has(check.id)) || skip.has(check.id)) return skipped("not selected (--only, --skip)");
+  if (ctx.deadlinePassed) return skipped(`not run: the run's deadline (${settings.deadlineMs} ms, --deadline) had passed`);
   if (check.needs.includes("writes") && !settings.allowWrites) return skipped(NEED_REASONS.writes);
   if (check.needs.includes("other-tenant") && !settings.other) return skipped(NEED_REASONS["other-tenant"]);
 
@@ -228,7 +278,14 @@ async function runCheck(
     if (error instanceof CheckFailure) result = { outcome: "failed", expected: error.expected, got: error.got };
     else if (error instanceof CheckSkip) result = { outcome: "skipped", reason: error.reason };
     else if (error instanceof NoAnswerError) result = { outcome: "failed", expected: "an answer", got: error.message };
-    else
+    else if (error instanceof DeadlineError) {
+      ctx.deadlinePassed = true;
+      result = {
+        outcome: "failed",
+        expected: `the run to end within its deadline (${settings.deadlineMs} ms, --deadline)`,
+        got: error.message,
+      };
+    } else
       result = { outcome: "failed", expected: "the check to run to its end", got: error instanceof Error ? error.message : String(error) };
   }
   const violations = ctx.exchanges.flatMap((exchange: Exchange) =>
@@ -254,10 +311,11 @@ async function cancelCreatedJobs(ctx: CheckContext): Promise<string[]> {
   for (const { tenant, jobId } of ctx.created) {
     try {
       // Only what is still pending: a cancelled or finished job is left as it is.
-      const current = await ctx.request("GET", jobPath(tenant.projectKey, jobId), { authorization: tenant.apiKey });
+      const cleanup = { authorization: tenant.apiKey, retryRateLimited: false, withinDeadline: false };
+      const current = await ctx.request("GET", jobPath(tenant.projectKey, jobId), cleanup);
       const status = (current.body as { data?: { status?: unknown } } | undefined)?.data?.status;
       if (current.status === 200 && status !== "scheduled" && status !== "running") continue;
-      const answer = await ctx.request("DELETE", jobPath(tenant.projectKey, jobId), { authorization: tenant.apiKey });
+      const answer = await ctx.request("DELETE", jobPath(tenant.projectKey, jobId), cleanup);
       if (answer.status === 200) lines.push(`cancelled job ${jobId} of project ${tenant.projectKey}`);
       else if (answer.status !== 501) lines.push(`could not cancel job ${jobId} of project ${tenant.projectKey}: ${answer.status}`);
     } catch (error) {

@@ -2,25 +2,23 @@
 // mock does (status, body, Content-Type, declared headers such as Link and Retry-After), chosen per
 // request with the same `Prefer: code=..., example=...` header, or per test with a programmatic
 // choice. Like Prism: no Authorization header answers 401, an invalid parameter answers the
-// operation's 400 example, and path values do not change the answer.
-import { HttpResponse, type HttpHandler } from "msw";
-import { createOpenApiHttp } from "openapi-msw";
-import type { paths } from "../index.js";
-import { chooseAnswer, chooseRefusal, parsePrefer, PrismStyleError, type Answer, type ExampleChoice } from "./negotiate.js";
-import { malformedPathHandler } from "./malformed.js";
-import { parameterProblem } from "./parameters.js";
-import { operationIds, operationSpec, type OperationId } from "./spec.js";
+// operation's 400 example, and path values do not change the answer. One handler per operation of
+// the contract's table; a request reaches an operation by the spec's path rules (contract.route).
+import { http, HttpResponse, type HttpHandler } from "msw";
+import { contract, MOCK_BASE_URL, parameterProblem, type Operation, type OperationId } from "../contract/index.js";
+import { chooseAnswer, chooseRefusal, parsePrefer, prismError, PrismStyleError, type Answer, type ExampleChoice } from "./negotiate.js";
+import { scopeOf, type Target } from "./scope.js";
 
 export type { ExampleChoice } from "./negotiate.js";
 
-/** Where the mocked API is: the client's baseUrl. The Prism mock's address by default. */
-export const DEFAULT_BASE_URL = "http://localhost:4010";
+/** Where the mocked API is by default: the Prism mock's address (`npm run mock`). */
+export const DEFAULT_BASE_URL = MOCK_BASE_URL;
 
 /** A choice of answer per operation, used when a request sends no `Prefer` of its own. */
 export type ExampleScenario = Partial<Record<OperationId, ExampleChoice>>;
 
 export interface ExampleHandlersOptions {
-  /** The API's base URL, as given to createJobsClient (default http://localhost:4010); `*` matches any origin. */
+  /** The API's base URL, as given to createJobsClient (default http://127.0.0.1:4010); `*` matches any origin. */
   baseUrl?: string;
   /** The answer each operation gives when the request sends no `Prefer` (default: its first success example). */
   scenario?: ExampleScenario;
@@ -40,7 +38,7 @@ function toResponse(answer: Answer): HttpResponse<string> {
  */
 export function exampleResponse(operationId: OperationId, choice: ExampleChoice = {}): HttpResponse<string> {
   try {
-    return toResponse(chooseAnswer(operationSpec(operationId), choice));
+    return toResponse(chooseAnswer(contract.operation(operationId), choice));
   } catch (error) {
     if (error instanceof PrismStyleError) {
       throw new Error(`${operationId} has no answer for ${JSON.stringify(choice)}: ${error.message}`);
@@ -51,28 +49,16 @@ export function exampleResponse(operationId: OperationId, choice: ExampleChoice 
 
 /** What the handler answers to one request: Prism's checks, then the request's Prefer or the choice. */
 function answerRequest(
-  operationId: OperationId,
+  operation: Operation,
   request: Request,
-  params: Readonly<Record<string, string | undefined>> | "malformed",
+  path: Readonly<Record<string, string>>,
+  target: Target,
   choice: ExampleChoice | undefined,
 ): Answer {
-  const operation = operationSpec(operationId);
-  let prefer: ExampleChoice | undefined;
   try {
-    prefer = parsePrefer(request.headers.get("Prefer"));
-  } catch (error) {
-    if (error instanceof PrismStyleError) return error.answer;
-    throw error;
-  }
-  const wanted = prefer ?? choice ?? {};
-  try {
+    const wanted = parsePrefer(request.headers.get("Prefer")) ?? choice ?? {};
     if (!request.headers.has("Authorization")) return chooseRefusal(operation, 401, wanted);
-    const invalid =
-      params === "malformed" ||
-      parameterProblem(operation.parameters, params, new URL(request.url).searchParams, {
-        integers: "lenient",
-        unknownQuery: "ignore",
-      }) !== undefined;
+    const invalid = parameterProblem(operation, path, target.search, { integers: "lenient", unknownQuery: "ignore" }) !== undefined;
     if (invalid) return chooseRefusal(operation, 400, wanted);
     return chooseAnswer(operation, wanted);
   } catch (error) {
@@ -88,27 +74,46 @@ function answerRequest(
 export function exampleHandler(operationId: OperationId, choice?: ExampleChoice, options: { baseUrl?: string } = {}): HttpHandler {
   // Fail at set-up, not at the first request, when the choice names an example that does not exist.
   if (choice) exampleResponse(operationId, choice);
-  const http = createOpenApiHttp<paths>({ baseUrl: options.baseUrl ?? DEFAULT_BASE_URL });
-  switch (operationId) {
-    case "listJobs":
-      return http.get("/api/v1/{projectKey}/jobs", ({ request, params, response }) =>
-        response.untyped(toResponse(answerRequest(operationId, request, params, choice))),
-      );
-    case "getJob":
-      return http.get("/api/v1/{projectKey}/jobs/{jobId}", ({ request, params, response }) =>
-        response.untyped(toResponse(answerRequest(operationId, request, params, choice))),
-      );
-    case "cancelJob":
-      return http.delete("/api/v1/{projectKey}/jobs/{jobId}", ({ request, params, response }) =>
-        response.untyped(toResponse(answerRequest(operationId, request, params, choice))),
-      );
-    case "deleteUserData":
-      return http.delete("/api/v1/{projectKey}/users/{userId}", ({ request, params, response }) =>
-        response.untyped(toResponse(answerRequest(operationId, request, params, choice))),
-      );
-    default:
-      throw new Error(`No example handler for operation ${String(operationId satisfies never)}`);
-  }
+  const scope = scopeOf(options.baseUrl);
+  return http.all(scope.pattern, ({ request }) => {
+    const target = scope.targetOf(request);
+    const route = target && contract.route(request.method, target.pathname);
+    // Another operation's request (or none): the next handler's.
+    if (route?.kind !== "operation" || route.operation.operationId !== operationId) return undefined;
+    return toResponse(answerRequest(route.operation, request, route.path, target!, choice));
+  });
+}
+
+/**
+ * Every other request to the base URL, answered as Prism answers it: a path no operation has
+ * (404), a method its path does not have (405), an operation's path without its last parameter
+ * (`/users/`: that operation's 400).
+ */
+function noOperationHandler(baseUrl: string | undefined): HttpHandler {
+  const scope = scopeOf(baseUrl);
+  return http.all(scope.pattern, ({ request }) => {
+    const target = scope.targetOf(request);
+    if (target === undefined) return undefined;
+    const route = contract.route(request.method, target.pathname);
+    const method = request.method.toLowerCase();
+    switch (route.kind) {
+      case "operation":
+        return undefined; // its handler answers
+      case "empty-parameter": {
+        const operation = contract.operations.find((o) => o.path === route.template && o.method === method);
+        if (operation !== undefined) return toResponse(chooseRefusal(operation, 400));
+        break;
+      }
+      case "no-operation":
+        return toResponse(
+          prismError("NO_PATH_MATCHED_ERROR", `The route ${target.pathname} hasn't been found in the specification file`).answer,
+        );
+      case "method-not-allowed":
+        break;
+    }
+    const detail = `The route ${target.pathname} has been matched, but it does not have "${method}" method defined`;
+    return toResponse(prismError("NO_METHOD_MATCHED_ERROR", detail).answer);
+  });
 }
 
 /**
@@ -118,11 +123,9 @@ export function exampleHandler(operationId: OperationId, choice?: ExampleChoice,
  * and `scenario` sets what an operation answers when the request does not say.
  */
 export function createExampleHandlers(options: ExampleHandlersOptions = {}): HttpHandler[] {
-  const { baseUrl = DEFAULT_BASE_URL, scenario = {} } = options;
+  const { baseUrl, scenario = {} } = options;
   return [
-    malformedPathHandler(baseUrl, (operationId, request) =>
-      toResponse(answerRequest(operationId, request, "malformed", scenario[operationId])),
-    ),
-    ...operationIds().map((operationId) => exampleHandler(operationId, scenario[operationId], { baseUrl })),
+    ...contract.operations.map(({ operationId }) => exampleHandler(operationId, scenario[operationId], { baseUrl })),
+    noOperationHandler(baseUrl),
   ];
 }

@@ -4,7 +4,7 @@
 //   createStatefulHandlers() an in-memory server: jobs are created, listed, cancelled, advanced
 // Imports only msw, openapi-msw, generated/ and client/, so it works in Node (msw/node) and in
 // browsers (msw/browser) and ships in the light client package (msw and openapi-msw are optional
-// peer dependencies).
+// peer dependencies). Each handler answers its base URL only.
 export {
   createExampleHandlers,
   DEFAULT_BASE_URL,
@@ -23,4 +23,4 @@ export {
   type TenantOptions,
 } from "./stateful.js";
 export { parsePrefer } from "./negotiate.js";
-export type { OperationId } from "./spec.js";
+export type { OperationId } from "../contract/index.js";

@@ -2,7 +2,7 @@
 // mock`) chooses it from a `Prefer: code=..., example=...` header, so that a frontend gets the same
 // answer from MSW as from Prism. Mirrors @stoplight/prism-http's negotiator for this spec's shapes
 // (one media type per response): hand-written because Prism's negotiator is not a browser library.
-import type { OperationSpec, ResponseSpec } from "./spec.js";
+import type { Operation, Response } from "../contract/index.js";
 
 /** The answer to give: a status and, optionally, one of that status's named examples. */
 export interface ExampleChoice {
@@ -28,9 +28,16 @@ export class PrismStyleError extends Error {
   }
 }
 
-function prismError(status: 404 | 422, detail: string): PrismStyleError {
-  const [slug, title] =
-    status === 404 ? ["NOT_FOUND", "The server cannot find the requested content"] : ["UNPROCESSABLE_ENTITY", "Invalid request"];
+const PRISM_ERRORS = {
+  NOT_FOUND: [404, "The server cannot find the requested content"],
+  UNPROCESSABLE_ENTITY: [422, "Invalid request"],
+  NO_PATH_MATCHED_ERROR: [404, "Route not resolved, no path matched"],
+  NO_METHOD_MATCHED_ERROR: [405, "Route resolved, but no method matched"],
+} as const;
+
+/** One of Prism's own errors, as Prism answers it. */
+export function prismError(slug: keyof typeof PRISM_ERRORS, detail: string): PrismStyleError {
+  const [status, title] = PRISM_ERRORS[slug];
   return new PrismStyleError({
     status,
     mediaType: "application/problem+json",
@@ -61,7 +68,7 @@ export function parsePrefer(header: string | null | undefined): ExampleChoice | 
   if (values.code !== undefined) {
     const status = Number(values.code);
     if (!/^\d+$/.test(values.code) || status < 100 || status > 599) {
-      throw prismError(422, `optional property "code"\n└─ cannot decode "${values.code}", should be a number`);
+      throw prismError("UNPROCESSABLE_ENTITY", `optional property "code"\n└─ cannot decode "${values.code}", should be a number`);
     }
     choice.status = status;
   }
@@ -69,21 +76,31 @@ export function parsePrefer(header: string | null | undefined): ExampleChoice | 
   return choice.status === undefined && choice.example === undefined ? undefined : choice;
 }
 
-function answerOf(response: ResponseSpec, status: number, example: string | undefined): Answer | undefined {
-  const found = example === undefined ? response.examples[0] : response.examples.find((e) => e.name === example);
+/** The named example of a response (the first when none is named), with the declared headers' examples. */
+function answerOf(response: Response, status: number, example: string | undefined): Answer | undefined {
+  const media = response.content[0];
+  if (!media) return undefined;
+  const found = example === undefined ? media.examples[0] : media.examples.find((e) => e.name === example);
   if (!found) return undefined;
-  return { status, mediaType: response.mediaType, body: found.value, headers: { ...response.headers } };
+  const headers: Record<string, string> = {};
+  // Header examples are scalars (Link, Retry-After, X-Request-Id).
+  for (const header of response.headers) {
+    if (typeof header.example === "string" || typeof header.example === "number") headers[header.name] = String(header.example);
+  }
+  return { status, mediaType: media.type, body: found.value, headers };
 }
 
+const mediaTypeOf = (response: Response) => response.content[0]?.type ?? "(none)";
+
 /** The response Prism falls back to: the lowest 2xx, else `default`, else the first. */
-function fallbackResponse(operation: OperationSpec): ResponseSpec {
+function fallbackResponse(operation: Operation): Response {
   const success = operation.responses.filter((r) => /^2\d\d$/.test(r.status)).sort((a, b) => Number(a.status) - Number(b.status))[0];
   const response = success ?? operation.responses.find((r) => r.status === "default") ?? operation.responses[0];
   if (!response) throw new Error(`${operation.operationId} declares no response`);
   return response;
 }
 
-function statusOf(response: ResponseSpec, requested?: number): number {
+function statusOf(response: Response, requested?: number): number {
   if (requested !== undefined) return requested;
   return response.status === "default" ? 500 : Number(response.status);
 }
@@ -94,7 +111,7 @@ function statusOf(response: ResponseSpec, requested?: number): number {
  * named example, the success response's example of that name. Without a status: the success
  * response. An example name found nowhere throws a PrismStyleError (Prism's 404 NOT_FOUND).
  */
-export function chooseAnswer(operation: OperationSpec, choice: ExampleChoice = {}): Answer {
+export function chooseAnswer(operation: Operation, choice: ExampleChoice = {}): Answer {
   const { status, example } = choice;
   if (status !== undefined) {
     const response =
@@ -105,7 +122,10 @@ export function chooseAnswer(operation: OperationSpec, choice: ExampleChoice = {
   const fallback = fallbackResponse(operation);
   const answer = answerOf(fallback, statusOf(fallback), example);
   if (answer) return answer;
-  throw prismError(404, `Response for contentType: ${fallback.mediaType} and exampleKey: ${example ?? "(first)"} does not exist.`);
+  throw prismError(
+    "NOT_FOUND",
+    `Response for contentType: ${mediaTypeOf(fallback)} and exampleKey: ${example ?? "(first)"} does not exist.`,
+  );
 }
 
 /**
@@ -113,11 +133,11 @@ export function chooseAnswer(operation: OperationSpec, choice: ExampleChoice = {
  * parameter: 400): the first example of that status, or the named one when `Prefer` asked for that
  * same status.
  */
-export function chooseRefusal(operation: OperationSpec, status: 400 | 401, choice: ExampleChoice = {}): Answer {
+export function chooseRefusal(operation: Operation, status: 400 | 401, choice: ExampleChoice = {}): Answer {
   const response = operation.responses.find((r) => r.status === String(status)) ?? operation.responses.find((r) => r.status === "default");
   if (!response) throw new Error(`${operation.operationId} declares no ${status} response`);
   const example = choice.status === status ? choice.example : undefined;
   const answer = answerOf(response, statusOf(response, status), example);
   if (answer) return answer;
-  throw prismError(404, `Response for contentType: ${response.mediaType} and exampleKey: ${example} does not exist.`);
+  throw prismError("NOT_FOUND", `Response for contentType: ${mediaTypeOf(response)} and exampleKey: ${example} does not exist.`);
 }

@@ -1,26 +1,42 @@
-// Stateful MSW handlers: the four operations over an in-memory store, answering as the reference
-// server does (API key and tenancy, one pending deletion per user, keyset pages with a `Link`
-// header, 501 on cancelling a finished job, RFC 9457 problems), plus controls a test uses to move
-// jobs along as the server's job runner would.
-import { HttpResponse, type HttpHandler } from "msw";
+// Stateful MSW handlers: the operations over an in-memory store, answering what the reference
+// server answers for the same request — the spec's path rules, the API key and tenancy, parameter
+// checks, one pending deletion per user, keyset pages with a `Link` header, 501 on cancelling a
+// finished job, problems with the server's words and headers — from the contract core, plus
+// controls a test uses to move jobs along as the server's job runner would.
+import { http as mswHttp, HttpResponse, type HttpHandler } from "msw";
 import { createOpenApiHttp } from "openapi-msw";
-import type { Job, JobStatus, paths } from "../index.js";
-import { DEFAULT_BASE_URL } from "./examples.js";
-import { malformedPathHandler } from "./malformed.js";
-import { parameterProblem } from "./parameters.js";
-import { PROBLEM_INIT, ProblemError } from "./problems.js";
-import { operationSpec, type OperationId } from "./spec.js";
+import {
+  apiKeyFromHeader,
+  contract,
+  decodeSegment,
+  nextPageLink,
+  jsonContentType,
+  MOCK_BASE_URL,
+  parameterProblem,
+  problemBody,
+  problemWords,
+  PROBLEM_CONTENT_TYPE,
+  shownPath,
+  WWW_AUTHENTICATE,
+  type Job,
+  type JobStatus,
+  type OperationId,
+  requestIdFor,
+  type Problem,
+} from "../contract/index.js";
+import type { paths } from "../index.js";
+import { scopeOf, type Target } from "./scope.js";
 import { MemoryJobsStore, type Project, type TenantOptions } from "./store.js";
 
 export { DEFAULT_PROJECT_KEY } from "./store.js";
 export type { TenantOptions } from "./store.js";
 
 export interface StatefulHandlersOptions {
-  /** The API's base URL, as given to createJobsClient (default "http://localhost:4010"); `*` matches any origin. */
+  /** The API's base URL, as given to createJobsClient (default "http://127.0.0.1:4010"); `*` matches any origin. */
   baseUrl?: string;
   /**
    * Organizations: each API key reaches its own projects only (others answer 404 like missing
-   * ones). Default: one organization whose key is any non-empty string, with one project
+   * ones). Default: one organization whose key is any well-formed key, with one project
    * "demo-project".
    */
   tenants?: TenantOptions[];
@@ -45,161 +61,194 @@ export interface StatefulJobs {
 }
 
 export interface StatefulHandlers {
-  /** MSW handlers for listJobs, getJob, cancelJob and deleteUserData. */
+  /** MSW handlers for every operation, and for every other request to the base URL (answered as the server does). */
   handlers: HttpHandler[];
   jobs: StatefulJobs;
 }
 
-/** `<key>` as the original documentation sends it, or `Bearer <key>` (as the reference server reads it). */
-function apiKeyFromHeader(header: string | null): string | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  const bearer = /^Bearer\s+(\S+)$/i.exec(value);
-  const key = bearer ? bearer[1]! : value;
-  return /^[\x21-\x7e]{1,256}$/.test(key) ? key : undefined;
+/** A problem answer: status, body and headers, as the server sends it. */
+interface Refusal<Status extends number = number> {
+  status: Status;
+  body: Problem;
+  init: { headers: Record<string, string> };
+}
+
+/** What an operation's handler works with once the request is admitted. */
+interface Admitted {
+  project: Project;
+  path: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  /** Headers every answer carries (X-Request-Id). */
+  headers: Record<string, string>;
 }
 
 /** The path prefix of the base URL ("" for an origin), which the `Link` target must keep. */
 function basePath(baseUrl: string): string {
   try {
-    return new URL(baseUrl).pathname.replace(/\/+$/, "");
+    return new URL(baseUrl.replace(/^\*/, "http://any.origin")).pathname.replace(/\/+$/, "");
   } catch {
     return "";
   }
 }
 
 export function createStatefulHandlers(options: StatefulHandlersOptions = {}): StatefulHandlers {
-  const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
+  const baseUrl = options.baseUrl ?? MOCK_BASE_URL;
+  const scope = scopeOf(baseUrl);
   const store = new MemoryJobsStore(options.tenants, options.now ?? Date.now, options.startDelayMs ?? 0);
   const http = createOpenApiHttp<paths>({ baseUrl });
   const prefix = basePath(baseUrl);
 
-  /** The organization of the request's key; 401 for a missing, malformed or unknown key. */
-  function authenticate(request: Request): number {
-    const key = apiKeyFromHeader(request.headers.get("Authorization"));
-    const organization = key === undefined ? undefined : store.organizationOf(key);
-    if (organization === undefined) throw new ProblemError("unauthorized", "Invalid API Key");
-    return organization;
+  function refusal<Status extends number>(
+    status: Status,
+    detail: string,
+    request: Request,
+    target: Target,
+    extra: Record<string, string> = {},
+  ): Refusal<Status> {
+    const requestId = requestIdFor(request.headers.get("X-Request-Id"));
+    const instance = shownPath(request.method, target.pathname, { query: false });
+    return {
+      status,
+      body: problemBody(status, detail, { instance, requestId }),
+      init: { headers: { "Content-Type": jsonContentType(PROBLEM_CONTENT_TYPE), "X-Request-Id": requestId, ...extra } },
+    };
   }
+
+  // An answer to HEAD has the headers of the answer to GET and no body (RFC 9110 §9.3.2).
+  const toResponse = (answer: Refusal, request: Request) =>
+    request.method === "HEAD"
+      ? new HttpResponse(null, { status: answer.status, ...answer.init })
+      : HttpResponse.json(answer.body, { status: answer.status, ...answer.init });
 
   /**
-   * What every operation does first, in the reference server's order: the key (401), the
-   * parameters against the spec (400), the project within the key's organization (404).
+   * What the server checks before an operation runs, in its order: the key (401), the parameters
+   * against the spec (400), the project within the key's organization (404). Undefined when the
+   * request is not exactly this operation's (the path rules decide; another handler answers it).
    */
-  function admit(operationId: OperationId, request: Request, params: Record<string, string | undefined>): Project {
-    const organization = authenticate(request);
-    const invalid = parameterProblem(operationSpec(operationId).parameters, params, new URL(request.url).searchParams, {
-      integers: "canonical",
-      unknownQuery: "reject",
-    });
-    if (invalid !== undefined) throw new ProblemError("bad-request", invalid);
-    const projectKey = params.projectKey!;
+  function admit(operationId: OperationId, request: Request): Admitted | Refusal<400 | 401 | 404> | undefined {
+    const target = scope.targetOf(request);
+    if (target === undefined) return undefined;
+    const route = contract.route(request.method, target.pathname);
+    if (route.kind !== "operation" || route.operation.operationId !== operationId) return undefined;
+    const key = apiKeyFromHeader(request.headers.get("Authorization"));
+    const organization = key === undefined ? undefined : store.organizationOf(key);
+    if (organization === undefined)
+      return refusal(401, problemWords.invalidApiKey, request, target, { "WWW-Authenticate": WWW_AUTHENTICATE });
+    const invalid = parameterProblem(route.operation, route.path, target.search);
+    if (invalid !== undefined) return refusal(400, invalid, request, target);
+    const projectKey = decodeURIComponent(route.path.projectKey!);
     const project = store.findProject(organization, projectKey);
-    if (!project) throw new ProblemError("not-found", `Project ${projectKey} was not found.`);
-    return project;
+    if (!project) return refusal(404, problemWords.projectNotFound(projectKey), request, target);
+    return {
+      project,
+      path: Object.fromEntries(Object.entries(route.path).map(([name, raw]) => [name, decodeURIComponent(raw)])),
+      query: new URLSearchParams(target.search),
+      headers: { "Content-Type": jsonContentType("application/json"), "X-Request-Id": requestIdFor(request.headers.get("X-Request-Id")) },
+    };
   }
 
-  /** Runs one operation; a ProblemError becomes its problem answer (the userId is kept out of `instance`). */
-  function answer(operationId: OperationId, request: Request, run: () => Response): Response {
-    try {
-      return run();
-    } catch (error) {
-      if (!(error instanceof ProblemError)) throw error;
-      const path = new URL(request.url).pathname;
-      const instance = operationId === "deleteUserData" ? path.replace(/\/users\/[^/]*$/, "/users/[userId]") : path;
-      return HttpResponse.json(error.body(instance), { status: error.status, ...PROBLEM_INIT });
-    }
-  }
-
-  function jobNotFound(jobId: number, project: Project): ProblemError {
-    return new ProblemError("not-found", `Job ${jobId} was not found in project ${project.projectKey}.`);
-  }
-
-  function nextPageLink(projectKey: string, status: JobStatus | undefined, limit: number, after: number): string {
-    const search = new URLSearchParams();
-    if (status !== undefined) search.set("status", status);
-    search.set("limit", String(limit));
-    search.set("after", String(after));
-    return `<${prefix}/api/v1/${encodeURIComponent(projectKey)}/jobs?${search}>; rel="next"`;
-  }
+  const isRefusal = (admitted: Admitted | Refusal): admitted is Refusal => "body" in admitted;
 
   const handlers: HttpHandler[] = [
-    malformedPathHandler(baseUrl, (operationId, request) =>
-      answer(operationId, request, () => {
-        authenticate(request);
-        throw new ProblemError("bad-request", "The request path is not valid percent-encoded UTF-8.");
-      }),
-    ),
+    // A path that is not valid percent-encoding: msw would throw decoding it for the typed handlers
+    // below (a RegExp path makes msw decode nothing). Answered as the server does, whatever the key.
+    mswHttp.all(scope.pattern, ({ request }) => {
+      const target = scope.targetOf(request);
+      if (target === undefined || decodeSegment(target.pathname) !== undefined) return undefined;
+      const route = contract.route(request.method, target.pathname);
+      if (route.kind !== "operation") return undefined;
+      return toResponse(refusal(400, problemWords.malformedPath, request, target), request);
+    }),
 
-    http.get("/api/v1/{projectKey}/jobs", ({ request, params, query, response }) =>
-      response.untyped(
-        answer("listJobs", request, () => {
-          const project = admit("listJobs", request, params);
-          const status = query.get("status") ?? undefined;
-          const limitText = query.get("limit");
-          const afterText = query.get("after");
-          const limit = limitText === null ? undefined : Number(limitText);
-          const after = afterText === null ? undefined : Number(afterText);
-          // One job more than asked tells whether a next page exists.
-          const rows = store.listJobs(project.projectId, { status, after, limit: limit === undefined ? undefined : limit + 1 });
-          if (limit === undefined || rows.length <= limit) return response(200).json({ data: rows });
-          const page = rows.slice(0, limit);
-          const link = nextPageLink(project.projectKey, status, limit, page[page.length - 1]!.jobId);
-          return response(200).json({ data: page }, { headers: { Link: link } });
-        }),
-      ),
-    ),
+    http.get("/api/v1/{projectKey}/jobs", ({ request, response }) => {
+      const admitted = admit("listJobs", request);
+      if (admitted === undefined) return undefined;
+      if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
+      const { project, query, headers } = admitted;
+      const status = (query.get("status") ?? undefined) as JobStatus | undefined;
+      const limitText = query.get("limit");
+      const afterText = query.get("after");
+      const limit = limitText === null ? undefined : Number(limitText);
+      const after = afterText === null ? undefined : Number(afterText);
+      // One job more than asked tells whether a next page exists.
+      const rows = store.listJobs(project.projectId, { status, after, limit: limit === undefined ? undefined : limit + 1 });
+      if (limit === undefined || rows.length <= limit) return response(200).json({ data: rows }, { headers });
+      const page = rows.slice(0, limit);
+      const link = nextPageLink(project.projectKey, { status, limit, after: page[page.length - 1]!.jobId }, prefix);
+      return response(200).json({ data: page }, { headers: { ...headers, Link: link } });
+    }),
 
-    http.get("/api/v1/{projectKey}/jobs/{jobId}", ({ request, params, response }) =>
-      response.untyped(
-        answer("getJob", request, () => {
-          const project = admit("getJob", request, params);
-          const jobId = Number(params.jobId);
-          const job = store.getJob(project.projectId, jobId);
-          if (!job) throw jobNotFound(jobId, project);
-          return response(200).json({ data: job });
-        }),
-      ),
-    ),
+    http.get("/api/v1/{projectKey}/jobs/{jobId}", ({ request, response }) => {
+      const admitted = admit("getJob", request);
+      if (admitted === undefined) return undefined;
+      if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
+      const { project, path, headers } = admitted;
+      const jobId = Number(path.jobId);
+      const job = store.getJob(project.projectId, jobId);
+      if (!job) {
+        const answer = jobNotFound(request, jobId, project);
+        return response(answer.status).json(answer.body, answer.init);
+      }
+      return response(200).json({ data: job }, { headers });
+    }),
 
-    http.delete("/api/v1/{projectKey}/jobs/{jobId}", ({ request, params, response }) =>
-      response.untyped(
-        answer("cancelJob", request, () => {
-          const project = admit("cancelJob", request, params);
-          const jobId = Number(params.jobId);
-          const result = store.cancelJob(project.projectId, jobId);
-          switch (result.outcome) {
-            case "cancelled":
-              return response(200).json({ data: result.job });
-            case "not-cancellable":
-              throw new ProblemError(
-                "job-not-cancellable",
-                `Job ${result.job.jobId} is ${result.job.status} and can no longer be cancelled.`,
-              );
-            case "not-found":
-              throw jobNotFound(jobId, project);
-          }
-        }),
-      ),
-    ),
+    http.delete("/api/v1/{projectKey}/jobs/{jobId}", ({ request, response }) => {
+      const admitted = admit("cancelJob", request);
+      if (admitted === undefined) return undefined;
+      if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
+      const { project, path, headers } = admitted;
+      const jobId = Number(path.jobId);
+      const result = store.cancelJob(project.projectId, jobId);
+      switch (result.outcome) {
+        case "cancelled":
+          return response(200).json({ data: result.job }, { headers });
+        case "not-cancellable": {
+          const answer = refusal(501, problemWords.notCancellable(result.job), request, scope.targetOf(request)!);
+          return response(answer.status).json(answer.body, answer.init);
+        }
+        case "not-found": {
+          const answer = jobNotFound(request, jobId, project);
+          return response(answer.status).json(answer.body, answer.init);
+        }
+      }
+    }),
 
-    http.delete("/api/v1/{projectKey}/users/{userId}", ({ request, params, response }) =>
-      response.untyped(
-        answer("deleteUserData", request, () => {
-          const project = admit("deleteUserData", request, params);
-          return response(200).json({ data: store.scheduleUserDeletion(project.projectId, params.userId) });
-        }),
-      ),
-    ),
+    http.delete("/api/v1/{projectKey}/users/{userId}", ({ request, response }) => {
+      const admitted = admit("deleteUserData", request);
+      if (admitted === undefined) return undefined;
+      if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
+      const { project, path, headers } = admitted;
+      return response(200).json({ data: store.scheduleUserDeletion(project.projectId, path.userId!) }, { headers });
+    }),
 
-    // An empty userId (`/users/`) matches no handler above; the reference server refuses it with 400.
-    http.untyped.delete(`${baseUrl}/api/v1/:projectKey/users/`, ({ request, params }) =>
-      answer("deleteUserData", request, () => {
-        admit("deleteUserData", request, { projectKey: String(params.projectKey), userId: "" });
-        throw new Error("unreachable: an empty userId is refused by admit()");
-      }),
-    ),
+    // Every other request to the base URL: what the spec's path rules make of it, as the server
+    // answers (404 no operation, 405 with Allow, 400 for an empty userId).
+    mswHttp.all(scope.pattern, ({ request }) => {
+      const target = scope.targetOf(request);
+      if (target === undefined) return undefined;
+      const route = contract.route(request.method, target.pathname);
+      const shown = shownPath(request.method, target.pathname, { query: false });
+      switch (route.kind) {
+        case "method-not-allowed":
+          return toResponse(
+            refusal(405, problemWords.methodNotAllowed(request.method, shown), request, target, {
+              Allow: route.allowed.map((m) => m.toUpperCase()).join(", "),
+            }),
+            request,
+          );
+        case "empty-parameter":
+          return toResponse(refusal(400, problemWords.emptyPathParameter(route.parameter), request, target), request);
+        case "no-operation":
+          return toResponse(refusal(404, problemWords.noOperation(request.method, shown), request, target), request);
+        case "operation":
+          return undefined; // its handler above answered
+      }
+    }),
   ];
+
+  function jobNotFound(request: Request, jobId: number, project: Project): Refusal<404> {
+    return refusal(404, problemWords.jobNotFound(jobId, project.projectKey), request, scope.targetOf(request)!);
+  }
 
   return {
     handlers,

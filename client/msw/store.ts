@@ -1,7 +1,7 @@
 // The stateful handlers' in-memory data: organizations (API keys) with their projects, and jobs,
 // behaving as the reference server's store does (ascending jobIds, one pending deletion per user,
 // atomic cancel). No I/O: a test owns one per createStatefulHandlers() call.
-import type { Job, JobStatus } from "../index.js";
+import { isCancellable, PENDING_JOB_STATUSES, type Job, type JobStatus } from "../contract/index.js";
 
 export interface TenantOptions {
   /** The organization's API key, sent raw (`Authorization: <key>`) or as `Bearer <key>`. */
@@ -23,9 +23,6 @@ export const DEFAULT_PROJECT_KEY = "demo-project";
 
 /** A Job as the store changes it (the generated Job's fields are readonly: the API's readOnly). */
 type StoredJob = { -readonly [K in keyof Job]: Job[K] };
-
-const PENDING: readonly JobStatus[] = ["scheduled", "running"];
-const FINAL: readonly JobStatus[] = ["completed", "failed", "cancelled"];
 
 export class MemoryJobsStore {
   private readonly keys: Map<string, number> | undefined;
@@ -82,7 +79,7 @@ export class MemoryJobsStore {
   cancelJob(projectId: number, jobId: number): CancelOutcome {
     const job = this.jobs.find((j) => j.jobId === jobId && j.projectId === projectId);
     if (!job) return { outcome: "not-found" };
-    if (FINAL.includes(job.status)) return { outcome: "not-cancellable", job: copy(job) };
+    if (!isCancellable(job.status)) return { outcome: "not-cancellable", job: copy(job) };
     job.status = "cancelled";
     job.updatedAt = this.now();
     return { outcome: "cancelled", job: copy(job) };
@@ -91,7 +88,8 @@ export class MemoryJobsStore {
   /** The user's pending (scheduled or running) deletion job in the project, or a new scheduled one. */
   scheduleUserDeletion(projectId: number, userId: string): Job {
     const pending = this.jobs.find(
-      (j) => j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING.includes(j.status),
+      (j) =>
+        j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING_JOB_STATUSES.includes(j.status),
     );
     if (pending) return copy(pending);
     const now = this.now();

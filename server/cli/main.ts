@@ -7,16 +7,16 @@ import type { Readable } from "node:stream";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { ConfigError, loadConfig, type Config } from "../config.js";
+import { ConfigError, databaseSettings, loadConfig, type Config } from "../config.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
 import { createLogger, createStartupLogger } from "../logger.js";
-import { ImportLineError, importSessionsFrom } from "./sessions-import.js";
+import { ImportLineError } from "./import-lines.js";
 import { describeDatabase, explainError, explainInputFileError } from "./messages.js";
 import { DEMO_SERVE_ENV_DEFAULTS, withDefaults } from "./demo-settings.js";
-// The HTTP server, the sandbox, the demo and the spec's rules are loaded by the commands that use
-// them (dynamic imports): the administrative commands, `sessions import` first, must not pay for
-// loading Express and the validator (a large share of a short import's time).
+// The HTTP server, the sandbox, the demo, the import and the spec's rules are loaded by the
+// commands that use them (dynamic imports): the administrative commands, `sessions import` first,
+// must not pay for loading Express and the validator (a large share of a short import's time).
 
 class UsageError extends Error {}
 
@@ -31,7 +31,7 @@ const databaseHelp = (verb: string) => () =>
 async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   const config = settings();
   const logger = createLogger({ level: "warn", format: config.logFormat, destination: process.stderr });
-  const store = await openStore(config.databaseUrl, { logger });
+  const store = await openStore(config.databaseUrl, { logger, ...databaseSettings(config) });
   try {
     await store.migrate();
     return await run(store);
@@ -85,7 +85,7 @@ program
   .description(
     "Start the HTTP API and the job runner. Settings come from the environment: PORT, HOST, DATABASE_URL, " +
       "JOBS_START_DELAY, JOBS_POLL_INTERVAL, JOBS_BATCH_SIZE, JOBS_BATCH_TIME, JOBS_LEASE, JOBS_PACE, JOBS_RUNNER, LOG_LEVEL, LOG_FORMAT, CORS_ORIGINS, " +
-      "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW, RATE_LIMIT_STORE, METRICS, METRICS_PORT, SHUTDOWN_DRAIN " +
+      "RESPONSE_VALIDATION, RATE_LIMIT, RATE_LIMIT_WINDOW, RATE_LIMIT_STORE, METRICS, METRICS_PORT, METRICS_HOST, SHUTDOWN_DRAIN " +
       "(see docs/server.md and docs/operations.md).",
   )
   .option(
@@ -137,6 +137,7 @@ program
       `  database: ${describeDatabase(config.databaseUrl)}`,
     ];
     if (running.metricsUrl) banner.push(`  metrics: ${running.metricsUrl}`);
+    else if (running.metrics) banner.push("  metrics: not served (METRICS_PORT is not set; see docs/operations.md)");
     if (options.demo) {
       const credentials = demoCredentialsFor(config.databaseUrl);
       const now = Date.now();
@@ -171,17 +172,22 @@ program
   .command("sandbox")
   .description(
     "Start a throwaway local server for frontend work: a temporary SQLite database with the demo data (deleted on " +
-      "exit), ANY API key accepted as the demo organization's, CORS open to http://localhost:* and http://127.0.0.1:*, " +
-      "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST only.",
+      "exit), ANY API key accepted as the demo organization's, CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, " +
+      "jobs starting after 3s and deletions paced so they stay running a few seconds. Loopback HOST (and Host names) only.",
   )
   .action(async () => {
     const { sandboxInstructions, startSandbox } = await import("./sandbox.js");
     const sandbox = await startSandbox(process.env);
     // A last resort if the process ends without the signal handlers below (an uncaught error).
     process.once("exit", () => sandbox.removeDatabase());
+    let signalled = false;
     const shutdown = (signal: string) => {
-      process.stderr.write(`${signal}: stopping the sandbox and deleting its database\n`);
-      sandbox.close().then(
+      // A second signal: close every connection now (a client that never finishes its request
+      // must not keep the sandbox up), still deleting the database.
+      process.stderr.write(`${signal}: stopping the sandbox${signalled ? " now" : ""} and deleting its database\n`);
+      const now = signalled;
+      signalled = true;
+      sandbox.close({ now }).then(
         () => process.exit(0),
         (error) => {
           process.stderr.write(`shutdown failed: ${String(error)}\n`);
@@ -190,7 +196,7 @@ program
       );
     };
     // SIGHUP too: closing the terminal it runs in must not leave the database behind.
-    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(signal, () => shutdown(signal));
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => shutdown(signal));
     // After the handlers: a signal sent as soon as the instructions are read must find them.
     process.stderr.write(`\n${sandboxInstructions(sandbox)}\n\n`);
   });
@@ -264,6 +270,8 @@ program
   .action(async (file: string, options: { json?: boolean }) => {
     // Opened before the database: a wrong path is told at once, in words, and changes nothing.
     const input = file === "-" ? process.stdin : await openInputFile(file);
+    // Loaded here: it reads the contract core (the API's userId rule), which the other commands need not load.
+    const { importSessionsFrom } = await import("./sessions-import.js");
     const tty = process.stderr.isTTY;
     const imported = await withStore((store) =>
       importSessionsFrom(store, input, (lines) => {

@@ -112,8 +112,10 @@ export function explainError(error: unknown, env: Env, ports: { api?: number; me
     }
     if (e.code === "EACCES")
       return `${where} (${setting}) needs privileges this user lacks (ports below 1024 do): choose a port from 1024, e.g. ${setting}=3000.`;
-    if (e.code === "EADDRNOTAVAIL")
-      return `HOST=${e.address ?? env.HOST} is not an address of this machine: use 127.0.0.1 (local only) or 0.0.0.0 (every interface).`;
+    if (e.code === "EADDRNOTAVAIL") {
+      const host = setting === "METRICS_PORT" ? "METRICS_HOST" : "HOST";
+      return `${host}=${e.address ?? env[host]} is not an address of this machine: use 127.0.0.1 (local only) or 0.0.0.0 (every interface).`;
+    }
     return undefined;
   }
 

@@ -1,13 +1,14 @@
 // `jobs-api sandbox` (npm run sandbox): the reference server as a throwaway playground for a
 // frontend. A fresh SQLite database in a temporary folder (removed on close), the demo data,
-// CORS open to http://localhost:* and http://127.0.0.1:*, any well-formed API key accepted as
-// the demo organization's (so loopback only), new jobs starting after a few seconds and
-// deletions paced so that `running` lasts several seconds. Responses are still validated.
+// CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, any well-formed API key
+// accepted as the demo organization's (so loopback only, and only for loopback Host names: see
+// requireLoopbackHost), new jobs starting after a few seconds and deletions paced so that
+// `running` lasts several seconds. Responses are still validated.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from "../config.js";
+import { ConfigError, databaseSettings, isLoopbackHost, loadConfig, type Config } from "../config.js";
 import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from "./demo.js";
 import { DEMO_PACING_ENV, DEMO_SESSIONS_PER_USER, withDefaults } from "./demo-settings.js";
 import { startServer, type RunningServer } from "../index.js";
@@ -23,7 +24,7 @@ export const SANDBOX_ENV_DEFAULTS: Readonly<Record<string, string>> = {
   ...DEMO_PACING_ENV, // paced as npm start's demo: a deletion stays running about 6 s
 };
 /** Allowed besides any CORS_ORIGINS given: a dev server on this machine, on any port. */
-export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*"];
+export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 /** Sessions of each demo user: at 20 a second, a deletion stays `running` about 6 seconds. */
 export const SANDBOX_SESSIONS_PER_USER = DEMO_SESSIONS_PER_USER;
 
@@ -32,8 +33,11 @@ export interface RunningSandbox {
   /** The SQLite file, in a temporary folder that close() removes. */
   databaseFile: string;
   projectKey: string;
-  /** Stops the server and the runner, closes the database and deletes its folder. */
-  close(): Promise<void>;
+  /**
+   * Stops the server and the runner, closes the database and deletes its folder; `now`: every
+   * connection is closed at once (answers in progress are cut), also when a close is under way.
+   */
+  close(options?: { now?: boolean }): Promise<void>;
   /** Deletes the database folder at once (for a process exiting without close()). */
   removeDatabase(): void;
 }
@@ -68,7 +72,7 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
     const databaseFile = join(folder, "sandbox.db");
     const config = sandboxConfig(env, databaseFile);
     const logger = pino({ level: config.logLevel });
-    const store = await openStore(config.databaseUrl, { logger });
+    const store = await openStore(config.databaseUrl, { logger, ...databaseSettings(config) });
     try {
       await store.migrate();
       const demo = await seedDemo(store, {
@@ -89,15 +93,17 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
         databaseFile,
         projectKey: demo.projectKey,
         removeDatabase,
-        close: () =>
-          (closing ??= (async () => {
+        close: (options = {}) => {
+          if (options.now) void server.closeNow();
+          return (closing ??= (async () => {
             try {
               await server.close();
               await store.close();
             } finally {
               removeDatabase();
             }
-          })()),
+          })());
+        },
       };
     } catch (error) {
       await store.close();

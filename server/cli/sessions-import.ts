@@ -4,18 +4,10 @@
 import type { Readable } from "node:stream";
 import type { SessionRow, Store } from "../store/types.js";
 import { DuplicateSessionError } from "../store/errors.js";
-import { LineNumbers, linesOf } from "./import-lines.js";
+import { ImportLineError, LineNumbers, linesOf } from "./import-lines.js";
+import { userIdProblem } from "./spec-rules.js";
 
-export class ImportLineError extends Error {
-  override name = "ImportLineError";
-  constructor(
-    readonly line: number,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`line ${line}: ${reason}`, options);
-  }
-}
+export { ImportLineError };
 
 /** Why one line is not a valid session (parseSessionLine); the import adds the line number. */
 export class InvalidSessionLine extends Error {
@@ -45,6 +37,9 @@ export function parseSessionLine(text: string): ParsedLine {
   const sessionId = text256(record.sessionId, "sessionId");
   const projectKey = text256(record.projectKey, "projectKey");
   const userId = text256(record.userId, "userId");
+  // Only a userId the API accepts: the sessions of any other could never be deleted.
+  const problem = userIdProblem(userId);
+  if (problem !== undefined) throw new InvalidSessionLine(`"userId" ${problem}`);
   const startedAt = record.startedAt;
   if (typeof startedAt !== "number" || !Number.isSafeInteger(startedAt) || startedAt < 0) {
     throw new InvalidSessionLine(`"startedAt" must be epoch milliseconds (a non-negative integer)`);
@@ -64,8 +59,17 @@ function text256(field: unknown, name: string): string {
   // Characters are code points: count them only when the UTF-16 length could be too long.
   if (field.length > MAX_TEXT && [...field].length > MAX_TEXT)
     throw new InvalidSessionLine(`"${name}" is longer than ${MAX_TEXT} characters`);
+  // Neither is text a database keeps as given: PostgreSQL refuses U+0000 (failing the whole
+  // import without a line), and a lone surrogate (JSON's "\ud800") is stored as U+FFFD, so two
+  // different ids could become one.
+  if (field.includes("\u0000")) throw new InvalidSessionLine(`"${name}" holds U+0000, which a database cannot store`);
+  if (LONE_SURROGATE.test(field))
+    throw new InvalidSessionLine(`"${name}" holds a lone surrogate (such as \\ud800), which is not text a database can store`);
   return field;
 }
+
+/** With the u flag, a surrogate pair is one code point: only a lone surrogate is one of \p{Cs}. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 export interface ImportProgress {
   (lines: number): void;

@@ -2,25 +2,31 @@
 // responses, security), the routers and the one error handler. No business logic here.
 import { fileURLToPath } from "node:url";
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response, type NextFunction } from "express";
-import cors from "cors";
 import { rateLimit, type Store as RateLimitStore } from "express-rate-limit";
 import * as OpenApiValidator from "express-openapi-validator";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Organization, Store } from "../store/types.js";
 import { StoreError, transientFailure } from "../store/errors.js";
-import { apiKeySecurityHandler, type Tenant } from "./auth.js";
-import { HttpProblem, PROBLEM_CONTENT_TYPE, kindForStatus, problemBody, type ProblemKind } from "./problems.js";
+import { apiKeySecurityHandler } from "./auth.js";
+import {
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  WWW_AUTHENTICATE,
+  kindForStatus,
+  problemBody,
+  problemWords,
+  type ProblemKind,
+} from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
-import { emptyUserIdRouter, usersRouter } from "./routes/users.js";
-import { installValidatorRouteCache } from "./validator-route-cache.js";
+import { usersRouter } from "./routes/users.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
-import { METRICS_PATH, metricsEndpoint, requestMetrics, type Metrics } from "../ops/metrics.js";
+import { requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
-import { noOperation, requestTarget, requireHost, requireTenant } from "./request-target.js";
+import { corsMiddleware } from "./cors.js";
+import { noOperation, requestLine, requireLoopbackHost, requireTenant } from "./request-target.js";
 import { loggedPath, requestLogger } from "./request-log.js";
-import { canonicalIntegers } from "./canonical-integers.js";
-import { fastReads } from "./fast-reads.js";
+import { applyPathRules, checkParameters, parameterWords } from "./parameters.js";
 
 export const SPEC_PATH = fileURLToPath(new URL("../../openapi.yaml", import.meta.url));
 
@@ -39,10 +45,8 @@ export interface AppDeps {
   anyKeyAs?: Organization;
   /** Shutting down or not (/readyz); a fresh one when not given. */
   lifecycle?: Lifecycle;
-  /** Prometheus metrics: counted, and served at /metrics unless config.metricsPort is set. */
+  /** Prometheus metrics, counted here (served on a listener of their own: server/ops/metrics-endpoint.ts). */
   metrics?: Metrics;
-  /** Plainly valid reads past the validator's chain (server/http/fast-reads.ts); on unless false (tests compare). */
-  fastReads?: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -62,40 +66,30 @@ export function createApp(deps: AppDeps): express.Express {
   // Operational endpoints (docs/operations.md), outside the contract: before the validator, which
   // would refuse them as undocumented, and before the request log, which probes would flood.
   app.use(healthRouter({ store, lifecycle, logger }));
-  if (deps.metrics && config.metricsPort === undefined) app.all(METRICS_PATH, metricsEndpoint(deps.metrics));
 
   app.use(requestLogger(logger));
-  app.use(requestTarget);
-  app.use(requireHost);
+  app.use(requestLine);
+  if (deps.anyKeyAs !== undefined) app.use(requireLoopbackHost);
   if (config.corsOrigins.length > 0) app.use(corsMiddleware(config.corsOrigins));
   app.use(refuseLongUrls);
-  // Before the validator, for which a path without a userId is no operation (404).
-  app.use(emptyUserIdRouter());
-  installValidatorRouteCache(logger); // optional, until express-openapi-validator ships #1217: see server/http/validator-route-cache.ts
-  const security = apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs });
-  // Plainly valid reads skip the validator's middleware chain, checked by precompiled validators
-  // instead (server/http/fast-reads.ts); everything else goes through the validator.
-  const fast = fastReads({ security, validateResponses: config.validateResponses });
-  if (deps.fastReads !== false) app.use(fast.take);
+  // Before the validator: the spec's path rules, as the stateful mocks apply them (404, 405, 400).
+  app.use(applyPathRules);
+  // Every request of the contract goes through the validator: express-openapi-validator 5.6.2 with
+  // the project's patch (patches/, docs/performance.md), which makes its per-request path cheaper.
   app.use(
-    fast.skipping(
-      OpenApiValidator.middleware({
-        apiSpec: SPEC_PATH,
-        validateApiSpec: false, // linted in CI; skipping saves start-up time
-        validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
-        validateResponses: config.validateResponses,
-        validateSecurity: { handlers: { ApiKey: security } },
-        ignoreUndocumented: false,
-      }) as unknown as RequestHandler[],
-    ),
+    OpenApiValidator.middleware({
+      apiSpec: SPEC_PATH,
+      validateApiSpec: false, // linted in CI; skipping saves start-up time
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: config.validateResponses,
+      validateSecurity: { handlers: { ApiKey: apiKeySecurityHandler(store, { anyKeyAs: deps.anyKeyAs }) } },
+      ignoreUndocumented: false,
+    }),
   );
   app.use(requireTenant); // nothing below runs without an authenticated tenant
-  app.use(canonicalIntegers);
-  // Reads (and so bounds) any request body; no operation uses one, but an unbounded one must not
-  // be accepted. After the validator, so a 413 is an answer of the matched operation.
-  app.use(refuseDeclaredLargeBodies);
-  app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));
-  app.use(refuseIncompleteRequests);
+  app.use(checkParameters);
+  // After the validator, so a 413 is an answer of the matched operation.
+  app.use(boundedBody());
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config, rateLimitStoreFor(store, config)));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
@@ -106,50 +100,36 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-/** CORS_ORIGINS entries as the cors package takes them: "http://localhost:*" matches any port. */
-export function corsOriginMatchers(origins: string[]): Array<string | RegExp> {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return origins.map((origin) => (origin.endsWith(":*") ? new RegExp(`^${escape(origin.slice(0, -2))}(:\\d{1,5})?$`) : origin));
-}
-
-function corsMiddleware(origins: string[]) {
-  return cors({
-    origin: origins.includes("*") ? "*" : corsOriginMatchers(origins),
-    methods: ["GET", "DELETE"],
-    // Prefer is ignored here, but a frontend built against the Prism mock sends it.
-    allowedHeaders: ["Authorization", "Content-Type", "Prefer", "X-Request-Id"],
-    exposedHeaders: ["Link", "Retry-After", "X-Request-Id"],
-    maxAge: 600,
-  });
-}
-
 /**
- * A body whose declared Content-Length is over the limit is refused at once, unread, and the
- * connection closed after the answer: body-parser would first read (and throw away) all of it,
- * so a client declaring 1 GB and sending nothing got no answer until the request timeout.
+ * Reads (and so bounds) any request body: no operation uses one, but an unbounded one must not be
+ * accepted, and no handler runs before the whole request has arrived.
+ * - A body whose declared Content-Length is over the limit is refused at once, unread, and the
+ *   connection closed after the answer: body-parser would first read (and throw away) all of it,
+ *   so a client declaring 1 GB and sending nothing got no answer until the request timeout.
+ * - Otherwise body-parser reads it (up to the limit), when there is one (RFC 9112 §6.3: a
+ *   Content-Length or a Transfer-Encoding).
+ * - Then req.complete, Node's own word that the parser saw the whole message: body-parser skips,
+ *   as "already read", a request whose connection has closed by the time it runs (on-finished),
+ *   so a body cut short (Content-Length 10 with 3 bytes, then a half-close; a broken chunk)
+ *   reached its handler after the HTTP layer had answered it 400: deleteUserData created the job.
  */
-function refuseDeclaredLargeBodies(req: Request, res: Response, next: NextFunction): void {
-  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) {
-    res.setHeader("Connection", "close");
-    next(Object.assign(new Error("request entity too large"), { status: 413, type: "entity.too.large" }));
-    return;
-  }
-  next();
-}
-
-/**
- * No handler runs for a request whose body did not arrive whole. body-parser skips, as "already
- * read", a request whose connection has closed by the time it runs (on-finished), so a body cut
- * short (Content-Length 10 with 3 bytes, then a half-close; a broken chunk) reached its handler
- * after the HTTP layer had answered it 400: deleteUserData created the job. req.complete is
- * Node's own word that the parser saw the whole message.
- */
-function refuseIncompleteRequests(req: Request, _res: Response, next: NextFunction): void {
-  if (req.complete) {
-    next();
-    return;
-  }
-  next(new HttpProblem(400, "bad-request", "The request body was not received whole."));
+function boundedBody(): RequestHandler {
+  const readBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+  const whole = (req: Request, next: NextFunction) =>
+    next(req.complete ? undefined : new HttpProblem(400, "bad-request", "The request body was not received whole."));
+  return (req, res, next) => {
+    const length = req.headers["content-length"];
+    if (Number(length) > MAX_BODY_BYTES) {
+      res.setHeader("Connection", "close");
+      next(Object.assign(new Error("request entity too large"), { status: 413, type: "entity.too.large" }));
+      return;
+    }
+    if (length === undefined && req.headers["transfer-encoding"] === undefined) {
+      whole(req, next);
+      return;
+    }
+    readBody(req, res, (error?: unknown) => (error === undefined ? whole(req, next) : next(error)));
+  };
 }
 
 function refuseLongUrls(req: Request, _res: Response, next: NextFunction): void {
@@ -169,7 +149,7 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     standardHeaders: false,
     legacyHeaders: false,
     // Counted per organization (= per key): runs after requireTenant, so every request here has one.
-    keyGenerator: (_req, res) => String((res.locals.tenant as Tenant).organization.organizationId),
+    keyGenerator: (_req, res) => String(res.locals.tenant!.organization.organizationId),
     validate: false,
     handler: (req, _res, next) => {
       const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
@@ -182,13 +162,6 @@ function perKeyRateLimit(config: Config, store: RateLimitStore | undefined) {
     },
   });
 }
-
-/**
- * The challenge of every 401 (RFC 9110 §11.6.1 requires one). Bearer is the registered scheme
- * the server accepts (`Authorization: Bearer <key>`); the raw key of the original documentation
- * (`Authorization: <key>`) is no scheme a challenge could name.
- */
-export const WWW_AUTHENTICATE = 'Bearer realm="jobs-api"';
 
 interface ValidatorError {
   status?: number;
@@ -226,18 +199,21 @@ export function toProblem(error: unknown, req: Request): ProblemAnswer {
     return {
       status: 503,
       kind: "unavailable",
-      detail: "The database is busy or unavailable; retry in a moment.",
+      detail: problemWords.unavailable,
       headers: { "Retry-After": "1" },
     };
   }
-  if (status >= 500) return answer("An unexpected error occurred; quote the requestId when you report it.");
+  if (status >= 500) return answer(problemWords.internal);
   // Whatever was wrong with the key (missing, malformed, unknown), the answer is upstream v1's
   // words exactly: clients of the original API compare that string.
-  if (status === 401) return { ...answer("Invalid API Key"), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
-  if (e.type === "entity.too.large") return answer(`The request body is larger than ${MAX_BODY_BYTES} bytes; no operation takes a body.`);
-  if (error instanceof URIError) return answer("The request path is not valid percent-encoding.");
-  if (status === 404) return answer(`No operation at ${req.method} ${loggedPath(req, { query: false })}.`);
-  if (status === 405) return answer(`${req.method} is not an operation of ${loggedPath(req, { query: false })}.`);
+  if (status === 401) return { ...answer(problemWords.invalidApiKey), headers: { "WWW-Authenticate": WWW_AUTHENTICATE } };
+  if (e.type === "entity.too.large") return answer(problemWords.contentTooLarge(MAX_BODY_BYTES));
+  if (error instanceof URIError) return answer(problemWords.malformedPath);
+  if (status === 404) return answer(problemWords.noOperation(req.method, loggedPath(req, { query: false })));
+  if (status === 405) return answer(problemWords.methodNotAllowed(req.method, loggedPath(req, { query: false })));
+  // A parameter the validator refused: the contract core's words, which the mocks answer too.
+  const words = status === 400 ? parameterWords(req) : undefined;
+  if (words !== undefined) return answer(words);
   if (e.errors && e.errors.length > 0) return answer(e.errors.map(describeValidationError).join("; "));
   return answer(e.message ?? "The request is not valid.");
 }
@@ -256,7 +232,7 @@ function describeValidationError(item: { path?: string; message?: string }): str
 function problemHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const { status, kind, detail, headers } = toProblem(error, req);
-    const requestId = typeof req.id === "string" || typeof req.id === "number" ? String(req.id) : "";
+    const requestId = res.locals.requestId ?? "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
     else if (kind === "unavailable")
@@ -267,7 +243,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.status(status).type(PROBLEM_CONTENT_TYPE);
-    const body = problemBody(status, kind, detail, { instance: loggedPath(req, { query: false }), requestId });
+    const body = problemBody(status, detail, { kind, instance: loggedPath(req, { query: false }), requestId });
     // Declared answers go through res.json, so the response validator checks them too; a 500
     // (perhaps a failed response validation) is sent raw, or it would be validated again.
     if (status >= 500) res.send(JSON.stringify(body));

@@ -3,20 +3,14 @@
 // looked up in the store (hashed there, compared in constant time). Never log the key.
 import type { Request, Response, NextFunction } from "express";
 import type { Organization, Project, Store } from "../store/types.js";
-import { HttpProblem } from "./problems.js";
+import { HttpProblem, problemWords } from "./problems.js";
+import { apiKeyFromHeader } from "../../client/contract/index.js";
+import "./locals.js";
 
-/** `<key>` as the original documentation sends it, or `Bearer <key>`. */
-export function apiKeyFromHeader(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  const value = header.trim();
-  const bearer = /^Bearer\s+(\S+)$/i.exec(value);
-  const key = bearer ? bearer[1]! : value;
-  // Keys are printable ASCII without spaces; anything else cannot be one of ours.
-  return /^[\x21-\x7e]{1,256}$/.test(key) ? key : undefined;
-}
+export { apiKeyFromHeader };
 
 function unauthorized(): Error & { status: number } {
-  return Object.assign(new Error("Invalid API Key"), { status: 401 });
+  return Object.assign(new Error(problemWords.invalidApiKey), { status: 401 });
 }
 
 /** Per-request state set by authentication and the project lookup (kept in res.locals). */
@@ -48,11 +42,11 @@ export function apiKeySecurityHandler(store: Store, options: SecurityOptions = {
     try {
       organization = options.anyKeyAs ?? (await store.findOrganizationByApiKey(key));
     } catch (error) {
-      (req.res as Response).locals.authenticationError = error;
+      req.res!.locals.authenticationError = error;
       return true;
     }
     if (organization === undefined) throw unauthorized();
-    (req.res as Response).locals.tenant = { organization } satisfies Tenant;
+    req.res!.locals.tenant = { organization };
     return true;
   };
 }
@@ -65,10 +59,10 @@ export function apiKeySecurityHandler(store: Store, options: SecurityOptions = {
 export function resolveProject(store: Store) {
   return async (_req: Request, res: Response, next: NextFunction, projectKey: string): Promise<void> => {
     try {
-      const tenant = res.locals.tenant as Tenant | undefined;
+      const tenant = res.locals.tenant;
       if (tenant === undefined) throw new Error("resolveProject ran before authentication");
       const project = await store.findProject(tenant.organization.organizationId, projectKey);
-      if (project === undefined) throw new HttpProblem(404, "not-found", `Project ${projectKey} was not found.`);
+      if (project === undefined) throw new HttpProblem(404, "not-found", problemWords.projectNotFound(projectKey));
       tenant.project = project;
       next();
     } catch (error) {
@@ -78,7 +72,7 @@ export function resolveProject(store: Store) {
 }
 
 export function projectOf(res: Response): Project {
-  const project = (res.locals.tenant as Tenant | undefined)?.project;
+  const project = res.locals.tenant?.project;
   if (project === undefined) throw new Error("no project resolved for this route");
   return project;
 }

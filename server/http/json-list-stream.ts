@@ -13,6 +13,7 @@
 import { once } from "node:events";
 import type { Response } from "express";
 import type { ValidateFunction } from "ajv/dist/2020.js";
+import { contractValidators } from "../../client/contract/validators.js";
 
 export class InvalidResponseItemError extends Error {
   override name = "InvalidResponseItemError";
@@ -71,5 +72,5 @@ function drained(res: Response): Promise<void> {
   );
 }
 
-/** Re-exported from spec-validators.ts, where the contract's validators are compiled. */
-export { compileSchemaValidator } from "./spec-validators.js";
+/** The validator of one schema of the contract (components/schemas/<name>), compiled once. */
+export const compileSchemaValidator = (name: string): ValidateFunction => contractValidators().schema(name);

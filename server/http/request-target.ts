@@ -4,17 +4,21 @@
 // here with a problem, so no later middleware has to cope with a target that is not a path (the
 // validator ignores such targets, so they reached the rate limiter without a tenant).
 import type { NextFunction, Request, Response } from "express";
+import { isLoopbackHost } from "../config.js";
 import { HttpProblem } from "./problems.js";
 
 /** `http://host:port` or `https://host` at the start of an absolute-form target. */
 const SCHEME_AND_AUTHORITY = /^https?:\/\/[^/?#]*/i;
 
-export function requestTarget(req: Request, _res: Response, next: NextFunction): void {
+/** The request line and Host checks below, as one middleware (the first of the contract's requests). */
+export function requestLine(req: Request, _res: Response, next: NextFunction): void {
+  next(requestTarget(req) ?? hostProblem(req));
+}
+
+/** Reduces an absolute-form target to its path; a problem for any target that is not a path. */
+function requestTarget(req: Request): HttpProblem | undefined {
   const target = req.url;
-  if (target.startsWith("/")) {
-    next();
-    return;
-  }
+  if (target.startsWith("/")) return undefined;
   const authority = SCHEME_AND_AUTHORITY.exec(target);
   if (authority !== null) {
     // Hand-rolled rather than new URL(): the WHATWG parser would also resolve `..` and `\` in the
@@ -22,30 +26,43 @@ export function requestTarget(req: Request, _res: Response, next: NextFunction):
     const rest = target.slice(authority[0].length);
     req.url = rest.startsWith("/") ? rest : `/${rest}`;
     req.originalUrl = req.url; // the validator matches routes on originalUrl
-    next();
-    return;
+    return undefined;
   }
   if (target === "*") {
-    next(
-      req.method === "OPTIONS"
-        ? new HttpProblem(404, "not-found", "No operation at OPTIONS *: this API has no server-wide options.")
-        : new HttpProblem(400, "bad-request", `The request target * is only meaningful with OPTIONS, not ${req.method}.`),
-    );
-    return;
+    return req.method === "OPTIONS"
+      ? new HttpProblem(404, "not-found", "No operation at OPTIONS *: this API has no server-wide options.")
+      : new HttpProblem(400, "bad-request", `The request target * is only meaningful with OPTIONS, not ${req.method}.`);
   }
-  next(new HttpProblem(400, "bad-request", "The request target must be a path starting with / (or an absolute http URL)."));
+  return new HttpProblem(400, "bad-request", "The request target must be a path starting with / (or an absolute http URL).");
 }
 
 /**
  * RFC 9112 §3.2: a server must answer 400 to an HTTP/1.1 request without a Host header, or with
  * more than one. Node does the first itself with a bare 400 (requireHostHeader, turned off in
- * http.ts so the answer gets a problem body here) and keeps only the first of several Host lines.
+ * server.ts so the answer gets a problem body here) and keeps only the first of several Host lines.
  */
-export function requireHost(req: Request, _res: Response, next: NextFunction): void {
+function hostProblem(req: Request): HttpProblem | undefined {
   let hosts = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === "host") hosts++;
   if (hosts > 1 || (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)) {
-    badRequest(next, hosts > 1 ? "The request has more than one Host header." : "An HTTP/1.1 request needs a Host header.");
+    const detail = hosts > 1 ? "The request has more than one Host header." : "An HTTP/1.1 request needs a Host header.";
+    return new HttpProblem(400, "bad-request", `${detail} (RFC 9112, section 3.2)`);
+  }
+  return undefined;
+}
+
+/**
+ * The sandbox only (it accepts any API key): a Host that is not a loopback name (localhost,
+ * 127.0.0.0/8, [::1]) is refused with 421 Misdirected Request. Listening on loopback is not
+ * enough: a page of another site can make its own host name resolve to 127.0.0.1 (DNS
+ * rebinding) and then call the sandbox as its own origin, Host being that name.
+ */
+export function requireLoopbackHost(req: Request, _res: Response, next: NextFunction): void {
+  const host = req.headers.host;
+  // No Host (HTTP/1.0): no name a page could have chosen.
+  const name = host === undefined ? undefined : /^(\[[^\]]*\]|[^:[\]]*)(?::\d*)?$/.exec(host)?.[1];
+  if (host !== undefined && (name === undefined || !isLoopbackHost(name))) {
+    next(new HttpProblem(421, "bad-request", "This sandbox answers only requests for localhost, 127.0.0.1 or [::1] (the Host header)."));
     return;
   }
   next();

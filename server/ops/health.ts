@@ -9,6 +9,7 @@ import express, { type Request, type Response, type NextFunction } from "express
 import type { Logger } from "pino";
 import type { Store } from "../store/types.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "../http/problems.js";
+import { requestIdFor } from "../../client/contract/index.js";
 
 /** The readiness check waits this long for the database, then answers 503. */
 export const READINESS_TIMEOUT_MS = 2_000;
@@ -35,15 +36,16 @@ export const HEALTH_PATHS = { liveness: "/healthz", readiness: "/readyz" } as co
 
 export function healthRouter(deps: { store: Store; lifecycle: Lifecycle; logger: Logger }): express.Router {
   const { store, lifecycle, logger } = deps;
-  const router = express.Router();
+  // The API's own path rules: case sensitive and strict (/HEALTHZ and /healthz/ are no endpoint).
+  const router = express.Router({ caseSensitive: true, strict: true });
   const ok = (res: Response) => res.status(200).json({ status: "ok" });
 
-  router.all(HEALTH_PATHS.liveness, onlyGet, (_req, res) => {
+  router.all(HEALTH_PATHS.liveness, withRequestId, onlyGet, (_req, res) => {
     res.locals.operation = "healthz";
     ok(res);
   });
 
-  router.all(HEALTH_PATHS.readiness, onlyGet, async (req, res) => {
+  router.all(HEALTH_PATHS.readiness, withRequestId, onlyGet, async (req, res) => {
     res.locals.operation = "readyz";
     if (lifecycle.shuttingDown) return unavailable(req, res, "The server is shutting down.");
     const check = await withTimeout(
@@ -79,22 +81,28 @@ export function closeConnectionsWhileDraining(lifecycle: Lifecycle) {
 }
 
 // Answered here, not by the app's error handler: these routes come before the request logger
-// and the validator, and their answers must not depend on either.
+// and the validator, and their answers must not depend on either. Every answer carries an
+// X-Request-Id, as the API's do (the request logger, which sets it there, comes later).
+function withRequestId(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.headers["x-request-id"];
+  res.locals.requestId = requestIdFor(typeof incoming === "string" ? incoming : undefined);
+  res.setHeader("X-Request-Id", res.locals.requestId as string);
+  next();
+}
+
 function onlyGet(req: Request, res: Response, next: NextFunction): void {
   if (req.method === "GET" || req.method === "HEAD") return next();
   res.setHeader("Allow", "GET, HEAD");
-  problem(res, 405, "method-not-allowed", `${req.method} is not allowed on ${req.path}; use GET.`, req.path);
+  problem(req, res, 405, "method-not-allowed", `${req.method} is not allowed on ${req.path}; use GET.`);
 }
 
 function unavailable(req: Request, res: Response, detail: string): void {
-  problem(res, 503, "unavailable", detail, req.path);
+  problem(req, res, 503, "unavailable", detail);
 }
 
-function problem(res: Response, status: 405 | 503, kind: "method-not-allowed" | "unavailable", detail: string, instance: string): void {
-  res
-    .status(status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problemBody(status, kind, detail, { instance })));
+function problem(req: Request, res: Response, status: 405 | 503, kind: "method-not-allowed" | "unavailable", detail: string): void {
+  const body = problemBody(status, detail, { kind, instance: req.path, requestId: res.locals.requestId as string });
+  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
 /** The promise's value, or undefined when it has not settled within ms (it is then ignored). */

@@ -106,30 +106,12 @@ export function requestMetrics(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     res.once("close", () => {
-      const operation = (res.locals.operation as string | undefined) ?? (req as OpenApiRequest).openapi?.schema?.operationId ?? "unmatched";
+      const operation = res.locals.operation ?? (req as OpenApiRequest).openapi?.schema?.operationId ?? "unmatched";
       const status = res.writableFinished ? String(res.statusCode) : "aborted";
       metrics.requests.inc({ operation, status });
       metrics.requestDuration.observe({ operation, status }, (performance.now() - started) / 1000);
     });
     next();
-  };
-}
-
-/** GET /metrics: the text exposition. */
-export function metricsEndpoint(metrics: Metrics) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    res.locals.operation = "metrics";
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.status(405).setHeader("Allow", "GET, HEAD");
-      res.end();
-      return;
-    }
-    try {
-      const text = await metrics.scrape();
-      res.status(200).type(metrics.registry.contentType).send(text);
-    } catch (error) {
-      next(error);
-    }
   };
 }
 

@@ -1,21 +1,22 @@
 // The runner's side of the jobs: claim a due job under a lease, delete its user's sessions batch
 // by batch (each batch renews the lease), then finish or release it.
-import type { Transaction } from "kysely";
 import type { StoreContext } from "./context.js";
-import { JOB_COLUMNS, toJob } from "./rows.js";
-import type { Database } from "./schema.js";
-import type { ClaimedJob, ClaimsStore } from "./types.js";
+import { runDeletionBatch, type BatchRequest } from "./deletion-batch.js";
 import { DeletionWorker } from "./deletion-worker.js";
+import { JOB_COLUMNS, toJob } from "./rows.js";
+import type { ClaimedJob, ClaimsStore } from "./types.js";
 
 export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { close: () => Promise<void> } {
-  // The batches run in a worker thread on a connection of its own (deletion-worker.ts), off the
-  // API's event loop. An in-memory SQLite database cannot be opened twice: there they run here.
-  const deleter =
+  // The batches (deletion-batch.ts) run in a worker thread on a connection of its own
+  // (deletion-worker.ts), off the API's event loop. An in-memory SQLite database cannot be opened
+  // twice: there the same transaction runs here, on the store's connection.
+  const worker =
     backend.dialect === "postgres"
-      ? new DeletionWorker({ dialect: "postgres", url: backend.pool.options.connectionString! })
+      ? new DeletionWorker({ dialect: "postgres", url: backend.connections.url, settings: backend.connections.settings })
       : backend.path !== ":memory:"
-        ? new DeletionWorker({ dialect: "sqlite", path: backend.path })
+        ? new DeletionWorker({ dialect: "sqlite", path: backend.path, settings: backend.settings })
         : undefined;
+  const runBatch = (request: BatchRequest) => (worker ? worker.run(request) : runDeletionBatch(db, backend.dialect, request));
 
   /**
    * How far each claim's deletion has got: the largest session id it deleted. A batch deletes the
@@ -62,67 +63,18 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { clos
     },
 
     async deleteSessionsBatch(claim, batchSize, now, leaseMs) {
-      if (deleter !== undefined) {
-        const outcome = await deleter.run({
-          jobId: claim.job.jobId,
-          workerId: claim.workerId,
-          projectId: claim.job.projectId,
-          userId: claim.userId,
-          after: deletedUpTo.get(claim) ?? 0,
-          batchSize,
-          leaseExpiresAt: now + leaseMs,
-        });
-        if (outcome === undefined) return { deleted: 0, stillOwned: false };
-        deletedUpTo.set(claim, outcome.upTo);
-        return { deleted: outcome.deleted, stillOwned: true, ms: outcome.ms };
-      }
-      const deleteAfter = async (trx: Transaction<Database>, after: number) => {
-        // The last id of the next batch (one row back, not the whole batch), then one range delete.
-        const last = await trx
-          .selectFrom((eb) =>
-            eb
-              .selectFrom("sessions")
-              .select("id")
-              .where("project_id", "=", claim.job.projectId)
-              .where("user_id", "=", claim.userId)
-              .where("id", ">", after)
-              .orderBy("id")
-              .limit(batchSize)
-              .as("batch"),
-          )
-          .select((eb) => eb.fn.max("id").as("last"))
-          .executeTakeFirst();
-        const upTo = last?.last == null ? undefined : Number(last.last);
-        if (upTo === undefined) return { deleted: 0, upTo: after };
-        const result = await trx
-          .deleteFrom("sessions")
-          .where("project_id", "=", claim.job.projectId)
-          .where("user_id", "=", claim.userId)
-          .where("id", ">", after)
-          .where("id", "<=", upTo)
-          .executeTakeFirst();
-        return { deleted: Number(result.numDeletedRows), upTo };
-      };
-      // An in-memory SQLite database (tests): the same transaction as the worker's, here.
-      const outcome = await db.transaction().execute(async (trx) => {
-        // First the guard: renewing the lease succeeds only while the job is running and ours.
-        const renewed = await trx
-          .updateTable("jobs")
-          .set({ lease_expires_at: now + leaseMs })
-          .where("job_id", "=", claim.job.jobId)
-          .where("status", "=", "running")
-          .where("lease_owner", "=", claim.workerId)
-          .executeTakeFirst();
-        if (Number(renewed.numUpdatedRows) === 0) return undefined;
-        const after = deletedUpTo.get(claim) ?? 0;
-        const batch = await deleteAfter(trx, after);
-        // Nothing after the cursor: one sweep from the start makes sure nothing older is left
-        // (ids only grow, so normally there is none).
-        return batch.deleted === 0 && after > 0 ? deleteAfter(trx, 0) : batch;
+      const outcome = await runBatch({
+        jobId: claim.job.jobId,
+        workerId: claim.workerId,
+        projectId: claim.job.projectId,
+        userId: claim.userId,
+        after: deletedUpTo.get(claim) ?? 0,
+        batchSize,
+        leaseExpiresAt: now + leaseMs,
       });
       if (outcome === undefined) return { deleted: 0, stillOwned: false };
       deletedUpTo.set(claim, outcome.upTo);
-      return { deleted: outcome.deleted, stillOwned: true };
+      return { deleted: outcome.deleted, stillOwned: true, ms: outcome.ms };
     },
 
     async finishJob(claim, outcome, now) {
@@ -137,7 +89,7 @@ export function claimsStore({ db, backend }: StoreContext): ClaimsStore & { clos
     },
 
     async close() {
-      await deleter?.close();
+      await worker?.close();
     },
 
     async releaseJob(claim) {

@@ -3,11 +3,18 @@ import type { Kysely } from "kysely";
 import type pg from "pg";
 import type { Logger } from "pino";
 import type BetterSqlite3 from "better-sqlite3";
+import type { DatabaseSettings } from "../config.js";
+import type { PostgresConnections } from "./postgres.js";
 import type { Database } from "./schema.js";
 import type { TenantCacheOptions } from "./tenant-cache.js";
 
-/** What a store runs on, besides its Kysely instance. */
-export type Backend = { dialect: "sqlite"; raw: BetterSqlite3.Database; path: string } | { dialect: "postgres"; pool: pg.Pool };
+/**
+ * What a store runs on, besides its Kysely instance, and how it opens the other connections it
+ * needs (the deletion worker's, the import's, ...) with the same settings.
+ */
+export type Backend =
+  | { dialect: "sqlite"; raw: BetterSqlite3.Database; path: string; settings: DatabaseSettings }
+  | { dialect: "postgres"; pool: pg.Pool; connections: PostgresConnections };
 
 export interface StoreContext {
   readonly db: Kysely<Database>;

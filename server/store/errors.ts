@@ -101,9 +101,11 @@ export function busyOrAsIs(error: unknown): unknown {
  *   another process, held the lock longer than busy_timeout;
  * - PostgreSQL SQLSTATEs: 40001 serialization failure, 40P01 deadlock, 55P03 lock not available,
  *   class 08 connection exceptions, 53300 too many connections, 57P01-57P03 the server shutting
- *   down, restarting or not yet accepting connections;
+ *   down, restarting or not yet accepting connections, 57014 a statement cancelled (its
+ *   statement_timeout, DATABASE_STATEMENT_TIMEOUT, ran out);
  * - the network: the connection was refused, reset or timed out (Node's error codes), or pg's
- *   own errors for a connection that ended under it (they carry no code, only a message).
+ *   own errors for a connection that ended under it or a server that did not answer in time
+ *   (DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT: they carry no code, only a message).
  * Everything else (a constraint violation, a syntax error, a missing table) is permanent.
  */
 export function transientFailure(error: unknown, depth = 0): string | undefined {
@@ -115,11 +117,13 @@ export function transientFailure(error: unknown, depth = 0): string | undefined 
     if (code === "40P01") return "a deadlock";
     if (code === "55P03") return "a lock was not available";
     if (code === "53300") return "the database has too many connections";
+    if (code === "57014") return "a statement took too long and was cancelled";
     if (code.startsWith("08") || /^57P0[123]$/.test(code)) return "the connection to the database was lost";
     if (NETWORK_CODES.has(code)) return "the database could not be reached";
   }
-  if (typeof message === "string" && PG_CONNECTION_MESSAGES.some((text) => message.includes(text))) {
-    return "the connection to the database was lost";
+  if (typeof message === "string") {
+    if (PG_TIMEOUT_MESSAGES.some((text) => message.includes(text))) return "the database did not answer in time";
+    if (PG_CONNECTION_MESSAGES.some((text) => message.includes(text))) return "the connection to the database was lost";
   }
   // A wrapped error (Kysely's, a StoreError's cause) or Node's AggregateError of several addresses.
   const inners: unknown[] = Array.isArray(errors) ? errors : [];
@@ -132,9 +136,25 @@ export function transientFailure(error: unknown, depth = 0): string | undefined 
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN"]);
 
-/** What pg and pg-pool say, without a code, when a connection ends or cannot be had in time. */
-const PG_CONNECTION_MESSAGES = [
-  "Connection terminated",
-  "Client has encountered a connection error and is not queryable",
+/** What pg and pg-pool say, without a code, when a connection ends under a query. */
+const PG_CONNECTION_MESSAGES = ["Connection terminated", "Client has encountered a connection error and is not queryable"];
+
+/** pg's words for a statement the server did not answer within query_timeout. */
+const PG_QUERY_TIMEOUT = "Query read timeout";
+
+/**
+ * What pg and pg-pool say, without a code, when the server does not answer in time: a statement
+ * (query_timeout), a connection not had within connectionTimeoutMillis (a free one of the pool,
+ * or a new one), a connection whose start-up got no answer.
+ */
+const PG_TIMEOUT_MESSAGES = [
+  PG_QUERY_TIMEOUT,
   "timeout exceeded when trying to connect",
+  "Connection terminated due to connection timeout",
+  "timeout expired",
 ];
+
+/** pg's client-side statement timeout (query_timeout): the connection is still busy with the statement. */
+export function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === PG_QUERY_TIMEOUT;
+}

@@ -5,13 +5,15 @@ import { JOB_COLUMNS, toJob, type JobRow } from "./rows.js";
 import type { Job, JobsStore, JobStatus } from "./types.js";
 import { precompile, type PrecompiledQuery } from "./precompiled-query.js";
 import { requireEpochMillis } from "./values.js";
+import { PENDING_JOB_STATUSES } from "../../client/contract/jobs.js";
 
 /**
- * The statuses of a job that may still run: at most one such job per (project, action,
- * reference), and the ones cancelJob cancels. Migration 0001's partial index spells them too
- * (a shipped migration is never edited); test/store/migrations.test.ts proves the two agree.
+ * The statuses of a job that may still run (the contract's pending statuses): at most one such
+ * job per (project, action, reference), and the ones cancelJob cancels. Migration 0001's partial
+ * index spells them too (a shipped migration is never edited); test/store/migrations.test.ts
+ * proves the two agree.
  */
-export const ACTIVE_STATUSES = ["scheduled", "running"] as const satisfies readonly JobStatus[];
+export const ACTIVE_STATUSES: readonly JobStatus[] = PENDING_JOB_STATUSES;
 
 /**
  * The predicate of the jobs_one_active_per_reference partial index, as a literal: both

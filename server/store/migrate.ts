@@ -1,7 +1,7 @@
 // Runs the migrations (migrations.ts) exclusively: several processes may start at once on one
 // database, and exactly one of them applies what is pending.
 import { inspect } from "node:util";
-import { Migrator } from "kysely";
+import { Kysely, Migrator, PostgresDialect } from "kysely";
 import type { StoreContext } from "./context.js";
 import { migrationProvider } from "./migrations.js";
 import { explainPrivilegeError } from "./privileges.js";
@@ -15,15 +15,14 @@ export async function migrate(context: StoreContext): Promise<void> {
   } catch (error) {
     // PostgreSQL 15+: "permission denied for schema public" says nothing of the fix; name the GRANT.
     const { backend } = context;
-    const connectionString = backend.dialect === "postgres" ? backend.pool.options.connectionString : undefined;
+    const connectionString = backend.dialect === "postgres" ? backend.connections.url : undefined;
     throw explainPrivilegeError(error, "Database migration failed", connectionString) ?? error;
   }
 }
 
 async function migrateExclusively({ db, backend, logger }: StoreContext): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(backend.dialect) });
-  const run = async () => {
-    const { error, results } = await migrator.migrateToLatest();
+  const run = async (on: Kysely<unknown>) => {
+    const { error, results } = await new Migrator({ db: on, provider: migrationProvider(backend.dialect) }).migrateToLatest();
     for (const result of results ?? []) {
       if (result.status === "Success") logger?.info({ migration: result.migrationName }, "migration applied");
       if (result.status === "Error") logger?.error({ migration: result.migrationName }, "migration failed");
@@ -35,19 +34,28 @@ async function migrateExclusively({ db, backend, logger }: StoreContext): Promis
     }
   };
   if (backend.dialect === "postgres") {
-    // Kysely's migrator locks only around applying migrations, after creating its own tables;
-    // a session-level advisory lock around the whole run makes processes that start at once
-    // wait for each other, and the later ones find nothing left to do.
-    const client = await backend.pool.connect();
+    // On connections of their own, without the request paths' statement timeout (postgres.ts):
+    // a migration that builds an index on a large table takes as long as it takes.
+    const pool = backend.connections.pool("migrations", 2);
+    const migrationDb = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
     try {
-      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+      // Kysely's migrator locks only around applying migrations, after creating its own tables;
+      // a session-level advisory lock around the whole run makes processes that start at once
+      // wait for each other, and the later ones find nothing left to do.
+      const client = await pool.connect();
       try {
-        await run();
+        await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+        try {
+          await run(migrationDb);
+        } finally {
+          await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+        }
       } finally {
-        await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+        client.release();
       }
     } finally {
-      client.release();
+      await migrationDb.destroy(); // ends the pool, when Kysely used it
+      if (!pool.ending) await pool.end();
     }
   } else {
     // Kysely runs SQLite migrations without a transaction (it assumes one process); SQLite DDL
@@ -56,7 +64,7 @@ async function migrateExclusively({ db, backend, logger }: StoreContext): Promis
     // raw connection under Kysely's, which is fine at start-up: nothing else runs yet.
     backend.raw.exec("BEGIN IMMEDIATE");
     try {
-      await run();
+      await run(db as unknown as Kysely<unknown>);
       backend.raw.exec("COMMIT");
     } catch (error) {
       if (backend.raw.inTransaction) backend.raw.exec("ROLLBACK");

@@ -144,6 +144,23 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       },
       async down() {},
     },
+    "0005_key_rotations": {
+      // How many API keys were ever rotated, in one row: rotateApiKey adds one in its transaction,
+      // and a SQLite store reads it after another connection committed, to know whether a key it
+      // keeps in memory was revoked meanwhile (store/key-revocations.ts).
+      async up(db: Kysely<{ key_rotations: { id: number; total: number } }>) {
+        await db.schema
+          .createTable("key_rotations")
+          .addColumn("id", "integer", (col) => col.primaryKey())
+          .addColumn("total", "bigint", (col) => col.notNull())
+          .addCheckConstraint("key_rotations_one_row", sql.raw<boolean>("id = 1"))
+          .execute();
+        await db.insertInto("key_rotations").values({ id: 1, total: 0 }).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable("key_rotations").execute();
+      },
+    },
   };
   return { getMigrations: async () => migrations };
 }

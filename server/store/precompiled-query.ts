@@ -17,12 +17,13 @@ import type { Compilable, CompiledQuery, QueryResult } from "kysely";
 /** A placeholder for the parameter `name`; typed as the value it stands for. */
 type Placeholders<P> = { readonly [K in keyof P]: P[K] };
 
-export type PrecompiledQuery<P, R> = (params: P) => Promise<QueryResult<R>>;
+/** Runs the query with these values, on the instance it was compiled for, or on `on` (a transaction of it). */
+export type PrecompiledQuery<P, R> = (params: P, on?: QueryExecutor) => Promise<QueryResult<R>>;
 
 const MARK = "\u0000precompiled-parameter:";
 
-/** What precompile needs of a Kysely instance (of any schema): running a compiled query. */
-interface QueryExecutor {
+/** What precompile needs of a Kysely instance or transaction (of any schema): running a compiled query. */
+export interface QueryExecutor {
   executeQuery<O>(query: CompiledQuery<O>): Promise<QueryResult<O>>;
 }
 
@@ -44,12 +45,12 @@ export function precompile<P extends Record<string, unknown>, R>(
       throw new Error(`precompile: parameter "${name}" appears ${count} times in the compiled query (expected once): ${compiled.sql}`);
     }
   }
-  return (params) => {
+  return (params, on = db) => {
     const parameters = template.slice();
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
       if (slot !== undefined) parameters[i] = params[slot];
     }
-    return db.executeQuery<R>({ ...compiled, parameters });
+    return on.executeQuery<R>({ ...compiled, parameters });
   };
 }

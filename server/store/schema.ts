@@ -53,6 +53,13 @@ export interface Database {
   jobs: JobsTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
+  key_rotations: KeyRotationsTable;
+}
+
+/** One row: how many API keys were ever rotated (store/key-revocations.ts). */
+export interface KeyRotationsTable {
+  id: number;
+  total: number;
 }
 
 /** The per-key rate limit's counts (store/rate-limits.ts), shared by every process. */

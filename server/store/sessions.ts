@@ -4,10 +4,11 @@
 // The import is each database's bulk path, with no query built per row or per chunk:
 // - SQLite: prepared INSERTs, prepared once and run inside one transaction: one of
 //   ROWS_PER_INSERT rows for full groups and one of a single row for the rest; on a connection
-//   of its own, with a larger page cache (the indexes of sessions are written at random places,
-//   and a cache that holds them is what keeps inserting at SQLite's speed).
+//   of its own, with a larger page cache (sqlite.ts: the indexes of sessions are written at
+//   random places, and a cache that holds them is what keeps inserting at SQLite's speed).
 // - PostgreSQL: one COPY ... FROM STDIN (pg-copy-streams), rows streamed in the text format with
-//   backpressure. One statement: all or nothing by itself.
+//   backpressure. One statement: all or nothing by itself. On a connection of its own, without
+//   the request paths' statement timeout (postgres.ts): a large import takes as long as it takes.
 // Memory stays bounded: rows are consumed chunk by chunk as the iterable produces them.
 //
 // A duplicate session id fails the import, and the error names exactly which row of the input it
@@ -28,13 +29,6 @@ const COLUMNS = "session_id, project_id, user_id, started_at, user_agent, durati
 const ROWS_PER_INSERT = 100;
 const insertOf = (rows: number) => `INSERT INTO sessions (${COLUMNS}) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?)").join(", ")}`;
 const COPY = `COPY sessions (${COLUMNS}) FROM STDIN`;
-
-/**
- * The import connection's page cache (SQLite, KiB): measured on 1,000,000 sessions, the default
- * 2 MB made inserting about 1.6 times slower (pages spilled to the WAL and read back). It bounds
- * the import's memory whatever the file's size.
- */
-export const IMPORT_CACHE_KIB = 65_536;
 
 /** Thrown inside the import (which rolls back); importSessions then says whether it was stored before. */
 class Duplicate extends Error {
@@ -67,16 +61,15 @@ export function sessionsStore({ db, backend }: StoreContext): SessionsStore {
   return {
     async importSessions(rows) {
       if (backend.dialect === "postgres") {
-        const client = await backend.pool.connect();
+        const client = backend.connections.client("import");
         let failure: { error: unknown } | undefined;
         try {
+          await client.connect();
           return await copyAll(client.query(copyFrom(COPY)), rows);
         } catch (error) {
           failure = { error };
         } finally {
-          // After a failed COPY the connection is closed rather than reused: nothing of it lingers.
-          // Released before fail() looks the duplicate up, which takes a connection of the pool.
-          client.release(failure !== undefined);
+          await client.end().catch(() => undefined);
         }
         return fail(duplicateOfCopy(failure.error) ?? failure.error);
       }
@@ -86,9 +79,8 @@ export function sessionsStore({ db, backend }: StoreContext): SessionsStore {
         // produces rows (looking a project up, say) would wait for the import forever. Another
         // connection is what another process would be: reads go on, writes wait their turn
         // (busy_timeout).
-        const { raw } = openSqlite(backend.path);
+        const { raw } = openSqlite(backend.path, backend.settings, "import");
         try {
-          raw.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
           raw.exec("BEGIN IMMEDIATE");
           try {
             const count = await insertAll(raw, rows);

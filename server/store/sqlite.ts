@@ -1,5 +1,6 @@
-// Opens a better-sqlite3 database for Kysely's SqliteDialect, with a small prepared-statement
-// cache.
+// Opens the store's SQLite connections (better-sqlite3): the store's own, the deletion worker's and
+// the import's, each with the same pragmas from the settings (configure, below), and for Kysely's
+// SqliteDialect with a small prepared-statement cache.
 //
 // Why the cache: Kysely's SQLite driver calls db.prepare(sql) for every query, and preparing
 // (parsing and planning) costs more than running the hot queries themselves (an API key lookup,
@@ -16,6 +17,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import type { SqliteDatabase, SqliteStatement } from "kysely";
+import type { DatabaseSettings } from "../config.js";
 import { busyOrAsIs } from "./errors.js";
 
 const CACHE_SIZE = 200;
@@ -27,21 +29,25 @@ export interface OpenedSqlite {
   raw: BetterSqlite3.Database;
 }
 
-/** How long a write waits for another connection's lock before SQLITE_BUSY (default 5 s). */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** What a connection is for: the store's (the API's, the deletion worker's), or the import's, which gets a larger page cache. */
+export type SqliteConnectionRole = "store" | "import";
 
-export function openSqlite(path: string, options: { busyTimeoutMs?: number } = {}): OpenedSqlite {
+/**
+ * The import connection's page cache (KiB): measured on 1,000,000 sessions, the default 2 MB made
+ * inserting about 1.6 times slower (pages spilled to the WAL and read back). It bounds the
+ * import's memory whatever the file's size.
+ */
+export const IMPORT_CACHE_KIB = 65_536;
+
+/** Opens a connection with the pragmas every connection of the store gets (see configure). */
+export function openSqlite(
+  path: string,
+  settings: Pick<DatabaseSettings, "sqliteBusyTimeoutMs">,
+  role: SqliteConnectionRole = "store",
+): OpenedSqlite {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const raw = new BetterSqlite3(path);
-  // WAL: readers do not block the writer and the writer does not block readers (another process
-  // reading the file, for instance). synchronous=NORMAL is durable against a process crash and
-  // the usual choice with WAL. busy_timeout: wait for another process's write lock rather than
-  // fail at once. foreign_keys: SQLite does not check them unless told to, per connection.
-  raw.pragma("journal_mode = WAL");
-  raw.pragma("synchronous = NORMAL");
-  raw.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS)}`);
-  raw.pragma("foreign_keys = ON");
-
+  configure(raw, settings, role);
   const cache = new Map<string, SqliteStatement>();
   const database: SqliteDatabase = {
     prepare(sql) {
@@ -73,6 +79,22 @@ function busyAware(raw: BetterSqlite3.Database, sql: string): SqliteStatement {
     run: (parameters) => translated(() => statement.run(parameters)),
     iterate: (parameters) => translated(() => statement.iterate(parameters)),
   };
+}
+
+/**
+ * The one place the store's SQLite connections are set up (the store's, the deletion worker's,
+ * the import's). WAL: readers do not block the writer and the writer does not block readers
+ * (another process reading the file, for instance). synchronous=NORMAL is durable against a
+ * process crash and the usual choice with WAL. busy_timeout (SQLITE_BUSY_TIMEOUT): wait for
+ * another connection's write lock rather than fail at once. foreign_keys: SQLite does not check
+ * them unless told to, per connection.
+ */
+function configure(raw: BetterSqlite3.Database, settings: Pick<DatabaseSettings, "sqliteBusyTimeoutMs">, role: SqliteConnectionRole): void {
+  raw.pragma("journal_mode = WAL");
+  raw.pragma("synchronous = NORMAL");
+  raw.pragma(`busy_timeout = ${Math.trunc(settings.sqliteBusyTimeoutMs)}`);
+  raw.pragma("foreign_keys = ON");
+  if (role === "import") raw.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
 }
 
 function translated<T>(run: () => T): T {

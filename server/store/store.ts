@@ -21,17 +21,24 @@ export type { Backend, StoreContext } from "./context.js";
 const CONTEXT = Symbol("store context");
 
 export function createStore(context: StoreContext): Store {
-  const claimsModule = claimsStore(context);
-  const { close: _close, ...claims } = claimsModule;
+  // The parts that hold more than the store's connection close it with the store: the deletion
+  // worker (claims), the key-rotation listener (tenancy).
+  const { close: closeClaims, ...claims } = claimsStore(context);
+  const { close: closeTenancy, ...tenancy } = tenancyStore(context);
   const store: Store & { [CONTEXT]: StoreContext } = {
     [CONTEXT]: context,
     dialect: context.backend.dialect,
     migrate: () => migrate(context),
     close: async () => {
-      await claimsModule.close(); // the SQLite deletion worker, if one was started
+      await Promise.all([closeClaims(), closeTenancy()]);
       await context.db.destroy();
+      // Kysely destroys only a driver it has used: a store closed before its first query (its
+      // migrations run on connections of their own) must not open one afterwards.
+      const { backend } = context;
+      if (backend.dialect === "postgres" && !backend.pool.ending) await backend.pool.end();
+      if (backend.dialect === "sqlite" && backend.raw.open) backend.raw.close();
     },
-    ...tenancyStore(context),
+    ...tenancy,
     ...jobsStore(context),
     ...claims,
     ...sessionsStore(context),

@@ -2,17 +2,26 @@
 // administration of both (the CLI, the demo).
 import type { StoreContext } from "./context.js";
 import { rethrowAs, StoreError } from "./errors.js";
+import { NO_CACHE, announceRotation, watchRevocations } from "./key-revocations.js";
 import { generateApiKey, generateProjectKey, hashApiKey, sameHash } from "./keys.js";
 import { PROJECT_COLUMNS, toOrganization, toProject, type OrganizationRow, type ProjectRow } from "./rows.js";
 import type { TenancyStore } from "./types.js";
 import { precompile } from "./precompiled-query.js";
 import { TenantCache } from "./tenant-cache.js";
 
-export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
+export function tenancyStore({ db, backend, logger, tenantCache }: StoreContext): TenancyStore & { close: () => Promise<void> } {
   // The organization of a key and the projects of an organization, cached in-process (bounded;
-  // rotations through this store take effect at once, others within the cache's TTL): see
-  // tenant-cache.ts.
+  // see tenant-cache.ts). A rotation anywhere takes effect at once: the watch drops what another
+  // process's rotation made stale, and says when the cache cannot be trusted (key-revocations.ts).
   const cache = new TenantCache(tenantCache);
+  const revocations =
+    tenantCache?.maxEntries === 0
+      ? NO_CACHE
+      : watchRevocations(
+          backend,
+          (organizationId) => (organizationId === undefined ? cache.forgetAllOrganizations() : cache.forgetOrganization(organizationId)),
+          logger,
+        );
   // The API's hot reads (one or two per request), built and compiled to SQL once: building
   // and compiling a Kysely query costs more than running it (server/store/precompiled-query.ts).
   const organizationByKeyHash = precompile<{ hash: string }, Pick<OrganizationRow, "id" | "name" | "api_key_hash">>(db, ["hash"], (p) =>
@@ -25,14 +34,15 @@ export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
   return {
     async findOrganizationByApiKey(apiKey) {
       const hash = hashApiKey(apiKey);
+      const usable = revocations.cacheUsable();
       // The lookup (cache or index) finds the entry; the constant-time comparison is the authentication.
-      const cached = cache.organization(hash);
+      const cached = usable ? cache.organization(hash) : undefined;
       if (cached !== undefined) return sameHash(cached.hash, hash) ? cached.organization : undefined;
       const epoch = cache.epoch;
       const [row] = (await organizationByKeyHash({ hash })).rows;
       if (row === undefined || !sameHash(row.api_key_hash, hash)) return undefined;
       const organization = toOrganization(row);
-      cache.rememberOrganization(hash, organization, epoch);
+      if (usable) cache.rememberOrganization(hash, organization, epoch);
       return organization;
     },
 
@@ -64,15 +74,18 @@ export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
 
     async rotateApiKey(organizationId) {
       const apiKey = generateApiKey();
-      const result = await db
-        .updateTable("organizations")
-        .set({ api_key_hash: hashApiKey(apiKey) })
-        .where("id", "=", organizationId)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) === 0) {
-        throw new StoreError("unknown-reference", `There is no organization with id ${organizationId}.`);
-      }
-      cache.forgetOrganization(organizationId); // the old key stops working in this process at once
+      const rotated = await db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable("organizations")
+          .set({ api_key_hash: hashApiKey(apiKey) })
+          .where("id", "=", organizationId)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return false;
+        await announceRotation(trx, backend.dialect, organizationId); // other processes: at the commit
+        return true;
+      });
+      if (!rotated) throw new StoreError("unknown-reference", `There is no organization with id ${organizationId}.`);
+      cache.forgetOrganization(organizationId); // this process: at once
       return apiKey;
     },
 
@@ -95,5 +108,7 @@ export function tenancyStore({ db, tenantCache }: StoreContext): TenancyStore {
       const row = await db.selectFrom("projects").select(PROJECT_COLUMNS).where("project_key", "=", projectKey).executeTakeFirst();
       return row && toProject(row);
     },
+
+    close: () => revocations.close(),
   };
 }

@@ -8,13 +8,11 @@
 // going first; only found tenants are kept (an unknown key or project is looked up every time,
 // so random keys cannot fill it with anything but evictions of each other).
 //
-// Fresh:
-// - a rotation made through this store (rotateApiKey) takes effect at once: the organization's
-//   entries are dropped, and a lookup that was already reading the database when the rotation
-//   happened does not put its (old) answer back (an epoch counter says so);
-// - a rotation made by another process (`jobs-api org rotate-key`, another server) reaches this
-//   one within `ttlMs`: an entry is used for at most that long after it was read from the
-//   database. The new key works at once everywhere (it is not in any cache yet).
+// Fresh: a rotation takes effect at once. Made through this store (rotateApiKey), or by another
+// process (key-revocations.ts tells this one), it drops the organization's entries, and a lookup
+// that was already reading the database when the rotation happened does not put its (old) answer
+// back (an epoch counter says so). The new key works at once everywhere (it is not in any cache
+// yet). An entry is also used for at most `ttlMs` after it was read from the database.
 import type { Organization, Project } from "./types.js";
 
 export interface TenantCacheOptions {
@@ -109,6 +107,12 @@ export class TenantCache {
   forgetOrganization(organizationId: number): void {
     this.epochValue++;
     this.organizations.deleteWhere((cached) => cached.organization.organizationId === organizationId);
+  }
+
+  /** Some key may have changed (which one is not known): forget every organization, now and in flight. */
+  forgetAllOrganizations(): void {
+    this.epochValue++;
+    this.organizations.deleteWhere(() => true);
   }
 
   /** Entries held (organizations, projects): for tests of the bound. */

@@ -1,13 +1,16 @@
-// The database busy or unreachable for a moment is not a bug and not the client's fault: every
-// operation answers 503 with Retry-After (as openapi.yaml declares), changes nothing, and works
-// again as soon as the database is back. PostgreSQL is made unreachable through a TCP proxy the
-// test closes; SQLite is made busy by another connection holding its write lock.
-import net from "node:net";
+// The database busy, unreachable or not answering for a moment is not a bug and not the client's
+// fault: every operation answers 503 with Retry-After (as openapi.yaml declares), within a bounded
+// time, changes nothing, and works again as soon as the database is back. PostgreSQL is made
+// unreachable, or frozen (it accepts connections and bytes but never answers, as a SIGSTOPped
+// server does), through a TCP proxy the test controls; SQLite is made busy by another connection
+// holding its write lock.
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { tcpProxy, throughProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { openStore } from "../../server/store/index.js";
+import type { Store } from "../../server/store/types.js";
 import { httpRequest, waitFor, type HttpAnswer } from "../reliability/support.js";
 
 function expectUnavailable(answer: HttpAnswer, what: string): void {
@@ -18,48 +21,38 @@ function expectUnavailable(answer: HttpAnswer, what: string): void {
   expect(answer.body).toMatchObject({ type: "urn:problem:jobs-api:unavailable", status: 503 });
 }
 
-/** A TCP proxy to host:port that can be taken down (closing every connection) and brought back on the same port. */
-async function tcpProxy(host: string, port: number) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("error", () => socket.destroy());
-      socket.on("close", () => sockets.delete(socket));
-    }
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-    client.pipe(upstream).pipe(client);
-  });
-  const listen = (at: number) =>
-    new Promise<void>((resolve, reject) => server.once("error", reject).listen(at, "127.0.0.1", () => resolve()));
-  await listen(0);
-  const proxyPort = (server.address() as net.AddressInfo).port;
-  return {
-    port: proxyPort,
-    async down() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-    },
-    up: () => listen(proxyPort),
-    close: () => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
-  };
-}
-
 const postgres = databases.find((database) => database.name === "postgres");
+
+/** A tenant with a scheduled job (written through `store`), and a call of every operation with its key. */
+async function everyOperation(server: TestServer, name: string, store: Store = server.store) {
+  const tenant = await seedTenant(store, name);
+  const { job } = await store.scheduleUserDeletion(tenant.project.projectId, "kept@example.com", server.clock.now, server.clock.now + 1);
+  const p = tenant.project.projectKey;
+  const calls: Array<[string, string]> = [
+    ["GET", `/api/v1/${p}/jobs`],
+    ["GET", `/api/v1/${p}/jobs/${job.jobId}`],
+    ["DELETE", `/api/v1/${p}/jobs/${job.jobId}`],
+    ["DELETE", `/api/v1/${p}/users/new@example.com`],
+  ];
+  const call = ([method, path]: [string, string], timeoutMs?: number) =>
+    httpRequest(server.url, path, { method, headers: { authorization: tenant.apiKey }, timeoutMs });
+  /** Nothing was changed while the database was away: the job is still scheduled, and no new one exists. */
+  const expectUnchanged = async () => {
+    const listed = await call(calls[0]!);
+    expect(listed.body.data.map((j: { referenceId: string; status: string }) => [j.referenceId, j.status])).toEqual([
+      ["kept@example.com", "scheduled"],
+    ]);
+  };
+  return { calls, call, expectUnchanged };
+}
 
 describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
   let server: TestServer;
-  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
+  let proxy: TcpProxy;
   beforeAll(async () => {
-    const url = new URL(await postgres!.url());
-    proxy = await tcpProxy(url.hostname, Number(url.port));
-    url.hostname = "127.0.0.1";
-    url.port = String(proxy.port);
-    server = await startTestServer(url.toString());
+    const url = await postgres!.url();
+    proxy = await tcpProxy(new URL(url).hostname, Number(new URL(url).port));
+    server = await startTestServer(throughProxy(url, proxy));
   });
   afterAll(async () => {
     await server?.close();
@@ -67,21 +60,7 @@ describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
   });
 
   it("every operation answers 503 with Retry-After while the database cannot be reached, and all is well once it is back", async () => {
-    const tenant = await seedTenant(server.store, "Unreachable");
-    const { job } = await server.store.scheduleUserDeletion(
-      tenant.project.projectId,
-      "kept@example.com",
-      server.clock.now,
-      server.clock.now + 1,
-    );
-    const p = tenant.project.projectKey;
-    const calls: Array<[string, string]> = [
-      ["GET", `/api/v1/${p}/jobs`],
-      ["GET", `/api/v1/${p}/jobs/${job.jobId}`],
-      ["DELETE", `/api/v1/${p}/jobs/${job.jobId}`],
-      ["DELETE", `/api/v1/${p}/users/new@example.com`],
-    ];
-    const call = ([method, path]: [string, string]) => httpRequest(server.url, path, { method, headers: { authorization: tenant.apiKey } });
+    const { calls, call, expectUnchanged } = await everyOperation(server, "Unreachable");
     expect((await call(calls[0]!)).status).toBe(200);
 
     await proxy.down();
@@ -89,12 +68,56 @@ describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
 
     await proxy.up();
     await waitFor("the database to be reachable again", async () => ((await call(calls[0]!)).status === 200 ? true : undefined));
-    // Nothing was changed while it was down: the job is still scheduled, and no new one exists.
-    const listed = await call(calls[0]!);
-    expect(listed.body.data.map((j: { referenceId: string; status: string }) => [j.referenceId, j.status])).toEqual([
-      ["kept@example.com", "scheduled"],
-    ]);
+    await expectUnchanged();
   });
+});
+
+describe.skipIf(postgres === undefined)("PostgreSQL that stops answering (frozen)", () => {
+  // Short timeouts so the test is quick; the point is that there is a bound at all (before, a
+  // request waited for as long as the database was frozen).
+  const timeouts = { databaseConnectTimeoutMs: 2_000, databaseStatementTimeoutMs: 2_000 };
+  /** The most a request may take while frozen: the two timeouts, and a generous margin for a busy machine. */
+  const BOUND_MS = timeouts.databaseConnectTimeoutMs + timeouts.databaseStatementTimeoutMs + 20_000;
+  let server: TestServer;
+  let seeder: Store;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    const url = await postgres!.url();
+    proxy = await tcpProxy(new URL(url).hostname, Number(new URL(url).port));
+    // The shared rate limit counts in the database: it must not hang either.
+    server = await startTestServer(throughProxy(url, proxy), { ...timeouts, rateLimit: 1000, rateLimitStore: "database" });
+    seeder = await openStore(url); // the default timeouts: a busy machine does not fail the set-up
+  });
+  afterAll(async () => {
+    proxy?.thaw();
+    await seeder?.close();
+    await server?.close();
+    await proxy?.close();
+  });
+
+  it("every operation answers 503 with Retry-After within DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT, and all is well once it answers again", async () => {
+    const { calls, call, expectUnchanged } = await everyOperation(server, "Frozen", seeder);
+    // Answered before the freeze (a busy machine may make a statement slower than the short timeout: retried).
+    for (const request of calls.slice(0, 2)) {
+      await waitFor(`${request.join(" ")} to answer 200`, async () => ((await call(request)).status === 200 ? true : undefined));
+    }
+
+    proxy.freeze();
+    // Twice each: first on the pool's open connections (a statement that gets no answer), then
+    // on new ones (a connection that gets no answer).
+    for (const request of [...calls, ...calls]) {
+      const started = performance.now();
+      const answer = await call(request, BOUND_MS);
+      expectUnavailable(answer, request.join(" "));
+      expect(performance.now() - started, request.join(" ")).toBeLessThan(BOUND_MS);
+    }
+    expect((await httpRequest(server.url, "/readyz", { timeoutMs: BOUND_MS })).status).toBe(503);
+
+    proxy.thaw();
+    await waitFor("the database to answer again", async () => ((await call(calls[0]!)).status === 200 ? true : undefined));
+    await expectUnchanged();
+    expect((await httpRequest(server.url, "/readyz")).status).toBe(200);
+  }, 120_000);
 });
 
 describe("SQLite busy", () => {

@@ -3,7 +3,7 @@
 import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { LineNumbers, linesOf } from "../../server/cli/import-lines.js";
+import { ImportLineError, LineNumbers, MAX_LINE_BYTES, linesOf } from "../../server/cli/import-lines.js";
 
 async function collect(chunks: Array<Buffer | string>): Promise<string[]> {
   const lines: string[] = [];
@@ -29,6 +29,57 @@ describe("linesOf", () => {
     }
     // One byte at a time: \r\n and multi-byte characters split across chunks.
     expect(await collect([...bytes].map((byte) => Buffer.from([byte])))).toEqual(expected);
+  });
+});
+
+/** The lines linesOf yields before it throws, and what it throws. */
+async function collectUntilError(chunks: AsyncIterable<Buffer> | Buffer[], maxLineBytes?: number) {
+  const lines: string[] = [];
+  try {
+    for await (const batch of linesOf(Array.isArray(chunks) ? Readable.from(chunks) : chunks, maxLineBytes)) lines.push(...batch);
+  } catch (error) {
+    return { lines, error: error as ImportLineError };
+  }
+  return { lines, error: undefined };
+}
+
+describe("linesOf refuses what is not a line of text", () => {
+  it("a line that is not UTF-8, by its number, after every line before it, wherever the chunks are cut", async () => {
+    const bytes = Buffer.concat([Buffer.from("one\r\ntwo é\n"), Buffer.from([0x74, 0xff, 0x0a]), Buffer.from("four\n")]);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      const { lines, error } = await collectUntilError([bytes.subarray(0, cut), bytes.subarray(cut)]);
+      expect(error, `cut at ${cut}`).toBeInstanceOf(ImportLineError);
+      expect(error!.line, `cut at ${cut}`).toBe(3);
+      expect(error!.reason).toBe("the line is not valid UTF-8");
+      expect(lines, `cut at ${cut}`).toEqual(["one", "two é"]);
+    }
+  });
+
+  it("a line longer than the cap, by its number, wherever the chunks are cut; a line at the cap passes", async () => {
+    const text = Buffer.from("short\n0123456789\n0123456789x\nlast\n");
+    for (let cut = 0; cut <= text.length; cut++) {
+      const { lines, error } = await collectUntilError([text.subarray(0, cut), text.subarray(cut)], 10);
+      expect(error?.line, `cut at ${cut}`).toBe(3);
+      expect(error?.reason).toMatch(/^the line is longer than 10 bytes/);
+      expect(lines, `cut at ${cut}`).toEqual(["short", "0123456789"]);
+    }
+    // Counted in bytes: five 2-byte characters are 10 bytes, six are 12.
+    expect((await collectUntilError([Buffer.from("ééééé\néééééé\n")], 10)).error?.line).toBe(2);
+    expect((await collectUntilError([Buffer.from("a\nééééé")], 10)).lines).toEqual(["a", "ééééé"]);
+    expect((await collectUntilError([Buffer.from("a\néééééé")], 10)).error?.line).toBe(2);
+  });
+
+  it("a 200 MB line without a line break: refused at line 1 after reading little more than the cap", async () => {
+    let pulled = 0;
+    async function* endless(): AsyncIterable<Buffer> {
+      const megabyte = Buffer.alloc(1 << 20, 0x61);
+      for (; pulled < 200; pulled++) yield megabyte;
+    }
+    const { lines, error } = await collectUntilError(endless());
+    expect(lines).toEqual([]);
+    expect(error?.line).toBe(1);
+    expect(error?.reason).toContain(`longer than ${MAX_LINE_BYTES} bytes`);
+    expect(pulled).toBeLessThanOrEqual(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { startServer } from "../../server/index.js";
 import { SANDBOX_SESSIONS_PER_USER, sandboxConfig, startSandbox, type RunningSandbox } from "../../server/cli/sandbox.js";
 import { runCli, spawnCli, waitForOutput } from "../support/cli.js";
 import { countSessions } from "../../server/store/fixtures.js";
+import { httpRequest, rawHttp } from "../reliability/support.js";
 
 describe("the sandbox's settings", () => {
   it("paces deletions and starts jobs after seconds, where serve does neither by default", () => {
@@ -38,7 +39,7 @@ describe("the sandbox's settings", () => {
     expect(config.runner).toBe(true);
     expect(config.startDelay).toEqual({ kind: "delay", ms: 30_000 });
     expect(config.port).toBe(4000);
-    expect(config.corsOrigins).toEqual(["http://localhost:*", "http://127.0.0.1:*", "https://admin.example.com"]);
+    expect(config.corsOrigins).toEqual(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*", "https://admin.example.com"]);
   });
 
   it.each(["0.0.0.0", "::", "192.168.1.20", "example.com"])("refuses HOST=%s (not a loopback address)", (host) => {
@@ -62,7 +63,16 @@ describe("the sandbox's settings", () => {
   it("CORS_ORIGINS takes http://host:* for any port, and nothing looser", () => {
     const origins = ["http://localhost:*", "http://[::1]:5173"];
     expect(loadConfig({ CORS_ORIGINS: origins.join(",") }).corsOrigins).toEqual(origins);
-    for (const bad of ["http://*.example.com", "http://localhost:*:*", "localhost:*", "http://localhost:5173/"]) {
+    for (const bad of [
+      "http://*.example.com",
+      "http://localhost:*:*",
+      "localhost:*",
+      "http://localhost:5173/",
+      "http://localhost:99999",
+      "http://localhost:0",
+      "http://localhost:05173",
+      "http://LOCALHOST:5173",
+    ]) {
       expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(/CORS_ORIGINS/);
     }
   });
@@ -123,11 +133,68 @@ describe("a running sandbox", () => {
         method: "OPTIONS",
         headers: { Origin: origin, "Access-Control-Request-Method": "DELETE", "Access-Control-Request-Headers": "authorization" },
       });
-    for (const origin of ["http://localhost:5173", "http://localhost:3001", "http://127.0.0.1:8080", "http://localhost"]) {
+    for (const origin of [
+      "http://localhost:5173",
+      "http://localhost:3001",
+      "http://127.0.0.1:8080",
+      "http://localhost",
+      "http://[::1]:5173",
+      "http://localhost:65535",
+    ]) {
       expect((await preflight(origin)).headers.get("access-control-allow-origin"), origin).toBe(origin);
     }
-    for (const origin of ["http://localhost.evil.example:5173", "https://localhost:5173", "http://127.0.0.2:5173", "http://example.com"]) {
+    for (const origin of [
+      "http://localhost.evil.example:5173",
+      "https://localhost:5173",
+      "http://127.0.0.2:5173",
+      "http://example.com",
+      "http://localhost:99999",
+      "http://localhost:65536",
+      "http://localhost:05173",
+      "http://localhost:80",
+      "http://LOCALHOST:5173",
+      "http://[::2]:5173",
+    ]) {
       expect((await preflight(origin)).headers.get("access-control-allow-origin"), origin).toBeNull();
+    }
+  });
+
+  it("answers only requests whose Host is a loopback name (DNS rebinding): others get a 421 problem with X-Request-Id", async () => {
+    const { port } = sandbox.server;
+    const base = `http://127.0.0.1:${port}`;
+    const path = `/api/v1/${sandbox.projectKey}/jobs`;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `127.0.0.5:${port}`, `[::1]:${port}`, "LocalHost", "localhost"]) {
+      const answer = await httpRequest(base, path, { headers: { Host: host, Authorization: "any-key" } });
+      expect(answer.status, host).toBe(200);
+    }
+    for (const host of [
+      `evil.example:${port}`,
+      "evil.example",
+      `localhost.evil.example:${port}`,
+      `192.168.1.20:${port}`,
+      `[::2]:${port}`,
+      `localhost:${port}x`,
+    ]) {
+      const answer = await httpRequest(base, path, { headers: { Host: host, Authorization: "any-key" } });
+      expect(answer.status, host).toBe(421);
+      expect(answer.headers["content-type"], host).toMatch(/^application\/problem\+json/);
+      expect(answer.headers["x-request-id"], host).toMatch(/^[\w.:-]{1,64}$/);
+      expect(answer.body, host).toMatchObject({ status: 421, title: "Misdirected Request", requestId: answer.headers["x-request-id"] });
+      expect(answer.text, host).not.toContain("data");
+    }
+    const empty = await rawHttp(port, [`GET ${path} HTTP/1.1\r\nHost: \r\nAuthorization: any-key\r\nConnection: close\r\n\r\n`]);
+    expect(empty.status).toBe(421);
+  });
+
+  it("jobs-api serve (no key accepted by default) answers whatever the Host", async () => {
+    const running = await startServer({
+      config: { port: 0, host: "127.0.0.1", databaseUrl: "sqlite::memory:", runner: false, logLevel: "silent" },
+    });
+    try {
+      const answer = await httpRequest(running.url, "/api/v1/x/jobs", { headers: { Host: "api.example.com" } });
+      expect(answer.status).toBe(401);
+    } finally {
+      await running.close();
     }
   });
 

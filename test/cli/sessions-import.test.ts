@@ -110,6 +110,66 @@ describe.each(databases)("importSessionsFrom on $name", (database) => {
     expect(error.message).toBe(`line 2007: session id "s1000" appears earlier in this input for project ${project.projectKey}`);
   });
 
+  // Each on line 2, after a valid line: a userId the API refuses (its spec rule), or bytes that are
+  // no text. Refused with the line, whatever the database (PostgreSQL failed on U+0000 without a
+  // line; SQLite stored the rest, invalid UTF-8 replaced, so two ids could become one).
+  const refused: Array<[string, Buffer, RegExp]> = [
+    [
+      "U+0007 (BEL)",
+      Buffer.from('"a\\u0007b"'),
+      /"userId" is one the API refuses \(path parameter userId must match pattern ".*"\), so its sessions could never be deleted/,
+    ],
+    ["U+0000", Buffer.from('"a\\u0000b"'), /"userId" holds U\+0000/],
+    ["U+007F (DEL)", Buffer.from('"a\\u007fb"'), /"userId" is one the API refuses/],
+    ["U+0085 (NEL, C1), escaped", Buffer.from('"a\\u0085b"'), /"userId" is one the API refuses/],
+    [
+      "U+0085 (NEL, C1), as UTF-8",
+      Buffer.concat([Buffer.from('"a'), Buffer.from([0xc2, 0x85]), Buffer.from('b"')]),
+      /"userId" is one the API refuses/,
+    ],
+    ["a lone surrogate, escaped", Buffer.from('"a\\ud800b"'), /"userId" holds a lone surrogate/],
+    [
+      "a lone surrogate as bytes (CESU-8)",
+      Buffer.concat([Buffer.from('"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('b"')]),
+      /not valid UTF-8/,
+    ],
+    ["an invalid byte", Buffer.concat([Buffer.from('"a'), Buffer.from([0xff]), Buffer.from('b"')]), /not valid UTF-8/],
+    ["an overlong NUL", Buffer.concat([Buffer.from('"a'), Buffer.from([0xc0, 0x80]), Buffer.from('b"')]), /not valid UTF-8/],
+    ["a cut sequence", Buffer.concat([Buffer.from('"a'), Buffer.from([0xe6, 0x97]), Buffer.from('b"')]), /not valid UTF-8/],
+  ];
+  it.each(refused)("refuses a userId with %s, naming line 2; nothing is imported", async (_name, userIdJson, reason) => {
+    const second = Buffer.concat([
+      Buffer.from(`{"sessionId":"s2","projectKey":"${project.projectKey}","userId":`),
+      userIdJson,
+      Buffer.from(',"startedAt":1}\n'),
+    ]);
+    const text = Buffer.concat([Buffer.from(line("s1") + "\n"), second, Buffer.from(line("s3") + "\n")]);
+    const error = await failure([text]);
+    expect(error.line).toBe(2);
+    expect(error.message).toMatch(reason);
+    // Cut at every byte of the bad line: the same answer.
+    for (let cut = text.indexOf(userIdJson); cut <= text.indexOf(userIdJson) + userIdJson.length; cut++) {
+      expect((await failure([text.subarray(0, cut), text.subarray(cut)])).line, `cut at ${cut}`).toBe(2);
+    }
+    expect(await countSessions(store, project.projectId)).toBe(0);
+  });
+
+  it("refuses U+0000 and lone surrogates in a session id too, with the line", async () => {
+    for (const sessionId of ["a\u0000b", "a\ud800b"]) {
+      const error = await failure(`${line("s1")}\n${line(sessionId)}\n`);
+      expect(error.message).toMatch(/^line 2: "sessionId" holds/);
+    }
+    expect(await countSessions(store, project.projectId)).toBe(0);
+  });
+
+  it("takes every userId the API takes: 256 characters of any Unicode without control characters", async () => {
+    const ids = ["ana@example.com", "🎉".repeat(256), "日本語 ‮rtl", "..", "a/b", "\u00a0nbsp", "\ufeffbom-in-the-middle"];
+    const text = ids.map((userId, i) => line(`s${i}`, userId)).join("\n") + "\n";
+    expect(await importSessionsFrom(store, Readable.from([text]))).toBe(ids.length);
+    const stored = await contextOf(store).db.selectFrom("sessions").select("user_id").orderBy("id").execute();
+    expect(stored.map((row) => row.user_id)).toEqual(ids);
+  });
+
   it("an empty input, or one of blank lines only, imports nothing and answers 0", async () => {
     expect(await importSessionsFrom(store, Readable.from([]))).toBe(0);
     expect(await importSessionsFrom(store, Readable.from(["\n \r\n\t\n"]))).toBe(0);
@@ -118,10 +178,13 @@ describe.each(databases)("importSessionsFrom on $name", (database) => {
 
   it("stores session and user ids with tabs, backslashes, line breaks and quotes exactly as the JSON says", async () => {
     const odd = ["tab\there", "back\\slash", "\\N", "new\nline", "cr\rhere", 'quo"te', "\\t", "日本 🎉"];
-    const text = odd.map((value, i) => line(`${value}#${i}`, value)).join("\n") + "\n";
+    // A userId holds no control character (the API's rule); a session id may.
+    // eslint-disable-next-line no-control-regex
+    const userIdOf = (value: string, i: number) => (/[\u0000-\u001f]/.test(value) ? `user ${i}` : value);
+    const text = odd.map((value, i) => line(`${value}#${i}`, userIdOf(value, i))).join("\n") + "\n";
     expect(await importSessionsFrom(store, Readable.from([text]))).toBe(odd.length);
     const stored = await contextOf(store).db.selectFrom("sessions").select(["session_id", "user_id"]).orderBy("id").execute();
-    expect(stored).toEqual(odd.map((value, i) => ({ session_id: `${value}#${i}`, user_id: value })));
+    expect(stored).toEqual(odd.map((value, i) => ({ session_id: `${value}#${i}`, user_id: userIdOf(value, i) })));
     // And the same id again is named exactly.
     const again = await failure(`\n${line(`${odd[3]}#3`)}\n`);
     expect(again.message).toBe(`line 2: session id ${JSON.stringify(`${odd[3]}#3`)} is already in project ${project.projectKey}`);

@@ -9,7 +9,9 @@ describe("client bundle", () => {
     const result = await buildBrowserClient({ minify: true });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs).toContain("client/index.ts");
-    expect(inputs.filter((p) => !p.startsWith("client/") && !p.startsWith("node_modules/openapi-fetch/"))).toEqual([]);
+    // The generated enum values (job statuses), never the contract document: the client stays small.
+    const allowed = (p: string) => p.startsWith("client/") || p === "generated/schema.ts" || p.startsWith("node_modules/openapi-fetch/");
+    expect(inputs.filter((p) => !allowed(p))).toEqual([]);
     const code = result.bytes;
     const gzipped = gzipSync(code, { level: 9 }).length;
     expect(code.length).toBeGreaterThan(1000);

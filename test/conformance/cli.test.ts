@@ -134,19 +134,22 @@ describe("the conformance command", () => {
       [[...base, "--only", "no.such-check"], /no check is named "no.such-check"/],
       [[...base, "--timeout", "soon"], /--timeout must be a positive integer/],
       [["--base-url", "not a url", "--api-key", "k", "--project-key", "p"], /not a URL/],
+      [[...base, "--deadline", "0"], /--deadline must be a positive integer/],
+      [["--base-url", "http://user:s3cret-pass@127.0.0.1:9", "--api-key", "k", "--project-key", "p"], /must not hold credentials/],
       [[...base, "--junit", join(fileInTheWay, "report.xml")], /--junit .*report\.xml: cannot write there \(E[A-Z]+/],
     ];
     for (const [args, message] of cases) {
       const result = await conformance(args);
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
       expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain("s3cret-pass");
       expect(result.stderr).toContain("Usage: openreplay-jobs-api conformance");
       expect(result.stdout).toBe("");
     }
     const noCommand = await runTsCommand("client/conformance/cli.ts", base);
     expect(noCommand.code).toBe(2);
     expect(noCommand.stderr).toMatch(/missing the command: conformance/);
-  }, 240_000); // eight commands, one after the other, on a busy machine
+  }, 300_000); // ten commands, one after the other, on a busy machine
 
   it("exits 2 when the base URL does not answer", async () => {
     const port = await closedPort();

@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ConformanceConnectionError,
   ConformanceUsageError,
+  formatJunitReport,
+  formatTextReport,
   runConformance,
   type ConformanceOptions,
 } from "../../client/conformance/index.js";
+import { MAX_BODY_BYTES } from "../../client/conformance/context.js";
 import { startUpstreamLikeServer, type UpstreamLikeServer } from "./upstream-like-server.js";
 
 describe("runConformance", () => {
@@ -104,6 +107,105 @@ describe("runConformance", () => {
     });
     expect(report.checks.find((c) => c.id === "auth.raw-key-accepted")).toMatchObject({ outcome: "passed", requests: 1 });
     expect(limited).toBe(3); // the first check's first request, its 429, and the retry
+  });
+
+  /** A problem answer, as a fake server sends it. */
+  const problem = (status: number, detail: string, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify({ type: "urn:problem:jobs-api:bad-request", title: "Bad", status, detail, errors: [detail] }), {
+      status,
+      headers: { "content-type": "application/problem+json", ...headers },
+    });
+
+  it("never prints a key a server echoes, in any report form: as sent, JSON-escaped or percent-encoded", async () => {
+    const apiKey = 'sec/ret "key" ü';
+    const otherApiKey = "other-secret-key-0123456789";
+    const report = await runConformance({
+      baseUrl: "http://api.test",
+      apiKey,
+      projectKey: "p1",
+      otherApiKey,
+      otherProjectKey: "p2",
+      fetch: async (_url, init) => {
+        const sent = new Headers(init.headers).get("authorization") ?? "";
+        // The key in the detail (JSON-escaped by JSON.stringify), raw in the title, percent-encoded in instance.
+        return new Response(
+          JSON.stringify({
+            type: "x",
+            title: sent,
+            status: 404,
+            detail: `unknown key ${sent}`,
+            instance: encodeURIComponent(sent),
+            errors: [sent],
+          }),
+          { status: 404, headers: { "content-type": "application/problem+json" } },
+        );
+      },
+    });
+    expect(report.summary.failed).toBeGreaterThan(0);
+    const forms = [JSON.stringify(report), formatTextReport(report), formatJunitReport(report)];
+    for (const form of forms) {
+      for (const key of [apiKey, otherApiKey]) {
+        for (const shown of [key, JSON.stringify(key).slice(1, -1), encodeURIComponent(key)]) expect(form).not.toContain(shown);
+      }
+      expect(form).toContain("[API key]");
+    }
+  });
+
+  it("reads at most 4 MiB of a body: an endless 200 fails its check instead of filling the memory", async () => {
+    let produced = 0;
+    const endless = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          produced += 65_536;
+          controller.enqueue(new Uint8Array(65_536).fill(0x20));
+        },
+      });
+    const report = await runConformance({
+      ...options,
+      only: ["auth.raw-key-accepted"],
+      fetch: async () => new Response(endless(), { status: 200, headers: { "content-type": "application/json" } }),
+    });
+    const check = report.checks.find((c) => c.id === "auth.raw-key-accepted")!;
+    expect(check.outcome).toBe("failed");
+    expect(check.details.join("\n")).toContain(`the body is larger than ${MAX_BODY_BYTES} bytes`);
+    // Two answers read (the first request, and the check's), each stopped just past the limit.
+    expect(produced).toBeLessThan(3 * MAX_BODY_BYTES);
+  });
+
+  it("ends at its deadline against a server answering 429 with Retry-After: 60 to everything", async () => {
+    let requests = 0;
+    const started = Date.now();
+    const report = await runConformance({
+      ...options,
+      allowWrites: true,
+      deadlineMs: 2_000,
+      fetch: async () => {
+        requests++;
+        return problem(429, "slow down", { "retry-after": "60" });
+      },
+    });
+    // Generous: before the deadline, the run waited 60 s twice per request (about two hours).
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(report.ok).toBe(false);
+    const failed = report.checks.filter((c) => c.outcome === "failed");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.expected).toBe("the run to end within its deadline (2000 ms, --deadline)");
+    expect(failed[0]!.got).toMatch(/429 with Retry-After 60; waiting it out would pass the run's deadline/);
+    const after = report.checks.slice(report.checks.indexOf(failed[0]!) + 1);
+    expect(after.length).toBeGreaterThan(0);
+    for (const check of after) expect(check.reason ?? "", check.id).toMatch(/deadline|not selected|needs/);
+    expect(requests).toBeLessThan(10);
+  });
+
+  it("refuses a base URL with credentials, without printing the password", async () => {
+    const attempt = runConformance({ ...options, baseUrl: "http://user:s3cret-pass@127.0.0.1:9" });
+    await expect(attempt).rejects.toBeInstanceOf(ConformanceUsageError);
+    const error = (await attempt.catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/must not hold credentials/);
+    expect(error.message).not.toContain("s3cret-pass");
+    const unparsable = (await runConformance({ ...options, baseUrl: "http://user:s3cret-pass@[bad" }).catch((e: unknown) => e)) as Error;
+    expect(unparsable.message).toMatch(/not a URL/);
+    expect(unparsable.message).not.toContain("s3cret-pass");
   });
 
   it("rejects unusable options (ConformanceUsageError) and an address that does not answer (ConformanceConnectionError)", async () => {

@@ -7,92 +7,24 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { HeadersOptions } from "openapi-fetch";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createJobsClient, JobsApiError, JobWaitTimeoutError, type JobsClient } from "../../client/index.js";
 import { bundleClientForBrowser } from "../support/browser-client.js";
 import { launchChromium, skipWithoutChromium } from "../support/chromium.js";
 import { type RunningMock, startMock } from "../support/mock.js";
 import { DOCUMENT_PROJECT_KEY, documentJob3451, documentJob3452 } from "../support/document.js";
-import { resolveRef } from "../../server/http/spec.js";
+import { contract } from "../../client/contract/index.js";
+import { call, declared } from "../msw/support.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const spec = JSON.parse(readFileSync(join(root, "generated", "openapi.json"), "utf8")) as {
-  paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> } | undefined>>;
-  components: { schemas: { Job: { required: string[] }; JobStatus: { enum: string[] } } };
-};
-/** A response of the spec, as far as this test reads it. */
-interface SpecResponse {
-  headers?: Record<string, unknown>;
-  content?: Record<string, { examples?: Record<string, unknown> }>;
-}
 const projectKey = DOCUMENT_PROJECT_KEY;
-
-// ---- what openapi.json declares --------------------------------------------------------------
-
-interface Scenario {
-  operationId: string;
-  /** "200", "404", ..., or "default" */
-  status: string;
-  /** The HTTP status to ask Prism for (default → the example's own status). */
-  code: number;
-  example: string;
-  mediaType: string;
-  body: unknown;
-  headers: Record<string, string>;
-}
-
-const declared: Scenario[] = [];
-const operations = new Map<string, { method: string; path: string }>();
-for (const [path, item] of Object.entries(spec.paths)) {
-  for (const method of ["get", "put", "post", "delete", "patch", "options", "head", "trace"]) {
-    const operation = item[method];
-    if (!operation) continue;
-    operations.set(operation.operationId, { method, path });
-    for (const [status, ref] of Object.entries(operation.responses)) {
-      const response = resolveRef<SpecResponse>(spec, ref);
-      const headers = Object.fromEntries(
-        Object.entries<unknown>(response.headers ?? {}).map(([name, h]) => [
-          name,
-          String(resolveRef<{ example?: unknown }>(spec, h).example),
-        ]),
-      );
-      for (const [mediaType, content] of Object.entries(response.content ?? {})) {
-        for (const [example, exampleRef] of Object.entries(content.examples ?? {})) {
-          const body = resolveRef<{ value: unknown }>(spec, exampleRef).value;
-          const code = status === "default" ? (body as { status: number }).status : Number(status);
-          declared.push({ operationId: operation.operationId, status, code, example, mediaType, body, headers });
-        }
-      }
-    }
-  }
-}
+const schemas = { Job: contract.schema("Job") as { required: string[] }, JobStatus: contract.schema("JobStatus") as { enum: string[] } };
 
 // What mock/start.mjs tells its user to send (`Prefer: example=NAME`, `Prefer: code=STATUS`):
 // every example and status it names must be one the spec declares, or the instructions lie.
 const mockInstructions = readFileSync(join(root, "mock", "start.mjs"), "utf8");
 const instructedExamples = [...mockInstructions.matchAll(/example=(\w+)/g)].map((match) => match[1]!);
 const instructedCodes = [...mockInstructions.matchAll(/code=(\d{3})/g)].map((match) => Number(match[1]));
-
-// ---- one typed call per operation --------------------------------------------------------------
-
-type Init = { headers?: HeadersOptions };
-type Call = (client: JobsClient, init?: Init) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
-const calls: Record<string, Call> = {
-  listJobs: (c, init) => c.GET("/api/v1/{projectKey}/jobs", { params: { path: { projectKey } }, ...init }),
-  getJob: (c, init) => c.GET("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3451 } }, ...init }),
-  cancelJob: (c, init) => c.DELETE("/api/v1/{projectKey}/jobs/{jobId}", { params: { path: { projectKey, jobId: 3452 } }, ...init }),
-  deleteUserData: (c, init) =>
-    c.DELETE("/api/v1/{projectKey}/users/{userId}", {
-      params: { path: { projectKey, userId: "shekar@example.com" } },
-      ...init,
-    }),
-};
-function call(operationId: string): Call {
-  const f = calls[operationId];
-  if (!f) throw new Error(`no call for ${operationId}`);
-  return f;
-}
 
 // ---- the mock ------------------------------------------------------------------------------------
 
@@ -109,10 +41,6 @@ afterAll(async () => {
 });
 
 describe("what openapi.json declares is what this file and the mock's instructions cover", () => {
-  it("has a typed call for every operation", () => {
-    expect([...operations.keys()].sort()).toEqual(Object.keys(calls).sort());
-  });
-
   it("declares every example and status that mock/start.mjs's instructions name", () => {
     expect(instructedExamples.length).toBeGreaterThan(0);
     for (const example of instructedExamples)
@@ -128,11 +56,11 @@ describe("what openapi.json declares is what this file and the mock's instructio
   });
 
   it("declares at least one example for every declared status", () => {
-    for (const [operationId, { method, path }] of operations) {
-      for (const status of Object.keys(spec.paths[path]![method]!.responses)) {
+    for (const operation of contract.operations) {
+      for (const { status } of operation.responses) {
         expect(
-          declared.some((s) => s.operationId === operationId && s.status === status),
-          `${operationId} ${status}`,
+          declared.some((s) => s.operationId === operation.operationId && s.status === status),
+          `${operation.operationId} ${status}`,
         ).toBe(true);
       }
     }
@@ -216,19 +144,22 @@ describe("the original document's examples, served verbatim", () => {
 });
 
 describe("authentication on the mock", () => {
-  it.each(Object.keys(calls))("%s without Authorization answers 401 with the unauthorized problem", async (operationId) => {
-    const { data, error, response } = await call(operationId)(client, { headers: { Authorization: null } });
-    expect(response.status).toBe(401);
-    expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-    expect(data).toBeUndefined();
-    expect(error).toEqual({
-      type: "urn:problem:jobs-api:unauthorized",
-      title: "Unauthorized",
-      status: 401,
-      detail: "Invalid API Key",
-      errors: ["Invalid API Key"],
-    });
-  });
+  it.each(contract.operations.map((o) => o.operationId))(
+    "%s without Authorization answers 401 with the unauthorized problem",
+    async (operationId) => {
+      const { data, error, response } = await call(operationId)(client, { headers: { Authorization: null } });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+      expect(data).toBeUndefined();
+      expect(error).toEqual({
+        type: "urn:problem:jobs-api:unauthorized",
+        title: "Unauthorized",
+        status: 401,
+        detail: "Invalid API Key",
+        errors: ["Invalid API Key"],
+      });
+    },
+  );
 
   it("checks Authorization before honouring Prefer: code=200", async () => {
     const { response } = await call("getJob")(client, { headers: { Authorization: null, Prefer: "code=200" } });
@@ -290,8 +221,8 @@ describe("what Prism answers beyond the examples", () => {
     const { data, response } = await call("getJob")(client, { headers: { Prefer: "dynamic=true" } });
     expect(response.status).toBe(200);
     const job = (data as { data: Record<string, unknown> }).data;
-    expect(Object.keys(job).sort()).toEqual([...spec.components.schemas.Job.required].sort());
-    expect(spec.components.schemas.JobStatus.enum).toContain(job.status);
+    expect(Object.keys(job).sort()).toEqual([...schemas.Job.required].sort());
+    expect(schemas.JobStatus.enum).toContain(job.status);
     expect(typeof job.jobId).toBe("number");
   });
 

@@ -1,19 +1,18 @@
-// The contract's own checks over generated/openapi.json (the bundled openapi.yaml), independent of
-// Redocly: every example validates against its schema with ajv (JSON Schema 2020-12, the dialect
-// of OpenAPI 3.1), the original document's examples are present verbatim, and the conventions
-// every operation follows (operationIds, error responses, servers, code samples) hold.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// The contract's own checks over generated/openapi.json (the bundled openapi.yaml), its $refs
+// resolved by Redocly: every example validates against its schema with the project's Ajv (JSON
+// Schema 2020-12, the dialect of OpenAPI 3.1, objects closed), the original document's examples are
+// present verbatim, and the conventions every operation follows (operationIds, error responses,
+// servers, code samples) hold.
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../support/redocly.js";
-import { resolveRef } from "../../server/http/spec.js";
 import { documentJob3451, documentJob3452 } from "../support/document.js";
-import { createSpecAjv, forAjv } from "../support/spec-schemas.js";
+import { closed, createSpecAjv, dereferenced, readSpec } from "../support/spec-schemas.js";
 
 /** A parsed OpenAPI document (any: each test asserts the part it reads). */
 type Json = any;
 
-const spec: Json = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
+/** The bundled document (its $refs kept, for the tests that change a component) and the same resolved. */
+const bundled: Json = readSpec();
+const spec: Json = await dereferenced(bundled);
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 
@@ -21,7 +20,7 @@ interface Operation {
   method: string;
   path: string;
   operation: Json;
-  /** Path-level and operation-level parameters, $refs resolved. */
+  /** Path-level and operation-level parameters. */
   parameters: Json[];
 }
 
@@ -31,7 +30,7 @@ function operations(doc: Json): Operation[] {
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
-      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])].map((p) => resolveRef<Json>(doc, p));
+      const parameters = [...(item.parameters ?? []), ...(operation.parameters ?? [])];
       out.push({ method, path, operation, parameters });
     }
   }
@@ -58,8 +57,8 @@ function examplesOf(doc: Json, holder: Json, where: string): { where: string; va
   const out: { where: string; value: unknown }[] = [];
   if (holder.example !== undefined) out.push({ where: `${where} example`, value: holder.example });
   for (const [name, entry] of Object.entries<Json>(holder.examples ?? {})) {
-    const example = resolveRef<Json>(doc, entry);
-    const label = entry.$ref ? `${where} example "${name}" (${entry.$ref})` : `${where} example "${name}"`;
+    const example = entry;
+    const label = `${where} example "${name}"`;
     if (example.externalValue !== undefined) throw new Error(`${label}: externalValue is not checked`);
     out.push({ where: label, value: example.value });
   }
@@ -107,9 +106,9 @@ function collectExampleChecks(doc: Json): ExampleCheck[] {
       }
     }
     for (const [status, ref] of Object.entries<Json>(operation.responses ?? {})) {
-      const response = resolveRef<Json>(doc, ref);
+      const response = ref;
       for (const [name, headerRef] of Object.entries<Json>(response.headers ?? {})) {
-        const header = resolveRef<Json>(doc, headerRef);
+        const header = headerRef;
         for (const e of examplesOf(doc, header, `${op} → ${status} header ${name}`)) {
           checks.push({ ...e, schema: header.schema });
         }
@@ -158,14 +157,14 @@ function collectExampleChecks(doc: Json): ExampleCheck[] {
 
 /** Validates every example of `doc`; returns one line per failing example. */
 function failingExamples(doc: Json, checks: ExampleCheck[] = collectExampleChecks(doc)): string[] {
-  const ajv = createSpecAjv(doc);
+  const ajv = createSpecAjv();
   const failures: string[] = [];
   for (const check of checks) {
     if (check.schema === undefined) {
       failures.push(`${check.where}: has no schema to validate against`);
       continue;
     }
-    const validate = ajv.compile(forAjv(check.schema));
+    const validate = ajv.compile(closed(check.schema));
     if (!validate(check.value)) {
       failures.push(`${check.where}: ${ajv.errorsText(validate.errors, { dataVar: "example" })}`);
     }
@@ -199,23 +198,23 @@ describe("every example in generated/openapi.json validates against its schema (
     has(/^#\/components\/schemas\/EpochMillis example$/);
   });
 
-  it("a broken example of each kind is reported by where it is", () => {
-    const broken = structuredClone(spec);
+  it("a broken example of each kind is reported by where it is", async () => {
+    const broken = structuredClone(bundled);
     broken.components.examples.documentJob.value.data.jobId = "3451";
     broken.components.examples.scheduledDeletion.value.data.userId = "shekar@example.com";
     broken.components.headers.RetryAfter.example = "soon";
     broken.components.parameters.JobId.example = 0;
     broken.components.schemas.Job.properties.projectId.example = "one";
     broken.components.schemas.Job.properties.startAt.example = -1;
-    const failures = failingExamples(broken);
+    const failures = failingExamples(await dereferenced(broken));
     const reported = (pattern: RegExp) =>
       expect(
         failures.some((f) => pattern.test(f)),
         `${pattern} not in:\n${failures.join("\n")}`,
       ).toBe(true);
-    reported(/→ 200 application\/json example "documentJob" .*: example\/data\/jobId must be integer/);
+    reported(/→ 200 application\/json example "documentJob".*: example\/data\/jobId must be integer/);
     reported(
-      /DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledDeletion" .*must NOT have additional properties/,
+      /DELETE \/api\/v1\/\{projectKey\}\/users\/\{userId\} → 200 application\/json example "scheduledDeletion".*must NOT have additional properties/,
     );
     reported(/→ 429 header Retry-After example: example must be integer/);
     reported(/parameter path "jobId" example: example must be >= 1/);
@@ -243,10 +242,10 @@ function operationById(id: string): Operation {
 
 /** The example values of an operation's 200 application/json answer. */
 function successExamples(id: string): unknown[] {
-  const response = resolveRef<Json>(spec, operationById(id).operation.responses["200"]);
+  const response = operationById(id).operation.responses["200"];
   const media = response.content?.["application/json"];
   expect(media, `${id} 200 application/json`).toBeDefined();
-  return Object.values<Json>(media.examples ?? {}).map((e) => resolveRef<Json>(spec, e).value);
+  return Object.values<Json>(media.examples ?? {}).map((e) => e.value);
 }
 
 describe("the original document's examples are in the contract verbatim", () => {
@@ -313,7 +312,7 @@ describe("the operations and their answers", () => {
   const errorResponses = all.flatMap(({ method, path, operation }) =>
     Object.entries<Json>(operation.responses)
       .filter(([status]) => /^[45]/.test(status) || status === "default")
-      .map(([status, ref]) => [`${method.toUpperCase()} ${path} → ${status}`, status, resolveRef<Json>(spec, ref)] as const),
+      .map(([status, ref]) => [`${method.toUpperCase()} ${path} → ${status}`, status, ref] as const),
   );
 
   it.each(errorResponses)(
@@ -321,11 +320,11 @@ describe("the operations and their answers", () => {
     (_where, status, response) => {
       expect(Object.keys(response.content ?? {})).toEqual(["application/problem+json"]);
       const media = response.content["application/problem+json"];
-      expect(media.schema).toEqual({ $ref: "#/components/schemas/Problem" });
+      expect(media.schema).toEqual(spec.components.schemas.Problem);
       const examples = Object.entries<Json>(media.examples ?? {});
       expect(examples.length).toBeGreaterThan(0);
       for (const [name, entry] of examples) {
-        const value = resolveRef<Json>(spec, entry).value;
+        const value = entry.value;
         if (status === "default") expect(value.status, name).toBeGreaterThanOrEqual(500);
         else expect(value.status, name).toBe(Number(status));
       }

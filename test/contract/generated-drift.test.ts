@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/redocly.js";
 
-const FILES = ["schema.d.ts", "openapi.json"] as const;
+const FILES = ["schema.ts", "openapi.json", "contract.json"] as const;
 
 /** Where two texts first differ, as "line N: committed … / generated …". */
 function firstDifference(committed: string, fresh: string): string {

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 interface Probe {
-  method: "GET" | "DELETE";
+  method: string;
   path: string;
   headers: Record<string, string>;
 }
@@ -102,6 +102,12 @@ probes.push(
   ["deleteUserData userId of 257 characters", probe("deleteUserData", key, `/api/v1/${DOC_PROJECT_KEY}/users/${"a".repeat(257)}`)],
   ["deleteUserData userId with %01", probe("deleteUserData", key, `/api/v1/${DOC_PROJECT_KEY}/users/a%01b`)],
   ["deleteUserData userId with %2F", probe("deleteUserData", key, `/api/v1/${DOC_PROJECT_KEY}/users/a%2Fb`)],
+  // Requests no operation takes: Prism's own 404 and 405 problems.
+  ["GET /nope", { method: "GET", path: "/nope", headers: key }],
+  ["GET a path in another case", { method: "GET", path: `/api/v1/${DOC_PROJECT_KEY}/Jobs`, headers: key }],
+  ["GET of deleteUserData's path", { method: "GET", path: `/api/v1/${DOC_PROJECT_KEY}/users/x`, headers: key }],
+  ["DELETE of listJobs' path", { method: "DELETE", path: `/api/v1/${DOC_PROJECT_KEY}/jobs`, headers: key }],
+  ["DELETE /users/ (no userId)", { method: "DELETE", path: `/api/v1/${DOC_PROJECT_KEY}/users/`, headers: key }],
 );
 
 async function answer(base: string, p: Probe) {

@@ -6,8 +6,9 @@ import { http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJobsClient, type JobsClient } from "../../client/index.js";
-import { createExampleHandlers, DEFAULT_BASE_URL, exampleHandler, exampleResponse, type OperationId } from "../../client/msw/index.js";
-import { call, calls, declared, defaultExample, DOC_PROJECT_KEY } from "./support.js";
+import { createExampleHandlers, DEFAULT_BASE_URL, exampleHandler, exampleResponse } from "../../client/msw/index.js";
+import { call, declared, defaultExample, DOC_PROJECT_KEY } from "./support.js";
+import { contract } from "../../client/contract/index.js";
 
 const server = setupServer(...createExampleHandlers());
 let client: JobsClient;
@@ -19,11 +20,11 @@ beforeAll(() => {
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-const operationIds = Object.keys(calls) as OperationId[];
+const operationIds = contract.operations.map((o) => o.operationId);
 
 describe("default answers", () => {
   it("listens on the Prism mock's address by default", () => {
-    expect(DEFAULT_BASE_URL).toBe("http://localhost:4010");
+    expect(DEFAULT_BASE_URL).toBe("http://127.0.0.1:4010");
   });
 
   it.each(operationIds)("%s answers its first 200 example, exactly, with the declared headers", async (operationId) => {

@@ -8,7 +8,7 @@ import { createJobsClient } from "../../client/index.js";
 import { createStatefulHandlers } from "../../client/msw/index.js";
 import { answerValidator, type HttpAnswer } from "../support/spec-schemas.js";
 
-const BASE = "http://localhost:4010";
+const BASE = "http://127.0.0.1:4010";
 const clock = { now: Date.UTC(2026, 0, 1) };
 const mock = createStatefulHandlers({
   now: () => clock.now,

@@ -19,7 +19,7 @@ type UserIdParameter = { name?: string; schema?: { pattern?: string } };
 const USER_ID_PATTERN = [...(USER_PATH.parameters ?? []), ...(USER_PATH.delete.parameters ?? [])].find((p) => p.name === "userId")!.schema!
   .pattern!;
 
-const BASE = "http://localhost:4010";
+const BASE = "http://127.0.0.1:4010";
 const clock = { now: Date.UTC(2026, 10, 29, 10, 0, 0) };
 const TENANTS = [
   { apiKey: "key-a", projectKeys: ["proj-a", "proj-a2"] },
@@ -125,7 +125,7 @@ describe("the deletion flow", () => {
     clock.now += 1_000;
     const second = await cancel(client, DEFAULT_PROJECT_KEY, jobId);
     expect(second.response.status).toBe(501);
-    expect(second.response.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(second.response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
     expect(second.error).toEqual({
       type: "urn:problem:jobs-api:job-not-cancellable",
       title: "Not Implemented",
@@ -133,6 +133,7 @@ describe("the deletion flow", () => {
       detail: `Job ${jobId} is cancelled and can no longer be cancelled.`,
       errors: [`Job ${jobId} is cancelled and can no longer be cancelled.`],
       instance: `/api/v1/${DEFAULT_PROJECT_KEY}/jobs/${jobId}`,
+      requestId: expect.any(String),
     });
     expect(mock.jobs.list()).toEqual([first.data!.data]);
   });
@@ -216,7 +217,7 @@ describe("authentication and tenancy", () => {
     install();
     const answer = await raw(`/api/v1/${DEFAULT_PROJECT_KEY}/jobs`, { key });
     expect(answer.status).toBe(401);
-    expect(answer.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(answer.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
     expect(answer.body).toEqual({
       type: "urn:problem:jobs-api:unauthorized",
       title: "Unauthorized",
@@ -224,6 +225,7 @@ describe("authentication and tenancy", () => {
       detail: "Invalid API Key",
       errors: ["Invalid API Key"],
       instance: `/api/v1/${DEFAULT_PROJECT_KEY}/jobs`,
+      requestId: expect.any(String),
     });
   });
 
@@ -362,13 +364,25 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
     ["GET", `${P}/jobs?limit=0`, "query parameter limit must be >= 1"],
     ["GET", `${P}/jobs?limit=1001`, "query parameter limit must be <= 1000"],
     ["GET", `${P}/jobs?limit=abc`, "query parameter limit must be integer"],
-    ["GET", `${P}/jobs?limit=01`, "query parameter limit must be integer"],
-    ["GET", `${P}/jobs?limit=1e0`, "query parameter limit must be integer"],
-    ["GET", `${P}/jobs?limit=%2B1`, "query parameter limit must be integer"],
+    [
+      "GET",
+      `${P}/jobs?limit=01`,
+      `query parameter limit must be an integer written in plain decimal digits, such as 1 (no sign, leading zero, decimal point, exponent, space or 0x/0b/0o prefix); got "01".`,
+    ],
+    [
+      "GET",
+      `${P}/jobs?limit=1e0`,
+      `query parameter limit must be an integer written in plain decimal digits, such as 1 (no sign, leading zero, decimal point, exponent, space or 0x/0b/0o prefix); got "1e0".`,
+    ],
+    [
+      "GET",
+      `${P}/jobs?limit=%2B1`,
+      `query parameter limit must be an integer written in plain decimal digits, such as 1 (no sign, leading zero, decimal point, exponent, space or 0x/0b/0o prefix); got "+1".`,
+    ],
     ["GET", `${P}/jobs?limit=1e309`, "query parameter limit must be integer"],
     ["GET", `${P}/jobs?limit=`, "Empty value found for query parameter 'limit'"],
     ["GET", `${P}/jobs?limit=1&limit=2`, "query parameter limit must be integer"],
-    ["GET", `${P}/jobs?after=-1`, "query parameter after must be integer"],
+    ["GET", `${P}/jobs?after=-1`, "query parameter after must be >= 0"],
     ["GET", `${P}/jobs?after=9007199254740992`, "query parameter after must be <= 9007199254740991"],
     [
       "GET",
@@ -380,12 +394,24 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
     ["GET", `/api/v1/${"k".repeat(65)}/jobs`, "path parameter projectKey must NOT have more than 64 characters"],
     ["GET", `${P}/jobs/0`, "path parameter jobId must be >= 1"],
     ["GET", `${P}/jobs/abc`, "path parameter jobId must be integer"],
-    ["GET", `${P}/jobs/01`, "path parameter jobId must be integer"],
-    ["GET", `${P}/jobs/0x1`, "path parameter jobId must be integer"],
-    ["GET", `${P}/jobs/1.0`, "path parameter jobId must be integer"],
+    [
+      "GET",
+      `${P}/jobs/01`,
+      `path parameter jobId must be an integer written in plain decimal digits, such as 1 (no sign, leading zero, decimal point, exponent, space or 0x/0b/0o prefix); got "01".`,
+    ],
+    [
+      "GET",
+      `${P}/jobs/0x1`,
+      `path parameter jobId must be an integer written in plain decimal digits, such as 1 (no sign, leading zero, decimal point, exponent, space or 0x/0b/0o prefix); got "0x1".`,
+    ],
+    [
+      "GET",
+      `${P}/jobs/1.0`,
+      `path parameter jobId must be an integer written in plain decimal digits, such as 1 (no sign, leading zero, decimal point, exponent, space or 0x/0b/0o prefix); got "1.0".`,
+    ],
     ["GET", `${P}/jobs/9007199254740992`, "path parameter jobId must be <= 9007199254740991"],
     ["GET", `${P}/jobs/1?x=1`, "Unknown query parameter 'x'"],
-    ["DELETE", `${P}/jobs/-1`, "path parameter jobId must be integer"],
+    ["DELETE", `${P}/jobs/-1`, "path parameter jobId must be >= 1"],
     ["DELETE", `${P}/users/`, "path parameter userId must not be empty"],
     ["DELETE", `${P}/users/${"a".repeat(257)}`, "path parameter userId must NOT have more than 256 characters"],
     ["DELETE", `${P}/users/${"%C3%A9".repeat(257)}`, "path parameter userId must NOT have more than 256 characters"],
@@ -397,7 +423,7 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
     const mock = install();
     const answer = await raw(path, { method });
     expect(answer.status).toBe(400);
-    expect(answer.headers.get("Content-Type")).toBe("application/problem+json");
+    expect(answer.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
     expect(answer.body).toMatchObject({
       type: "urn:problem:jobs-api:bad-request",
       title: "Bad Request",
@@ -409,7 +435,7 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
   });
 
   it.each(["a%", "%ED%A0%80", "%G1", "%C0%AF", "%FF"])(
-    "a path that is not valid percent-encoded UTF-8 (%s) answers 400, or 401 without a key",
+    "a path that is not valid percent-encoded UTF-8 (%s) answers 400, with or without a key (as the server)",
     async (encoded) => {
       const mock = install();
       for (const [method, path] of [
@@ -423,7 +449,7 @@ describe("bad input answers 400 (problem) and changes nothing", () => {
           type: "urn:problem:jobs-api:bad-request",
           detail: "The request path is not valid percent-encoded UTF-8.",
         });
-        expect((await raw(path, { method, key: null })).status).toBe(401);
+        expect((await raw(path, { method, key: null })).status).toBe(400);
       }
       expect(mock.jobs.list()).toEqual([]);
     },

@@ -40,13 +40,31 @@ describe.each(databases)("health endpoints on $name", (database) => {
     }
   });
 
-  it("another method on them is a 405 problem naming GET", async () => {
+  it("another method on them is a 405 problem naming GET, with its X-Request-Id", async () => {
     const { url } = await server();
-    const answer = await httpRequest(url, "/readyz", { method: "POST" });
-    expect(answer.status).toBe(405);
-    expect(answer.headers.allow).toBe("GET, HEAD");
-    expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
-    expect(answer.body).toMatchObject({ status: 405, type: "urn:problem:jobs-api:method-not-allowed" });
+    for (const path of ["/healthz", "/readyz"]) {
+      const answer = await httpRequest(url, path, { method: "POST", headers: { "X-Request-Id": "probe-7" } });
+      expect(answer.status).toBe(405);
+      expect(answer.headers.allow).toBe("GET, HEAD");
+      expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
+      expect(answer.headers["x-request-id"]).toBe("probe-7");
+      expect(answer.body).toMatchObject({ status: 405, type: "urn:problem:jobs-api:method-not-allowed", requestId: "probe-7" });
+      const unnamed = await httpRequest(url, path, { method: "DELETE" });
+      expect(unnamed.body.requestId).toBe(unnamed.headers["x-request-id"]);
+      expect(unnamed.headers["x-request-id"]).toMatch(/^[\w.:-]{1,64}$/);
+    }
+  });
+
+  it("every answer of theirs has an X-Request-Id; their paths are exact, as the API's (case, trailing slash)", async () => {
+    const { url } = await server();
+    for (const path of ["/healthz", "/readyz"])
+      expect((await httpRequest(url, path)).headers["x-request-id"], path).toMatch(/^[\w.:-]{1,64}$/);
+    for (const path of ["/HEALTHZ", "/healthz/", "/Readyz", "/readyz/"]) {
+      const answer = await httpRequest(url, path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.headers["content-type"], path).toMatch(/^application\/problem\+json/);
+      expect(answer.headers["x-request-id"], path).toBeDefined();
+    }
   });
 
   it("/readyz answers 503 when the database does not answer, while /healthz stays 200", async () => {

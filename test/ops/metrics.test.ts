@@ -7,6 +7,8 @@ import { addSessions } from "../support/jobs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { httpRequest, waitFor } from "../reliability/support.js";
 import type { Config } from "../../server/config.js";
+import { SCRAPE_CACHE_MS, cachedRendering } from "../../server/ops/metrics-endpoint.js";
+import { networkInterfaces } from "node:os";
 
 /** The samples of a text exposition: `name{labels}` -> value. */
 function samples(text: string): Map<string, number> {
@@ -25,11 +27,13 @@ describe.each(databases)("metrics on $name", (database) => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
   async function server(config: Partial<Config> = {}): Promise<TestServer> {
-    const started = await startTestServer(await database.url(), config);
+    const started = await startTestServer(await database.url(), { metricsPort: 0, ...config });
     servers.push(started);
     return started;
   }
-  async function scrape(url: string): Promise<Map<string, number>> {
+  /** The metrics listener's samples: `running` a server, or the base URL of a listener. */
+  async function scrape(running: TestServer | string): Promise<Map<string, number>> {
+    const url = typeof running === "string" ? running : running.metricsUrl!.replace(/\/metrics$/, "");
     const answer = await httpRequest(url, "/metrics");
     expect(answer.status).toBe(200);
     expect(answer.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8");
@@ -79,7 +83,7 @@ describe.each(databases)("metrics on $name", (database) => {
     expect((await httpRequest(running.url, "/nowhere")).status).toBe(404);
     expect((await running.call("GET", `${base}/jobs`, { key: null })).status).toBe(401);
 
-    const m = await scrape(running.url);
+    const m = await scrape(running);
     expect(m.get('jobs_api_http_requests_total{operation="deleteUserData",status="200"}')).toBe(2);
     expect(m.get('jobs_api_http_requests_total{operation="cancelJob",status="200"}')).toBe(1);
     expect(m.get('jobs_api_http_requests_total{operation="listJobs",status="401"}')).toBe(1);
@@ -111,7 +115,7 @@ describe.each(databases)("metrics on $name", (database) => {
     // Node's own metrics come with the scrape.
     expect(m.has("process_cpu_user_seconds_total")).toBe(true);
     // No raw path, key or user id in any label.
-    const text = (await httpRequest(running.url, "/metrics")).text;
+    const text = (await httpRequest(running.metricsUrl!.replace(/\/metrics$/, ""), "/metrics")).text;
     for (const secret of [apiKey, "ana@example.com", project.projectKey, "/nowhere"]) expect(text).not.toContain(secret);
   });
 
@@ -121,25 +125,89 @@ describe.each(databases)("metrics on $name", (database) => {
     await httpRequest(one.url, "/nowhere");
     await httpRequest(one.url, "/nowhere");
     await httpRequest(two.url, "/nowhere");
-    expect((await scrape(one.url)).get('jobs_api_http_requests_total{operation="unmatched",status="404"}')).toBe(2);
-    expect((await scrape(two.url)).get('jobs_api_http_requests_total{operation="unmatched",status="404"}')).toBe(1);
+    expect((await scrape(one)).get('jobs_api_http_requests_total{operation="unmatched",status="404"}')).toBe(2);
+    expect((await scrape(two)).get('jobs_api_http_requests_total{operation="unmatched",status="404"}')).toBe(1);
   });
 
-  it("METRICS=off: no /metrics (a 404 problem like any unknown path)", async () => {
+  it("METRICS=off: no metrics listener, and no /metrics on the API's port (a 404 problem like any unknown path)", async () => {
     const running = await server({ metrics: false });
     expect(running.metrics).toBeUndefined();
+    expect(running.metricsUrl).toBeUndefined();
     const answer = await httpRequest(running.url, "/metrics");
     expect(answer.status).toBe(404);
     expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
   });
 
-  it("METRICS_PORT: /metrics on that port only, not on the API's", async () => {
-    const running = await server({ metricsPort: 0 });
+  it("the API's port never serves /metrics, also with HOST=0.0.0.0: the metrics listener binds loopback unless METRICS_HOST says otherwise", async () => {
+    const running = await server({ host: "0.0.0.0" });
     expect(running.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-    await httpRequest(running.url, "/healthz");
-    const metricsBase = running.metricsUrl!.replace(/\/metrics$/, "");
-    expect((await scrape(metricsBase)).get('jobs_api_http_requests_total{operation="healthz",status="200"}')).toBe(1);
+    const api = `http://127.0.0.1:${running.port}`;
+    const answer = await httpRequest(api, "/metrics");
+    expect(answer.status).toBe(404);
+    expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    await httpRequest(api, "/healthz");
+    expect((await scrape(running)).get('jobs_api_http_requests_total{operation="healthz",status="200"}')).toBe(1);
+    // From another address of this machine, the API answers and the metrics port does not.
+    const other = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address !== undefined && address.family === "IPv4" && !address.internal)?.address;
+    if (other !== undefined) {
+      expect((await httpRequest(`http://${other}:${running.port}`, "/healthz")).status).toBe(200);
+      const metricsPort = Number(new URL(running.metricsUrl!).port);
+      await expect(httpRequest(`http://${other}:${metricsPort}`, "/metrics")).rejects.toThrow(/ECONNREFUSED/);
+    }
+  });
+
+  it("no METRICS_PORT: metrics are counted but served nowhere", async () => {
+    const running = await server({ metricsPort: undefined });
+    expect(running.metrics).toBeDefined();
+    expect(running.metricsUrl).toBeUndefined();
     expect((await httpRequest(running.url, "/metrics")).status).toBe(404);
-    expect((await httpRequest(metricsBase, "/other")).status).toBe(404);
+  });
+
+  it("the metrics listener answers as the API does: problems with X-Request-Id, Allow on a 405, exact paths", async () => {
+    const running = await server();
+    const base = running.metricsUrl!.replace(/\/metrics$/, "");
+    const ok = await httpRequest(base, "/metrics");
+    expect(ok.headers["x-request-id"]).toMatch(/^[\w.:-]{1,64}$/);
+    expect((await httpRequest(base, "/metrics", { method: "HEAD" })).status).toBe(200);
+    const post = await httpRequest(base, "/metrics", { method: "POST", headers: { "X-Request-Id": "scrape-1" } });
+    expect(post.status).toBe(405);
+    expect(post.headers.allow).toBe("GET, HEAD");
+    expect(post.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(post.headers["x-request-id"]).toBe("scrape-1");
+    expect(post.body).toMatchObject({ status: 405, type: "urn:problem:jobs-api:method-not-allowed", requestId: "scrape-1" });
+    for (const path of ["/other", "/METRICS", "/metrics/"]) {
+      const answer = await httpRequest(base, path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.headers["content-type"], path).toMatch(/^application\/problem\+json/);
+      expect(answer.body, path).toMatchObject({ status: 404, requestId: answer.headers["x-request-id"] });
+    }
+  });
+});
+
+describe("a scrape's rendering", () => {
+  it("is shared by the scrapes within SCRAPE_CACHE_MS, and renewed after it; a failed one is not kept", async () => {
+    let now = 0;
+    let renders = 0;
+    let fail = false;
+    const render = async () => {
+      renders++;
+      if (fail) throw new Error("collect failed");
+      return `rendering ${renders}`;
+    };
+    const scrape = cachedRendering(render, SCRAPE_CACHE_MS, () => now);
+    const flood = await Promise.all(Array.from({ length: 32 }, () => scrape()));
+    expect(new Set(flood)).toEqual(new Set(["rendering 1"]));
+    now += SCRAPE_CACHE_MS - 1;
+    expect(await scrape()).toBe("rendering 1");
+    now += 1;
+    expect(await scrape()).toBe("rendering 2");
+    now += SCRAPE_CACHE_MS;
+    fail = true;
+    await expect(scrape()).rejects.toThrow("collect failed");
+    fail = false;
+    expect(await scrape()).toBe("rendering 4");
+    expect(renders).toBe(4);
   });
 });

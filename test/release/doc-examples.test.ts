@@ -111,7 +111,7 @@ describe("documentationExamples", () => {
 
 describe("withBaseUrl", () => {
   it("points the mock's default address at another, and nothing else", () => {
-    const code = 'createJobsClient({ baseUrl: "http://127.0.0.1:4010" }); fetch("http://localhost:4010/api"); "http://127.0.0.1:40100"';
+    const code = 'createJobsClient({ baseUrl: "http://127.0.0.1:4010" }); fetch("http://127.0.0.1:4010/api"); "http://127.0.0.1:40100"';
     expect(withBaseUrl(code, "http://127.0.0.1:5555")).toBe(
       'createJobsClient({ baseUrl: "http://127.0.0.1:5555" }); fetch("http://127.0.0.1:5555/api"); "http://127.0.0.1:40100"',
     );

@@ -12,7 +12,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { databases, queryRaw } from "../support/databases.js";
 import { ROOT } from "../support/cli.js";
-import { IMPORT_CACHE_KIB } from "../../server/store/sessions.js";
+import { IMPORT_CACHE_KIB } from "../../server/store/sqlite.js";
 import { httpRequest, jobsApiJson, jsonLines, leakedKeys, logDir, serverEnv, spawnServe, waitFor, type ServeProcess } from "./support.js";
 
 const CLI = fileURLToPath(new URL("../../server/cli/main.ts", import.meta.url));

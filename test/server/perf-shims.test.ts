@@ -1,15 +1,12 @@
-// The performance shims (server/http/, server/store/) and the prototype fix in server/http/server.ts: each test here
+// The performance shims (server/store/) and the prototype fix in server/http/server.ts: each test here
 // fails when upstream behaviour changes, saying what to do (remove the shim, or rework it).
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
 import http from "node:http";
 import { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import express from "express";
-import * as OpenApiValidator from "express-openapi-validator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expressPrototypeClasses, createHttpServer } from "../../server/http/server.js";
-import { installValidatorRouteCache, VALIDATOR_METADATA_MODULE } from "../../server/http/validator-route-cache.js";
 import { precompile } from "../../server/store/precompiled-query.js";
 import { compileSchemaValidator } from "../../server/http/json-list-stream.js";
 import { LIST_ALL_CHUNK } from "../../server/http/routes/jobs.js";
@@ -89,99 +86,6 @@ describe("the prototype fix (server/http/server.ts)", () => {
     });
     expect(child.stderr).toBe("");
     expect(JSON.parse(child.stdout.trim())).toEqual({ req: true, res: true });
-  });
-});
-
-describe("the route cache of express-openapi-validator (server/http/validator-route-cache.ts)", () => {
-  const spec = {
-    openapi: "3.1.0",
-    info: { title: "t", version: "1" },
-    paths: {
-      "/things/{id}": {
-        get: {
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "integer" } }],
-          responses: { "200": { description: "ok" } },
-        },
-      },
-      "/other/{name}/items": {
-        get: {
-          parameters: [{ name: "name", in: "path", required: true, schema: { type: "string" } }],
-          responses: { "200": { description: "ok" } },
-        },
-      },
-    },
-  };
-  let server: http.Server;
-  let base: string;
-
-  beforeAll(async () => {
-    installValidatorRouteCache();
-    const app = express();
-    app.use(OpenApiValidator.middleware({ apiSpec: spec as never, validateRequests: true, validateResponses: false }));
-    app.get("/things/:id", (req, res) => void res.json({ id: req.params.id }));
-    app.get("/other/:name/items", (req, res) => void res.json({ name: req.params.name }));
-    app.use(
-      ((error, _req, res, _next) => void res.status(error.status ?? 500).json({ message: error.message })) as express.ErrorRequestHandler,
-    );
-    server = createHttpServer(app);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-  afterAll(() => new Promise((resolve) => server.close(resolve)));
-
-  it("the validator still compiles route regexps on every request, and the cache answers them", async () => {
-    const { stats } = installValidatorRouteCache()!;
-    await fetch(`${base}/other/first/items`); // compiles (and caches) what it has not seen
-    const before = { ...stats };
-    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/other/x${i}/items`)).status).toBe(200);
-    // If hits stop growing, express-openapi-validator no longer calls pathToRegexp per request
-    // (upstream #1217 or similar shipped): delete server/http/validator-route-cache.ts, its call in
-    // server/http/app.ts and this describe block.
-    expect(stats.hits - before.hits).toBeGreaterThanOrEqual(5);
-    expect(stats.misses).toBe(before.misses);
-  });
-
-  it("with the cache, routes still match, decode and validate their parameters as before", async () => {
-    expect(await (await fetch(`${base}/things/42`)).json()).toEqual({ id: 42 });
-    expect(await (await fetch(`${base}/other/a%20b/items`)).json()).toEqual({ name: "a b" });
-    expect((await fetch(`${base}/things/abc`)).status).toBe(400);
-    expect((await fetch(`${base}/nothing/here`)).status).toBe(404);
-  });
-
-  it("a cached compilation is the same as a fresh one, and options are part of the key", () => {
-    const { pathToRegexp } = installValidatorRouteCache()!;
-    const first = pathToRegexp("/a/:id/b", { sensitive: false, strict: false });
-    const second = pathToRegexp("/a/:id/b", { sensitive: false, strict: false });
-    expect(second.regexp).toBe(first.regexp);
-    expect(second.keys).toEqual(first.keys);
-    const sensitive = pathToRegexp("/a/:id/b", { sensitive: true, strict: false });
-    expect(sensitive.regexp.flags).not.toBe(first.regexp.flags);
-    expect(first.regexp.exec("/A/7/B")?.[1]).toBe("7");
-    expect(sensitive.regexp.exec("/A/7/B")).toBeNull();
-  });
-
-  it("is scoped to the validator: path-to-regexp itself (Express's router, anyone else) is untouched", () => {
-    installValidatorRouteCache();
-    const validatorRequire = createRequire(createRequire(import.meta.url).resolve(VALIDATOR_METADATA_MODULE));
-    const shared = validatorRequire("path-to-regexp") as { pathToRegexp: (path: string) => { regexp: RegExp } };
-    expect(shared).toBe(createRequire(import.meta.url)("path-to-regexp"));
-    // The original function: every call compiles afresh.
-    expect(shared.pathToRegexp("/a/:id/b").regexp).not.toBe(shared.pathToRegexp("/a/:id/b").regexp);
-  });
-
-  it("installs once: a second call answers the same cache", () => {
-    expect(installValidatorRouteCache()).toBe(installValidatorRouteCache());
-  });
-
-  it("when it cannot be installed, warns once and answers undefined, and the validator works without it", async () => {
-    const warnings: unknown[] = [];
-    const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
-    // A module that is not the route lookup (no applyOpenApiMetadata), then one that does not exist.
-    expect(installValidatorRouteCache(logger, "express-openapi-validator/dist/middlewares/util.js")).toBeUndefined();
-    expect(installValidatorRouteCache(logger, "express-openapi-validator/dist/no/such/file.js")).toBeUndefined();
-    expect(warnings).toHaveLength(1);
-    expect(JSON.stringify(warnings[0])).toMatch(/could not be installed; running without it/);
-    expect(await (await fetch(`${base}/things/42`)).json()).toEqual({ id: 42 });
   });
 });
 

@@ -1,13 +1,25 @@
+// The runner's store calls on every path a deletion batch takes: the deletion worker (a thread
+// with a connection of its own: a SQLite file, PostgreSQL), and the store's own connection (an
+// in-memory SQLite database, which no other connection can open). One transaction serves all
+// (server/store/deletion-batch.ts).
+import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore } from "../../server/store/index.js";
 import type { ClaimedJob, Project, Store } from "../../server/store/types.js";
-import { databases, seedTenant } from "../support/databases.js";
+import { databases, queryRaw, seedTenant, type TestDatabase } from "../support/databases.js";
 import { NOW, addSessions, jobData } from "../support/jobs.js";
 import { countSessions, insertJob } from "../../server/store/fixtures.js";
 
 const LEASE = 60_000;
 
-describe.each(databases)("claims, leases and batches on $name", (database) => {
+const inMemory: TestDatabase & { label: string } = {
+  name: "sqlite",
+  label: "sqlite::memory: (in process)",
+  url: async () => "sqlite::memory:",
+};
+const paths = [...databases.map((database) => ({ ...database, label: `${database.name} (the deletion worker)` })), inMemory];
+
+describe.each(paths)("claims, leases and batches on $label", (database) => {
   let url: string;
   let store: Store;
   let project: Project;
@@ -74,25 +86,29 @@ describe.each(databases)("claims, leases and batches on $name", (database) => {
       expect(claimed.sort()).toEqual(ids.sort());
     });
 
-    it("two stores claiming at once never claim the same job (5 rounds of 24 claims for 12 jobs)", async () => {
-      // Two Store instances: two connection pools on PostgreSQL, two connections on SQLite,
-      // as two server processes would have. A race shows only sometimes: hence several rounds.
-      const second = await openStore(url);
-      extra.push(second);
-      // Open the pools' connections first, so that the claims below really run at once.
-      await Promise.all(Array.from({ length: 20 }, (_, i) => countSessions(i % 2 ? store : second, project.projectId)));
-      for (let round = 0; round < 5; round++) {
-        const ids = new Set<number>();
-        for (let i = 0; i < 12; i++) ids.add((await schedule(`r${round}u${i}@example.com`, NOW)).jobId);
-        const burst = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? store : second).claimDueJob(NOW, LEASE, `w${i}`)));
-        const claimed = burst.filter((claim): claim is ClaimedJob => claim !== undefined).map((claim) => claim.job.jobId);
-        // What a claimer skipped (locked by another at that moment) is still there to claim.
-        for (let claim = await second.claimDueJob(NOW, LEASE, "late"); claim; claim = await second.claimDueJob(NOW, LEASE, "late")) {
-          claimed.push(claim.job.jobId);
+    // Two stores on one in-memory database cannot be: each opens its own.
+    it.skipIf(database === inMemory)(
+      "two stores claiming at once never claim the same job (5 rounds of 24 claims for 12 jobs)",
+      async () => {
+        // Two Store instances: two connection pools on PostgreSQL, two connections on SQLite,
+        // as two server processes would have. A race shows only sometimes: hence several rounds.
+        const second = await openStore(url);
+        extra.push(second);
+        // Open the pools' connections first, so that the claims below really run at once.
+        await Promise.all(Array.from({ length: 20 }, (_, i) => countSessions(i % 2 ? store : second, project.projectId)));
+        for (let round = 0; round < 5; round++) {
+          const ids = new Set<number>();
+          for (let i = 0; i < 12; i++) ids.add((await schedule(`r${round}u${i}@example.com`, NOW)).jobId);
+          const burst = await Promise.all(Array.from({ length: 24 }, (_, i) => (i % 2 ? store : second).claimDueJob(NOW, LEASE, `w${i}`)));
+          const claimed = burst.filter((claim): claim is ClaimedJob => claim !== undefined).map((claim) => claim.job.jobId);
+          // What a claimer skipped (locked by another at that moment) is still there to claim.
+          for (let claim = await second.claimDueJob(NOW, LEASE, "late"); claim; claim = await second.claimDueJob(NOW, LEASE, "late")) {
+            claimed.push(claim.job.jobId);
+          }
+          expect(claimed.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
         }
-        expect(claimed.sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
-      }
-    });
+      },
+    );
   });
 
   describe("deleteSessionsBatch", () => {
@@ -181,4 +197,61 @@ describe.each(databases)("claims, leases and batches on $name", (database) => {
       expect(await store.finishJob(current, { status: "completed", errors: null }, NOW + LEASE + 2)).toBe(true);
     });
   });
+});
+
+describe("the deletion worker's connection", () => {
+  it("SQLite: waits for another connection's write lock as long as SQLITE_BUSY_TIMEOUT says (not a fixed 5 s)", async () => {
+    const url = await databases[0]!.url();
+    const store = await openStore(url, { sqliteBusyTimeoutMs: 1 });
+    const other = new BetterSqlite3(url.slice("sqlite:".length));
+    try {
+      await store.migrate();
+      const { project } = await seedTenant(store, "Locked");
+      await addSessions(store, project.projectId, "ana@example.com", 20);
+      await insertJob(store, jobData(project.projectId, "scheduled", "ana@example.com", { startAt: NOW }));
+      const claim = (await store.claimDueJob(NOW, LEASE, "w1"))!;
+      // The worker is started (and its connection open) by the first batch.
+      expect(await store.deleteSessionsBatch(claim, 10, NOW, LEASE)).toMatchObject({ deleted: 10, stillOwned: true });
+
+      other.exec("BEGIN IMMEDIATE");
+      const started = performance.now();
+      const failure = await store.deleteSessionsBatch(claim, 10, NOW, LEASE).catch((error: unknown) => error);
+      const waited = performance.now() - started;
+      expect(failure).toMatchObject({ name: "StoreError", code: "busy" });
+      // 1 ms configured; a connection that ignored it waits its own 5 s. Generous for a busy machine.
+      expect(waited).toBeLessThan(4_000);
+      other.exec("ROLLBACK");
+
+      expect(await store.deleteSessionsBatch(claim, 10, NOW, LEASE)).toMatchObject({ deleted: 10, stillOwned: true });
+      expect(await countSessions(store, project.projectId, "ana@example.com")).toBe(0);
+    } finally {
+      if (other.inTransaction) other.exec("ROLLBACK");
+      other.close();
+      await store.close();
+    }
+  });
+
+  it.skipIf(!databases.some((database) => database.name === "postgres"))(
+    "PostgreSQL: the batches run on the deletion worker's own connection",
+    async () => {
+      const url = await databases.find((database) => database.name === "postgres")!.url();
+      const store = await openStore(url);
+      try {
+        await store.migrate();
+        const { project } = await seedTenant(store, "Worker");
+        await addSessions(store, project.projectId, "ana@example.com", 5);
+        await insertJob(store, jobData(project.projectId, "scheduled", "ana@example.com", { startAt: NOW }));
+        const claim = (await store.claimDueJob(NOW, LEASE, "w1"))!;
+        expect(await store.deleteSessionsBatch(claim, 10, NOW, LEASE)).toMatchObject({ deleted: 5, stillOwned: true });
+        const database = new URL(url).pathname.slice(1);
+        const rows = await queryRaw(
+          url,
+          `select pid from pg_stat_activity where datname = '${database}' and application_name = 'jobs-api deletion worker'`,
+        );
+        expect(rows.length).toBe(1);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });

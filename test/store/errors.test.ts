@@ -77,6 +77,13 @@ describe("transientFailure", () => {
     ["ETIMEDOUT", withCode("ETIMEDOUT")],
     ["pg: Connection terminated unexpectedly", new Error("Connection terminated unexpectedly")],
     ["pg-pool: timeout exceeded when trying to connect", new Error("timeout exceeded when trying to connect")],
+    ["pg: Query read timeout (DATABASE_STATEMENT_TIMEOUT in the client)", new Error("Query read timeout")],
+    ["57014 query_canceled (statement_timeout)", withCode("57014", "canceling statement due to statement timeout")],
+    [
+      "pg-pool: Connection terminated due to connection timeout",
+      new Error("Connection terminated due to connection timeout", { cause: new Error("Connection terminated unexpectedly") }),
+    ],
+    ["pg: timeout expired (a client's connectionTimeoutMillis)", new Error("timeout expired")],
     ["a wrapped cause", new Error("Database migration failed", { cause: withCode("40P01") })],
     [
       "Node's AggregateError of several addresses",

@@ -97,7 +97,9 @@ describe.skipIf(postgres === undefined)("PostgreSQL roles and privileges", () =>
     expect(await asApp.readiness()).toEqual({ ready: true });
 
     // Everything the server and the CLI do, as the app role.
-    const { project } = await seedTenant(asApp, "Acme");
+    const { project, organization } = await seedTenant(asApp, "Acme");
+    const rotated = await asApp.rotateApiKey(organization.organizationId); // the counter and the NOTIFY
+    expect(await asApp.findOrganizationByApiKey(rotated)).toEqual(organization);
     await addSessions(asApp, project.projectId, "ana@example.com", 7);
     const { job } = await asApp.scheduleUserDeletion(project.projectId, "ana@example.com", 1, 1);
     const claim = await asApp.claimDueJob(2, 60_000, "w");

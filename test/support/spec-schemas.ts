@@ -1,68 +1,54 @@
-// The spec's schemas for ajv (JSON Schema 2020-12, the dialect of OpenAPI 3.1), shared by the
-// tests that validate data against generated/openapi.json: the examples (test/contract/examples)
-// and the answers of mocks (test/msw). validateAnswer checks one HTTP answer of an operation:
-// declared status, its media type, body against the schema, declared headers.
-import { readFileSync } from "node:fs";
+// The contract as tests read it: the contract core's operation table and its Ajv configuration
+// (client/contract/), with a stricter reading for tests — every error reported, and objects that
+// list `properties` closed (as Redocly's no-invalid-media-type-examples does with
+// allowAdditionalProperties: false), so a misspelt field fails. The whole document, prose and
+// x-codeSamples included, comes from Redocly too (`redocly bundle --dereferenced`), never from a
+// resolver of our own.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Ajv2020Module from "ajv/dist/2020.js";
-import addFormatsModule from "ajv-formats";
-import { ROOT } from "./redocly.js";
-import { resolveRef } from "../../server/http/spec.js";
+import { contract as packageContract, responseFor, type Contract, type Json, type SchemaObject } from "../../client/contract/index.js";
+import { createAjv } from "../../client/contract/validators.js";
+import { ROOT, runRedocly } from "./redocly.js";
 
-// ajv and ajv-formats are CommonJS; under NodeNext their default export is the module object.
-const Ajv2020 = Ajv2020Module.default;
-const addFormats = addFormatsModule.default;
-export type Ajv = InstanceType<typeof Ajv2020>;
+type Any = any;
 
-type Json = any;
-
-export const SCHEMAS_ID = "urn:jobs-api:components";
-
-export function readSpec(): Json {
+/** generated/openapi.json: the bundled document, for tests of the document itself (its $refs, prose, components). */
+export function readSpec(): Any {
   return JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
 }
 
-/**
- * The schema as ajv gets it: `#/components/schemas/X` becomes a reference into one registered
- * schema holding all named schemas, and objects that list `properties` without saying what else
- * they allow are closed (as Redocly's no-invalid-media-type-examples does with
- * allowAdditionalProperties: false), so a misspelt field fails.
- */
-export function forAjv(node: Json): Json {
-  if (Array.isArray(node)) return node.map(forAjv);
+/** A document with every $ref resolved by Redocly (the whole of it: prose, examples, extensions). */
+export async function dereferenced(document: unknown = readSpec()): Promise<Any> {
+  const dir = mkdtempSync(join(tmpdir(), "jobs-api-deref-"));
+  try {
+    writeFileSync(join(dir, "openapi.json"), JSON.stringify(document));
+    const result = await runRedocly(["bundle", join(dir, "openapi.json"), "--dereferenced", "--ext", "json", "-o", join(dir, "out.json")]);
+    if (result.code !== 0) throw new Error(`redocly bundle --dereferenced failed:\n${result.stderr}`);
+    return JSON.parse(readFileSync(join(dir, "out.json"), "utf8"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The schema with every object that lists `properties` and says nothing else about others closed. */
+export function closed(node: Any): Any {
+  if (Array.isArray(node)) return node.map(closed);
   if (!node || typeof node !== "object") return node;
-  const out: Json = {};
-  for (const [key, value] of Object.entries<Json>(node)) {
-    if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
-      out.$ref = `${SCHEMAS_ID}#/$defs/${value.slice("#/components/schemas/".length)}`;
-    } else if (key === "example" || key === "examples") {
-      out[key] = value; // data, not schema
-    } else if (key === "properties" || key === "patternProperties" || key === "$defs") {
-      out[key] = Object.fromEntries(Object.entries<Json>(value).map(([k, v]) => [k, forAjv(v)]));
-    } else {
-      out[key] = forAjv(value);
-    }
+  const out: Any = {};
+  for (const [key, value] of Object.entries<Any>(node)) {
+    if (key === "example" || key === "examples" || key === "const" || key === "enum" || key === "default") out[key] = value;
+    else if (key === "properties" || key === "patternProperties" || key === "$defs") {
+      out[key] = Object.fromEntries(Object.entries<Any>(value).map(([k, v]) => [k, closed(v)]));
+    } else out[key] = closed(value);
   }
   const open = ["additionalProperties", "unevaluatedProperties", "allOf", "anyOf", "oneOf", "$ref"].some((k) => k in out);
   if (out.properties && !open) out.additionalProperties = false;
   return out;
 }
 
-/** A strict ajv with the OpenAPI formats and `doc`'s named schemas registered (compile forAjv(schema)). */
-export function createSpecAjv(doc: Json): Ajv {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
-  addFormats(ajv);
-  ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
-  ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
-  ajv.addFormat("float", { type: "number", validate: () => true });
-  ajv.addFormat("double", { type: "number", validate: () => true });
-  ajv.addVocabulary(["example", "xml", "externalDocs", "discriminator"]);
-  ajv.addSchema({ $id: SCHEMAS_ID, $defs: forAjv(doc.components?.schemas ?? {}) });
-  return ajv;
-}
-
-/** Follows local `$ref`s ("#/components/...") in `doc`: the server's one resolver. */
-const resolve = (doc: Json, node: Json): Json => resolveRef<Json>(doc, node);
+/** The project's Ajv, strict and reporting every error (compile closed(schema) for the closed reading). */
+export const createSpecAjv = () => createAjv({ allErrors: true, strict: true, strictTypes: false });
 
 export interface HttpAnswer {
   status: number;
@@ -72,55 +58,81 @@ export interface HttpAnswer {
 }
 
 /**
- * Validates answers against the spec: `validate(operationId, answer)` returns what is wrong with
- * it (empty when it conforms): status not declared (nor `default`), Content-Type other than the
- * declared media type, a body that fails the declared schema, a declared header that fails its schema.
+ * Validates answers against the contract: `validate(operationId, answer)` returns what is wrong with
+ * it (empty when it conforms): status not declared (nor `default`), Content-Type other than a
+ * declared media type, a body that fails the declared schema (closed), a declared header that
+ * fails its schema, a problem whose `status` is not the answer's.
  */
-export function answerValidator(doc: Json = readSpec()): (operationId: string, answer: HttpAnswer) => string[] {
-  const ajv = createSpecAjv(doc);
-  const compiled = new Map<unknown, ReturnType<Ajv["compile"]>>();
-  const compile = (schema: Json) => {
+export function answerValidator(contract: Contract<string> = packageContract): (operationId: string, answer: HttpAnswer) => string[] {
+  const ajv = createSpecAjv();
+  const compiled = new Map<SchemaObject, ReturnType<typeof ajv.compile>>();
+  const compile = (schema: SchemaObject) => {
     let validate = compiled.get(schema);
-    if (!validate) compiled.set(schema, (validate = ajv.compile(forAjv(schema))));
+    if (!validate) compiled.set(schema, (validate = ajv.compile(closed(schema))));
     return validate;
   };
-  const operations = new Map<string, Json>();
-  for (const item of Object.values<Json>(doc.paths)) {
-    for (const operation of Object.values<Json>(item)) {
-      if (operation && typeof operation === "object" && operation.operationId) operations.set(operation.operationId, operation);
-    }
-  }
   return (operationId, answer) => {
-    const operation = operations.get(operationId);
+    const operation = contract.operations.find((o) => o.operationId === operationId);
     if (!operation) return [`${operationId} is not an operation of the spec`];
     const where = `${operationId} ${answer.status}`;
-    const declared = operation.responses[String(answer.status)] ?? operation.responses.default;
-    if (!declared) return [`${where}: status not declared`];
-    const response = resolve(doc, declared);
+    const response = responseFor(operation, answer.status);
+    if (!response) return [`${where}: status not declared`];
     const failures: string[] = [];
     const contentType = (answer.headers.get("Content-Type") ?? "").split(";")[0]!.trim();
-    const media = response.content?.[contentType];
+    const media = response.content.find((m) => m.type === contentType);
     if (!media) {
-      failures.push(`${where}: Content-Type ${contentType || "(none)"} not declared (${Object.keys(response.content ?? {}).join(", ")})`);
-    } else {
-      const validate = compile(resolve(doc, media.schema));
+      failures.push(`${where}: Content-Type ${contentType || "(none)"} not declared (${response.content.map((m) => m.type).join(", ")})`);
+    } else if (media.schema) {
+      const validate = compile(media.schema);
       if (!validate(answer.body)) failures.push(`${where} body: ${ajv.errorsText(validate.errors, { dataVar: "body" })}`);
     }
-    for (const [name, headerNode] of Object.entries<Json>(response.headers ?? {})) {
-      const value = answer.headers.get(name);
+    for (const header of response.headers) {
+      const value = answer.headers.get(header.name);
       if (value === null) continue; // optional, e.g. Link only when a next page exists
-      const header = resolve(doc, headerNode);
-      const schema = resolve(doc, header.schema);
-      const typed = schema.type === "integer" || schema.type === "number" ? Number(value) : value;
-      const validate = compile(schema);
-      if (!validate(typed)) failures.push(`${where} header ${name}: ${ajv.errorsText(validate.errors, { dataVar: name })}`);
+      const typed = header.schema.type === "integer" || header.schema.type === "number" ? Number(value) : value;
+      const validate = compile(header.schema);
+      if (!validate(typed)) failures.push(`${where} header ${header.name}: ${ajv.errorsText(validate.errors, { dataVar: header.name })}`);
     }
-    if (media?.schema && typeof answer.body === "object" && answer.body && "status" in answer.body) {
-      const problemStatus = answer.body.status;
-      if (contentType === "application/problem+json" && problemStatus !== answer.status) {
-        failures.push(`${where}: problem body says status ${String(problemStatus)}`);
-      }
+    const body = answer.body as { status?: unknown } | undefined;
+    if (contentType === "application/problem+json" && body && typeof body === "object" && body.status !== answer.status) {
+      failures.push(`${where}: problem body says status ${String(body.status)}`);
     }
     return failures;
   };
+}
+
+/** One (operation, status, named example) the contract declares, with what Prism answers for it. */
+export interface DeclaredExample {
+  operationId: string;
+  /** "200", "404", ... or "default" */
+  status: string;
+  /** The HTTP status to ask for (default → the example's own `status`). */
+  code: number;
+  example: string;
+  /** Whether it is the first example of its status. */
+  first: boolean;
+  mediaType: string;
+  body: Json;
+  /** Each declared header's example, as Prism sends it. */
+  headers: Record<string, string>;
+}
+
+export function declaredExamples(contract: Contract<string> = packageContract): DeclaredExample[] {
+  return contract.operations.flatMap((operation) =>
+    operation.responses.flatMap((response) => {
+      const headers = Object.fromEntries(response.headers.map((h) => [h.name, String(h.example as string | number)]));
+      return response.content.flatMap((media) =>
+        media.examples.map((example, index) => ({
+          operationId: operation.operationId,
+          status: response.status,
+          code: response.status === "default" ? (example.value as { status: number }).status : Number(response.status),
+          example: example.name,
+          first: index === 0,
+          mediaType: media.type,
+          body: example.value,
+          headers,
+        })),
+      );
+    }),
+  );
 }

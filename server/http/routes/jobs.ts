@@ -3,8 +3,9 @@
 import { Router, type NextFunction, type Request, type Response } from "express";
 import type { Job, JobStatus, Store } from "../../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
-import { HttpProblem } from "../problems.js";
-import type { OperationRequest, OperationResponse, QueryParams } from "./types.js";
+import { HttpProblem, problemWords } from "../problems.js";
+import type { OperationRequest, OperationResponse } from "./types.js";
+import { nextPageLink } from "../../../client/contract/index.js";
 import { compileSchemaValidator, streamJsonList } from "../json-list-stream.js";
 
 /**
@@ -24,7 +25,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
 
   router.get("/api/v1/:projectKey/jobs", async (req: OperationRequest<"listJobs">, res: OperationResponse<"listJobs">) => {
     const project = projectOf(res);
-    const { status, limit, after } = req.query; // canonical safe integers (server/http/canonical-integers.ts)
+    const { status, limit, after } = req.query; // canonical safe integers (server/http/parameters.ts)
     if (limit === undefined) {
       // Streamed in keyset chunks: memory stays bounded however many jobs the project has.
       await streamJsonList(res, "data", allJobs(store, project.projectId, status, after), validateJob);
@@ -35,7 +36,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     if (rows.length > limit && last !== undefined) {
-      res.setHeader("Link", `<${nextPagePath(req.params.projectKey, { status, limit, after: last.jobId })}>; rel="next"`);
+      res.setHeader("Link", nextPageLink(req.params.projectKey, { status, limit, after: last.jobId }));
     }
     res.json({ data: page });
   });
@@ -55,11 +56,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
         res.json({ data: result.job });
         return;
       case "not-cancellable":
-        throw new HttpProblem(
-          501,
-          "job-not-cancellable",
-          `Job ${result.job.jobId} is ${result.job.status} and can no longer be cancelled.`,
-        );
+        throw new HttpProblem(501, "job-not-cancellable", problemWords.notCancellable(result.job));
       case "not-found":
         throw jobNotFound(req.params.jobId, project.projectKey);
     }
@@ -71,7 +68,7 @@ export function jobsRouter(deps: { store: Store; clock: () => number; validateRe
 /**
  * router.param("jobId"): a router reads its path parameters again from the URL, as strings (so
  * "1" would reach PostgreSQL as text); the number is what the validator saw. Its form and range
- * were checked before any router runs (the validator, then server/http/canonical-integers.ts).
+ * were checked before any router runs (the validator, then server/http/parameters.ts).
  */
 function jobIdAsNumber(req: Request, _res: Response, next: NextFunction, value: string): void {
   (req.params as Record<string, unknown>).jobId = Number(value);
@@ -89,17 +86,5 @@ async function* allJobs(store: Store, projectId: number, status: JobStatus | und
 }
 
 function jobNotFound(jobId: number, projectKey: string): HttpProblem {
-  return new HttpProblem(404, "not-found", `Job ${jobId} was not found in project ${projectKey}.`);
-}
-
-/** The next page's path and query, relative to the server (RFC 8288 allows a URI reference). */
-function nextPagePath(
-  projectKey: string,
-  query: Required<Pick<QueryParams<"listJobs">, "limit" | "after">> & QueryParams<"listJobs">,
-): string {
-  const search = new URLSearchParams();
-  if (query.status !== undefined) search.set("status", query.status);
-  search.set("limit", String(query.limit));
-  search.set("after", String(query.after));
-  return `/api/v1/${encodeURIComponent(projectKey)}/jobs?${search}`;
+  return new HttpProblem(404, "not-found", problemWords.jobNotFound(jobId, projectKey));
 }

@@ -1,4 +1,4 @@
-// Request and response types of each operation, taken from generated/schema.d.ts so that a
+// Request and response types of each operation, taken from generated/schema.ts so that a
 // handler cannot drift from openapi.yaml. No hand-written copy of the Job type anywhere.
 import type { Request, Response } from "express";
 import type { operations } from "../../../generated/schema.js";

@@ -4,7 +4,6 @@ import type { Store } from "../../store/types.js";
 import { projectOf, resolveProject } from "../auth.js";
 import { startAtFor, type StartDelay } from "../../config.js";
 import type { OperationRequest, OperationResponse } from "./types.js";
-import { HttpProblem } from "../problems.js";
 
 export function usersRouter(deps: { store: Store; clock: () => number; startDelay: StartDelay }): Router {
   const { store, clock, startDelay } = deps;
@@ -21,18 +20,5 @@ export function usersRouter(deps: { store: Store; clock: () => number; startDela
     },
   );
 
-  return router;
-}
-
-/**
- * /api/v1/KEY/users and /api/v1/KEY/users/ (any method): no operation matches, yet the upstream
- * API answers an empty userId with 400, whatever the key. Mounted before the validator.
- */
-export function emptyUserIdRouter(): Router {
-  // Case-sensitive, as the validator's paths are: /API/v1/KEY/users/ stays a 404.
-  const router = Router({ caseSensitive: true });
-  router.all("/api/v1/:projectKey/users", (_req, _res, next) => {
-    next(new HttpProblem(400, "bad-request", "path parameter userId must not be empty"));
-  });
   return router;
 }
