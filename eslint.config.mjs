@@ -8,7 +8,20 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  { ignores: ["node_modules/", "dist/", "server/dist/", "out/", ".cache/", "generated/", "bench/results/", "releases/", "test/clients/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "server/dist/",
+      "out/",
+      ".cache/",
+      ".venv/",
+      "generated/",
+      "bench/results/",
+      "releases/",
+      "test/clients/",
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

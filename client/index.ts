@@ -20,6 +20,36 @@ export interface JobsClientOptions {
   fetch?: (input: Request) => Promise<Response>;
   /** Headers sent with every request (e.g. `{ Prefer: "example=completedJob" }` for the mock). */
   headers?: HeadersOptions;
+  /**
+   * Retry 429 and 503 after their `Retry-After`, and network errors where repeating is safe:
+   * `true` or your settings for every call of this client. Unset, only listAllJobs and waitForJob
+   * retry (with the defaults); `false`, nothing does.
+   */
+  retry?: boolean | RetryOptions;
+}
+
+export interface RetryOptions {
+  /** Tries of one call, the first included. Default 3. */
+  attempts?: number;
+  /**
+   * The longest wait between two tries, in milliseconds. A `Retry-After` asking for longer is not
+   * waited for: the answer (429 or 503) is returned. Default 30000.
+   */
+  maxDelayMs?: number;
+  /** Told before each wait (to log it, or show "retrying in 2 s"). */
+  onRetry?: (retry: RetryEvent) => void;
+}
+
+export interface RetryEvent {
+  request: Request;
+  /** The try that failed (1 for the first). */
+  attempt: number;
+  /** How long the client waits before the next try, in milliseconds. */
+  delayMs: number;
+  /** The answer's status (429, 503), or undefined after a network error. */
+  status?: number;
+  /** The network error, if that is what failed. */
+  error?: unknown;
 }
 
 export interface ListAllJobsOptions {
@@ -161,15 +191,69 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+type Fetch = (input: Request) => Promise<Response>;
+
+/** The answers that say "nothing was done, try again later". */
+const RETRIED_STATUSES = [429, 503];
+
+/** Safe to send again when the answer was lost: reads, and deleteUserData (idempotent while its job is pending); never a cancel. */
+function repeatable(request: Request): boolean {
+  return request.method === "GET" || (request.method === "DELETE" && /\/users\/[^/]+$/.test(new URL(request.url).pathname));
+}
+
+/** `Retry-After` in milliseconds from now: seconds or an HTTP date (RFC 9110 10.2.3); undefined if absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * `fetch`, retrying as RetryOptions says. A wrapped fetch rather than an openapi-fetch middleware:
+ * a middleware cannot send a request again through the chain (openapi-fetch declined a `send`,
+ * openapi-ts/openapi-typescript#1558), while beneath the chain every middleware sees one request
+ * and the final answer.
+ */
+function retrying(fetch: Fetch, { attempts = 3, maxDelayMs = 30_000, onRetry }: RetryOptions): Fetch {
+  return async (request) => {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= attempts;
+      let response: Response | undefined;
+      let error: unknown;
+      try {
+        response = await fetch(last ? request : request.clone());
+      } catch (e) {
+        if (last || request.signal.aborted || !repeatable(request)) throw e;
+        error = e;
+      }
+      if (response && (last || !RETRIED_STATUSES.includes(response.status))) return response;
+      const asked = response && retryAfterMs(response.headers.get("Retry-After"));
+      if (asked !== undefined && asked > maxDelayMs) return response!;
+      // As asked and a little more (jitter, so that clients spread out), or else a growing backoff with full jitter.
+      const delayMs = Math.min(maxDelayMs, asked === undefined ? Math.random() * 500 * 2 ** attempt : asked * (1 + Math.random() / 10));
+      onRetry?.({ request, attempt, delayMs, status: response?.status, error });
+      // Frees the connection; not awaited, as some fetch implementations (MSW's) never settle it.
+      response?.body?.cancel().catch(() => undefined);
+      await sleep(delayMs, request.signal);
+    }
+  };
+}
+
 /** The typed Jobs API client: the openapi-fetch client for `paths`, with listAllJobs and waitForJob. */
 export function createJobsClient(options: JobsClientOptions): JobsClient {
-  const { baseUrl, apiKey, fetch, headers } = options;
+  const { baseUrl, apiKey, fetch, headers, retry } = options;
+  // The global fetch looked up at each call: MSW and other interceptors replace it after start-up.
+  const baseFetch: Fetch = fetch ?? ((input) => globalThis.fetch(input));
+  const policy = retry === true ? {} : retry || undefined;
   const client = createClient<paths>({
     baseUrl,
     // Sent raw, as the original documentation shows; a request may drop it with `Authorization: null`.
     headers: mergeHeaders(headers, { Authorization: apiKey }),
-    ...(fetch ? { fetch } : {}),
+    ...(policy ? { fetch: retrying(baseFetch, policy) } : fetch ? { fetch } : {}),
   });
+  // The helpers retry unless told not to; on a client that retries already, once is enough.
+  const helperFetch = retry === undefined ? retrying(baseFetch, {}) : undefined;
 
   // Link targets are relative to the server; follow them only on the origin the key was given for.
   function resolveLink(target: string): string {
@@ -196,6 +280,7 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
           ? await client.GET("/api/v1/{projectKey}/jobs", {
               params: { path, query: { status, limit: pageSize } },
               signal,
+              fetch: helperFetch,
             })
           : await client.GET("/api/v1/{projectKey}/jobs", {
               // The next page's URL is used as it is, through the same client (headers, middleware).
@@ -203,6 +288,7 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
               pathSerializer: () => target,
               querySerializer: () => "",
               signal,
+              fetch: helperFetch,
             });
       if (response.status !== 200 || !data) {
         throw new JobsApiError(response.status, error, `listJobs of project ${projectKey}`);
@@ -241,6 +327,7 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
         const { data, error, response } = await client.GET("/api/v1/{projectKey}/jobs/{jobId}", {
           params: { path: { projectKey, jobId } },
           signal: controller.signal,
+          fetch: helperFetch,
         });
         if (response.status !== 200 || !data) {
           throw new JobsApiError(response.status, error, `getJob ${jobId} of project ${projectKey}`);

@@ -8,8 +8,7 @@
 //           The compiled client reaches generated/ by the relative paths its sources use, which
 //           from dist/client/ land in dist/generated/: whatever client code imports from
 //           generated/ ships there, once, and the tarball holds no root generated/ (package.json
-//           "exports" points ./types and ./openapi.json there). Its JSON files are generated/'s
-//           own bytes (tsc re-emits imported JSON re-indented, a quarter larger).
+//           "exports" points ./types and ./openapi.json there).
 //   server  the server package (server/package.json, openreplay-jobs-api-server): server/
 //           compiled to server/dist/server/ (server/tsconfig.build.json), with the contract core it
 //           imports (server/dist/client/contract/, server/dist/generated/), plus
@@ -21,21 +20,31 @@
 //
 // Usage: node scripts/build.mjs [client] [server]   (no argument: both). Each package's `prepack`
 // builds its own, so `npm pack` / `npm pack -w server` always ship fresh code.
-import { chmodSync, copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, run } from "./lib/tools.mjs";
 
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
+/**
+ * tsc emits the JSON files the code imports (generated/contract.json) re-indented by four spaces,
+ * half again the size of the data: written back compact (the contract package stays under its
+ * 1 MB installed, test/release/client-package.test.ts).
+ */
+function compactJson(dir) {
+  for (const file of readdirSync(dir).filter((name) => name.endsWith(".json"))) {
+    writeFileSync(join(dir, file), JSON.stringify(JSON.parse(readFileSync(join(dir, file), "utf8"))));
+  }
+}
+
 function buildClient() {
   const dist = join(ROOT, "dist");
   rmSync(dist, { recursive: true, force: true });
   run(process.execPath, [TSC, "-p", join(ROOT, "tsconfig.build.json")]);
-  // generated/'s JSON as written, over tsc's re-indented copies; openapi.json also for the
-  // ./openapi.json export and the conformance kit, which read it from disk.
-  for (const file of readdirSync(join(ROOT, "generated")).filter((name) => name.endsWith(".json"))) {
-    copyFileSync(join(ROOT, "generated", file), join(dist, "generated", file));
-  }
+  // The bundled spec, for the ./openapi.json export and the conformance kit (which reads it from
+  // disk), beside what the code imports; compact like the rest.
+  copyFileSync(join(ROOT, "generated", "openapi.json"), join(dist, "generated", "openapi.json"));
+  compactJson(join(dist, "generated"));
   run(process.execPath, [join(ROOT, "scripts", "bundle-conformance.mjs"), join(dist, "client", "conformance")]);
   const cli = join(dist, "client", "conformance", "cli.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);
@@ -46,6 +55,7 @@ function buildServer() {
   const dist = join(ROOT, "server", "dist");
   rmSync(dist, { recursive: true, force: true });
   run(process.execPath, [TSC, "-p", join(ROOT, "server", "tsconfig.build.json")]);
+  compactJson(join(dist, "generated"));
   copyFileSync(join(ROOT, "openapi.yaml"), join(dist, "openapi.yaml"));
   const cli = join(dist, "server", "cli", "main.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);

@@ -9,13 +9,17 @@
 //     image: Redoc 3 renders that logo in the sidebar unconditionally (no option hides it), and
 //     opening the docs must send no request anywhere (the template also hides the badge);
 //   - drops the two boxed notices redocly prints on every build (KNOWN_NOTICES), and passes
-//     everything else it prints through.
+//     everything else it prints through;
+//   - adds the test-mode table to the introduction (scripts/lib/reference-intro.mjs): the page is
+//     built from the bundled spec with that description.
 // test/browser/docs.test.ts builds with this script and checks all of the above in Chromium.
 //
 // Usage: node scripts/docs.mjs [--output FILE]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
+import { referenceDescription } from "./lib/reference-intro.mjs";
 import { bundleSpec, operationsOf, REDOCLY, REDOCLY_ENV } from "./lib/spec.mjs";
 import { parseArgs } from "node:util";
 import { ROOT } from "./lib/tools.mjs";
@@ -86,13 +90,19 @@ function main() {
   const output = resolve(args.output ?? join(ROOT, "out", "docs", "index.html"));
   mkdirSync(dirname(output), { recursive: true });
 
-  const routes = JSON.stringify(legacyRoutes(bundleSpec())).replace(/</g, "\\u003c");
+  const spec = bundleSpec();
+  const routes = JSON.stringify(legacyRoutes(spec)).replace(/</g, "\\u003c");
+  spec.info.description = referenceDescription(spec.info.description, readFileSync(join(ROOT, "docs", "frontend.md"), "utf8"));
+  const work = mkdtempSync(join(tmpdir(), "jobs-api-docs-"));
+  const input = join(work, "openapi.json");
+  writeFileSync(input, JSON.stringify(spec));
   // Run from the package root: redocly.yaml (and the template path in it) is found there.
   const built = spawnSync(
     REDOCLY,
-    ["build-docs", "openapi.yaml", `--output=${output}`, "--inlineBundle", `--templateOptions.legacyRoutes=${routes}`],
+    ["build-docs", input, `--output=${output}`, "--inlineBundle", `--templateOptions.legacyRoutes=${routes}`],
     { cwd: ROOT, env: { ...process.env, ...REDOCLY_ENV }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
+  rmSync(work, { recursive: true, force: true });
   if (built.error) throw built.error;
   const printed = withoutKnownNotices(`${built.stdout}${built.stderr}`);
   if (printed.trim()) process.stderr.write(printed.endsWith("\n") ? printed : `${printed}\n`);

@@ -9,7 +9,10 @@
 //   node scripts/smoke-clients.mjs --local-server
 //       starts this checkout's server (tsx server/cli/main.ts) on a temporary SQLite database seeded
 //       with `jobs-api demo`, on a free 127.0.0.1 port, runs every smoke in server mode, stops it
-//   --mock, --server and --local-server can be combined; with none, --mock is assumed.
+//   node scripts/smoke-clients.mjs --sandbox
+//       starts this checkout's `jobs-api sandbox` on a free 127.0.0.1 port and runs every smoke in
+//       sandbox mode: the client's retries ride out test mode's `Prefer: code=429|503, times=N`
+//   --mock, --server, --local-server and --sandbox can be combined; with none, --mock is assumed.
 //   --lang python,go   which clients (default both)
 //   --clients DIR      where `npm run clients` wrote them (default out/clients)
 //
@@ -21,7 +24,7 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism } from "./lib/services.mjs";
+import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism, startSandbox } from "./lib/services.mjs";
 import { parseArgs } from "node:util";
 import { ROOT, run, runMain, languagesFrom } from "./lib/tools.mjs";
 
@@ -86,6 +89,7 @@ async function main() {
     options: {
       mock: { type: "boolean" },
       "local-server": { type: "boolean" },
+      sandbox: { type: "boolean" },
       server: { type: "string" },
       key: { type: "string" },
       project: { type: "string" },
@@ -96,7 +100,7 @@ async function main() {
   const langs = languagesFrom(args.lang, LANGS);
   if (args.server && (!args.key || !args.project)) throw new Error("--server needs --key and --project");
   const clientsDir = resolve(ROOT, args.clients ?? join("out", "clients"));
-  const mock = args.mock || (!args.server && !args["local-server"]);
+  const mock = args.mock || (!args.server && !args["local-server"] && !args.sandbox);
   const results = [];
 
   if (mock) {
@@ -121,6 +125,17 @@ async function main() {
       results.push(...(await phase("server", server.baseUrl, server.key, server.project, langs, clientsDir)));
     } finally {
       server.stop();
+    }
+  }
+
+  if (args.sandbox) {
+    const start = performance.now();
+    const sandbox = await startSandbox();
+    console.log(`\njobs-api sandbox on ${sandbox.baseUrl} (ready in ${((performance.now() - start) / 1000).toFixed(1)} s)`);
+    try {
+      results.push(...(await phase("sandbox", sandbox.baseUrl, sandbox.key, sandbox.project, langs, clientsDir)));
+    } finally {
+      sandbox.stop();
     }
   }
 

@@ -7,6 +7,8 @@ import { createApp } from "./http/app.js";
 import { TIMEOUTS, createHttpServer } from "./http/server.js";
 import { openStore } from "./store/index.js";
 import { createRunner, type Runner } from "./runner/runner.js";
+import { actions } from "./runner/actions.js";
+import { testModeActions, testModeStore } from "./runner/test-mode.js";
 import type { Organization, Store } from "./store/types.js";
 import { createLogger } from "./logger.js";
 import { createLifecycle, type Lifecycle } from "./ops/health.js";
@@ -40,6 +42,11 @@ export interface StartOptions {
    * config.host is a loopback address (127.0.0.0/8, ::1, localhost).
    */
   anyKeyAs?: Organization;
+  /**
+   * The sandbox only: test mode (client/contract/test-mode.ts). `Prefer` simulates 401, 429, 503
+   * and latency; the scripted userIds (fail@test.example, ...) live as their script says.
+   */
+  testMode?: boolean;
 }
 
 export interface RunningServer {
@@ -83,11 +90,21 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const rawStore = options.store ?? (await openStore(config.databaseUrl, { logger, ...databaseSettings(config) }));
   await rawStore.migrate();
   const metrics = config.metrics ? createMetrics({ store: rawStore }) : undefined;
+  const scripted = options.testMode ? testModeStore(rawStore) : rawStore;
   // The handlers and the runner use the instrumented store; callers get the store itself.
-  const store = metrics ? instrumentStore(rawStore, metrics) : rawStore;
+  const store = metrics ? instrumentStore(scripted, metrics) : scripted;
   const lifecycle = createLifecycle();
 
-  const app = createApp({ store, config, logger, clock: options.clock, anyKeyAs: options.anyKeyAs, lifecycle, metrics });
+  const app = createApp({
+    store,
+    config,
+    logger,
+    clock: options.clock,
+    anyKeyAs: options.anyKeyAs,
+    lifecycle,
+    metrics,
+    testMode: options.testMode,
+  });
   const server = createHttpServer(app);
   let metricsServer: http.Server | undefined;
   try {
@@ -117,6 +134,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         leaseMs: config.leaseMs,
         paceSessionsPerSecond: config.paceSessionsPerSecond,
         clock: options.clock,
+        ...(options.testMode ? { actions: testModeActions(actions) } : {}),
       })
     : undefined;
   runner?.start();

@@ -3,7 +3,7 @@
 // per second and the process's peak memory, which must not grow with the file (checked against a
 // file a tenth the size). Also against the database's own limit: the same file read, parsed and
 // inserted by a bare loop (SQLite: one prepared statement; PostgreSQL: one COPY), nothing checked.
-import { createWriteStream, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, createWriteStream, readdirSync, rmSync } from "node:fs";
 import { once } from "node:events";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
@@ -21,25 +21,29 @@ export const TARGET_LINES_PER_SECOND = 150_000;
 const BUILT = join(ROOT, "out", "bench-cli");
 
 /**
- * server/ compiled file by file to JavaScript (esbuild, no bundling), as `npm run build` ships it
- * in server/dist/: what `npx jobs-api` runs. Measured that way, not through tsx (`npm run
- * jobs-api`), whose loader costs about a second of start-up here, for every module it loads.
+ * server/ compiled file by file to JavaScript (esbuild, no bundling), with the contract core and the
+ * generated files it imports, as `npm run build` ships them in server/dist/: what `npx jobs-api`
+ * runs. Measured that way, not through tsx (`npm run jobs-api`), whose loader costs about a second
+ * of start-up here, for every module it loads.
  */
 async function buildCli(): Promise<string> {
   rmSync(BUILT, { recursive: true, force: true });
-  const server = join(ROOT, "server");
-  const entryPoints = (readdirSync(server, { recursive: true }) as string[])
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts") && !file.startsWith("dist/") && !file.includes("node_modules"))
-    .map((file) => join(server, file));
+  const sources = (folder: string) =>
+    (readdirSync(join(ROOT, folder), { recursive: true }) as string[])
+      .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts") && !file.startsWith("dist/") && !file.includes("node_modules"))
+      .map((file) => join(ROOT, folder, file));
   await build({
-    entryPoints,
-    outdir: join(BUILT, "server"),
-    outbase: server,
+    entryPoints: [...sources("server"), ...sources(join("client", "contract")), join(ROOT, "generated", "schema.ts")],
+    outdir: BUILT,
+    outbase: ROOT,
     format: "esm",
     platform: "node",
     target: "node20",
+    supported: { "import-attributes": true }, // keeps `with { type: "json" }` for the contract document
     logLevel: "silent",
   });
+  // The contract document stays a JSON file beside the code that imports it, as in the package.
+  copyFileSync(join(ROOT, "generated", "contract.json"), join(BUILT, "generated", "contract.json"));
   return relative(ROOT, join(BUILT, "server", "cli", "main.js"));
 }
 

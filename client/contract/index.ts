@@ -11,3 +11,4 @@ export * from "./jobs.js";
 export * from "./mock.js";
 export * from "./request-id.js";
 export * from "./pagination.js";
+export * from "./test-mode.js";

@@ -2,12 +2,15 @@
 // server answers for the same request — the spec's path rules, the API key and tenancy, parameter
 // checks, one pending deletion per user, keyset pages with a `Link` header, 501 on cancelling a
 // finished job, problems with the server's words and headers — from the contract core, plus
-// controls a test uses to move jobs along as the server's job runner would.
-import { http as mswHttp, HttpResponse, type HttpHandler } from "msw";
+// controls a test uses to move jobs along as the server's job runner would, and test mode as the
+// sandbox applies it (client/contract/test-mode.ts: scripted userIds, `Prefer: code=`, `times=`,
+// `delay=`, the last through MSW's delay()).
+import { delay, http as mswHttp, HttpResponse, type HttpHandler } from "msw";
 import { createOpenApiHttp } from "openapi-msw";
 import {
   apiKeyFromHeader,
   contract,
+  createTestModeDecider,
   decodeSegment,
   nextPageLink,
   jsonContentType,
@@ -17,6 +20,7 @@ import {
   problemWords,
   PROBLEM_CONTENT_TYPE,
   shownPath,
+  SIMULATED_PROBLEMS,
   WWW_AUTHENTICATE,
   type Job,
   type JobStatus,
@@ -97,6 +101,7 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
   const store = new MemoryJobsStore(options.tenants, options.now ?? Date.now, options.startDelayMs ?? 0);
   const http = createOpenApiHttp<paths>({ baseUrl });
   const prefix = basePath(baseUrl);
+  const testMode = createTestModeDecider();
 
   function refusal<Status extends number>(
     status: Status,
@@ -122,10 +127,11 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
 
   /**
    * What the server checks before an operation runs, in its order: the key (401), the parameters
-   * against the spec (400), the project within the key's organization (404). Undefined when the
-   * request is not exactly this operation's (the path rules decide; another handler answers it).
+   * against the spec (400), test mode's `Prefer` (a delay, a simulated 401, 429 or 503), the
+   * project within the key's organization (404). Undefined when the request is not exactly this
+   * operation's (the path rules decide; another handler answers it).
    */
-  function admit(operationId: OperationId, request: Request): Admitted | Refusal<400 | 401 | 404> | undefined {
+  async function admit(operationId: OperationId, request: Request): Promise<Admitted | Refusal<400 | 401 | 404 | 429 | 503> | undefined> {
     const target = scope.targetOf(request);
     if (target === undefined) return undefined;
     const route = contract.route(request.method, target.pathname);
@@ -136,6 +142,12 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       return refusal(401, problemWords.invalidApiKey, request, target, { "WWW-Authenticate": WWW_AUTHENTICATE });
     const invalid = parameterProblem(route.operation, route.path, target.search);
     if (invalid !== undefined) return refusal(400, invalid, request, target);
+    const decision = testMode(request);
+    if (decision.delayMs > 0) await delay(decision.delayMs);
+    if (decision.status !== undefined) {
+      const { status, detail, headers } = SIMULATED_PROBLEMS[decision.status];
+      return refusal(status, detail, request, target, { ...headers });
+    }
     const projectKey = decodeURIComponent(route.path.projectKey!);
     const project = store.findProject(organization, projectKey);
     if (!project) return refusal(404, problemWords.projectNotFound(projectKey), request, target);
@@ -160,8 +172,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       return toResponse(refusal(400, problemWords.malformedPath, request, target), request);
     }),
 
-    http.get("/api/v1/{projectKey}/jobs", ({ request, response }) => {
-      const admitted = admit("listJobs", request);
+    http.get("/api/v1/{projectKey}/jobs", async ({ request, response }) => {
+      const admitted = await admit("listJobs", request);
       if (admitted === undefined) return undefined;
       if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
       const { project, query, headers } = admitted;
@@ -178,8 +190,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       return response(200).json({ data: page }, { headers: { ...headers, Link: link } });
     }),
 
-    http.get("/api/v1/{projectKey}/jobs/{jobId}", ({ request, response }) => {
-      const admitted = admit("getJob", request);
+    http.get("/api/v1/{projectKey}/jobs/{jobId}", async ({ request, response }) => {
+      const admitted = await admit("getJob", request);
       if (admitted === undefined) return undefined;
       if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
       const { project, path, headers } = admitted;
@@ -192,8 +204,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       return response(200).json({ data: job }, { headers });
     }),
 
-    http.delete("/api/v1/{projectKey}/jobs/{jobId}", ({ request, response }) => {
-      const admitted = admit("cancelJob", request);
+    http.delete("/api/v1/{projectKey}/jobs/{jobId}", async ({ request, response }) => {
+      const admitted = await admit("cancelJob", request);
       if (admitted === undefined) return undefined;
       if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
       const { project, path, headers } = admitted;
@@ -213,8 +225,8 @@ export function createStatefulHandlers(options: StatefulHandlersOptions = {}): S
       }
     }),
 
-    http.delete("/api/v1/{projectKey}/users/{userId}", ({ request, response }) => {
-      const admitted = admit("deleteUserData", request);
+    http.delete("/api/v1/{projectKey}/users/{userId}", async ({ request, response }) => {
+      const admitted = await admit("deleteUserData", request);
       if (admitted === undefined) return undefined;
       if (isRefusal(admitted)) return response(admitted.status).json(admitted.body, admitted.init);
       const { project, path, headers } = admitted;

@@ -1,7 +1,16 @@
 // The stateful handlers' in-memory data: organizations (API keys) with their projects, and jobs,
 // behaving as the reference server's store does (ascending jobIds, one pending deletion per user,
 // atomic cancel). No I/O: a test owns one per createStatefulHandlers() call.
-import { isCancellable, PENDING_JOB_STATUSES, type Job, type JobStatus } from "../contract/index.js";
+import {
+  isCancellable,
+  jobScriptOf,
+  PENDING_JOB_STATUSES,
+  scriptedStartAt,
+  scriptedState,
+  type Job,
+  type JobScript,
+  type JobStatus,
+} from "../contract/index.js";
 
 export interface TenantOptions {
   /** The organization's API key, sent raw (`Authorization: <key>`) or as `Bearer <key>`. */
@@ -29,6 +38,8 @@ export class MemoryJobsStore {
   private readonly projects = new Map<string, Project>();
   private jobs: StoredJob[] = [];
   private nextJobId = 1;
+  /** Test mode: the scripted userIds' jobs still pending, and their script (client/contract/test-mode.ts). */
+  private readonly scripted = new Map<StoredJob, JobScript>();
 
   constructor(
     tenants: readonly TenantOptions[] | undefined,
@@ -62,6 +73,7 @@ export class MemoryJobsStore {
   }
 
   listJobs(projectId: number, query: { status?: JobStatus; after?: number; limit?: number }): Job[] {
+    this.liveScripts();
     const matching = this.jobs.filter(
       (job) =>
         job.projectId === projectId &&
@@ -72,11 +84,13 @@ export class MemoryJobsStore {
   }
 
   getJob(projectId: number, jobId: number): Job | undefined {
+    this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId && j.projectId === projectId);
     return job && copy(job);
   }
 
   cancelJob(projectId: number, jobId: number): CancelOutcome {
+    this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId && j.projectId === projectId);
     if (!job) return { outcome: "not-found" };
     if (!isCancellable(job.status)) return { outcome: "not-cancellable", job: copy(job) };
@@ -87,12 +101,15 @@ export class MemoryJobsStore {
 
   /** The user's pending (scheduled or running) deletion job in the project, or a new scheduled one. */
   scheduleUserDeletion(projectId: number, userId: string): Job {
+    this.liveScripts();
     const pending = this.jobs.find(
       (j) =>
         j.projectId === projectId && j.action === "delete_user_data" && j.referenceId === userId && PENDING_JOB_STATUSES.includes(j.status),
     );
     if (pending) return copy(pending);
     const now = this.now();
+    const script = jobScriptOf(userId);
+    const startAt = now + this.startDelayMs;
     const job: StoredJob = {
       jobId: this.nextJobId++,
       description: `Delete user sessions of userId = ${userId}`,
@@ -102,17 +119,35 @@ export class MemoryJobsStore {
       referenceId: userId,
       createdAt: now,
       updatedAt: now,
-      startAt: now + this.startDelayMs,
+      startAt: script ? scriptedStartAt(script, now, startAt) : startAt,
       errors: null,
     };
     this.jobs.push(job);
-    return copy(job);
+    if (script) this.scripted.set(job, script);
+    return copy(job); // as created: a job scripted to have ended is seen ended from the next request on
+  }
+
+  /** Test mode: moves the scripted jobs to where their script has them now, as the sandbox's runner would. */
+  private liveScripts(): void {
+    const now = this.now();
+    for (const [job, script] of this.scripted) {
+      if (!PENDING_JOB_STATUSES.includes(job.status)) {
+        this.scripted.delete(job); // ended, or cancelled: the script is over
+        continue;
+      }
+      const state = scriptedState(script, job.startAt, now);
+      if (state.status === "scheduled" || state.status === job.status) continue;
+      job.status = state.status;
+      job.updatedAt = state.since;
+      job.errors = state.errors;
+    }
   }
 
   // --- test controls --------------------------------------------------------------------
 
   /** Every job (of one project when projectKey is given), ascending jobId. */
   allJobs(projectKey?: string): Job[] {
+    this.liveScripts();
     if (projectKey === undefined) return this.jobs.map(copy);
     const project = this.projects.get(projectKey);
     if (!project) throw new Error(`No project ${projectKey}; the projects are ${[...this.projects.keys()].join(", ")}`);
@@ -121,6 +156,7 @@ export class MemoryJobsStore {
 
   /** Moves a job as the runner would: scheduled → running → completed | failed (errors set only when failed). */
   advance(jobId: number, to: "running" | "completed" | "failed", errors?: string): Job {
+    this.liveScripts();
     const job = this.jobs.find((j) => j.jobId === jobId);
     if (!job) throw new Error(`No job ${jobId}`);
     const allowed = job.status === "scheduled" || (job.status === "running" && to !== "running");
@@ -134,6 +170,7 @@ export class MemoryJobsStore {
 
   reset(): void {
     this.jobs = [];
+    this.scripted.clear();
     this.nextJobId = 1;
   }
 }

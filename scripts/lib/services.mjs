@@ -155,3 +155,21 @@ export async function startLocalServer() {
     },
   };
 }
+
+/**
+ * This checkout's `jobs-api sandbox` (test mode: Prefer answers and scripted userIds) on a free
+ * 127.0.0.1 port; any key works, the project is the demo's.
+ */
+export async function startSandbox() {
+  const tsx = join(ROOT, "node_modules", ".bin", "tsx");
+  const port = await freePort();
+  const service = spawnService(tsx, [join(ROOT, "server", "cli", "main.ts"), "sandbox"], {
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const key = "any-key";
+  await waitReady("jobs-api sandbox", service, baseUrl, MOCK_PROJECT, key);
+  return { baseUrl, key, project: MOCK_PROJECT, stop: service.stop };
+}

@@ -3,7 +3,8 @@
 // CORS open to http://localhost:*, http://127.0.0.1:* and http://[::1]:*, any well-formed API key
 // accepted as the demo organization's (so loopback only, and only for loopback Host names: see
 // requireLoopbackHost), new jobs starting after a few seconds and deletions paced so that
-// `running` lasts several seconds. Responses are still validated.
+// `running` lasts several seconds, and test mode (client/contract/test-mode.ts: scripted userIds
+// and Prefer answers). Responses are still validated.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from "./demo.js";
 import { DEMO_PACING_ENV, DEMO_SESSIONS_PER_USER, withDefaults } from "./demo-settings.js";
 import { startServer, type RunningServer } from "../index.js";
 import { openStore } from "../store/index.js";
+import { JOB_SCRIPTS } from "../../client/contract/test-mode.js";
 
 /**
  * The sandbox's settings, as environment values: the environment may still set any of them
@@ -86,7 +88,7 @@ export async function startSandbox(env: Record<string, string | undefined> = pro
         { organization: organization.name, host: config.host },
         "SANDBOX MODE: every API key is accepted as the demo organization's key; never expose this server",
       );
-      const server = await startServer({ config, logger, store, anyKeyAs: organization });
+      const server = await startServer({ config, logger, store, anyKeyAs: organization, testMode: true });
       let closing: Promise<void> | undefined;
       return {
         server,
@@ -138,6 +140,8 @@ export function sandboxInstructions(sandbox: RunningSandbox): string {
     `  CORS          ${config.corsOrigins.join(", ")} (":*" = any port)`,
     `  Jobs          new jobs start ${delay}; ${pace}`,
     `  Demo users    ${DEMO_USERS.join(", ")}`,
+    `  Test mode     userIds ${JOB_SCRIPTS.map((script) => script.userId).join(", ")};`,
+    "                Prefer: code=401|429|503 (times=N: the first N attempts only), delay=<ms> (docs/frontend.md, section Test mode)",
     "",
     "Try:",
     `  curl -s ${url}/api/v1/${sandbox.projectKey}/jobs -H 'Authorization: ${key}'`,

@@ -19,6 +19,7 @@ import {
   type ProblemKind,
 } from "./problems.js";
 import { jobsRouter } from "./routes/jobs.js";
+import { testModeAnswers } from "./test-mode.js";
 import { usersRouter } from "./routes/users.js";
 import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
 import { requestMetrics, type Metrics } from "../ops/metrics.js";
@@ -47,6 +48,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Prometheus metrics, counted here (served on a listener of their own: server/ops/metrics-endpoint.ts). */
   metrics?: Metrics;
+  /** The sandbox only: `Prefer` simulates 401, 429, 503 and latency (server/http/test-mode.ts). */
+  testMode?: boolean;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(checkParameters);
   // After the validator, so a 413 is an answer of the matched operation.
   app.use(boundedBody());
+  if (deps.testMode) app.use(testModeAnswers());
   if (config.rateLimit > 0) app.use(perKeyRateLimit(config, rateLimitStoreFor(store, config)));
 
   app.use(jobsRouter({ store, clock, validateResponses: config.validateResponses }));
@@ -235,7 +239,8 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     const requestId = res.locals.requestId ?? "";
     // A 501 (cancelJob on a job that has ended) is a documented answer, not an unexpected error.
     if (status >= 500 && kind === "internal") logger.error({ err: error, reqId: requestId }, "unexpected error");
-    else if (kind === "unavailable")
+    // (An HttpProblem 503 is test mode's simulated one: no database trouble to report.)
+    else if (kind === "unavailable" && !(error instanceof HttpProblem))
       logger.warn({ reqId: requestId, reason: transientFailure(error) }, "database busy or unavailable: answered 503");
     if (res.headersSent) {
       res.destroy();

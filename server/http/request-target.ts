@@ -68,8 +68,6 @@ export function requireLoopbackHost(req: Request, _res: Response, next: NextFunc
   next();
 }
 
-const badRequest = (next: NextFunction, detail: string) => next(new HttpProblem(400, "bad-request", `${detail} (RFC 9112, section 3.2)`));
-
 /**
  * After the validator: every operation of the spec requires the ApiKey scheme, so a request that
  * arrives here without an authenticated tenant either could not be authenticated because the

@@ -86,7 +86,7 @@ export function closeConnectionsWhileDraining(lifecycle: Lifecycle) {
 function withRequestId(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.headers["x-request-id"];
   res.locals.requestId = requestIdFor(typeof incoming === "string" ? incoming : undefined);
-  res.setHeader("X-Request-Id", res.locals.requestId as string);
+  res.setHeader("X-Request-Id", res.locals.requestId);
   next();
 }
 

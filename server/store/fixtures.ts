@@ -60,3 +60,23 @@ export async function countSessions(store: Store, projectId: number, userId?: st
   const row = await select.executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/**
+ * Ends a scheduled job at once, as if a runner had run it in no time (the sandbox's test mode:
+ * finished@test.example). Only a job still scheduled; true when it ended here.
+ */
+export async function endScheduledJob(
+  store: Store,
+  jobId: number,
+  outcome: { status: "completed"; errors: null } | { status: "failed"; errors: string },
+  now: number,
+): Promise<boolean> {
+  const { db } = contextOf(store);
+  const result = await db
+    .updateTable("jobs")
+    .set({ status: outcome.status, errors: outcome.errors, updated_at: now })
+    .where("job_id", "=", jobId)
+    .where("status", "=", "scheduled")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Locator, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOB_SCRIPTS } from "../../client/contract/test-mode.js";
 import { launchChromium, skipWithoutChromium, type LaunchedChromium } from "../support/chromium.js";
 import { ROOT } from "../support/redocly.js";
 
@@ -287,6 +288,9 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
       await origin.waitFor({ state: "visible" });
       const box = await origin.boundingBox();
       expect(box && box.y + box.height).toBeLessThan(800);
+      // The introduction ends with the test-mode table (scripts/lib/reference-intro.mjs), rendered as tables.
+      for (const script of JOB_SCRIPTS) expect(await page.locator("td code", { hasText: script.userId }).count(), script.userId).toBe(1);
+      expect(await page.locator("td code", { hasText: "code=429" }).count()).toBe(1);
       await page.screenshot({ path: join(SCREENSHOTS, "overview.png") });
       await page.close();
     });

@@ -85,7 +85,8 @@ describe("listAllJobs", () => {
     const fetch = fakeFetch((_, i) =>
       i === 0 ? json({ data: [job(1)] }, 200, { Link: `<${jobsPath}?limit=1&after=1>; rel="next"` }) : json(body, 429),
     );
-    const client = createJobsClient({ baseUrl, apiKey: "k", fetch });
+    // retry: false, or the helper would first try again (test/client/retry.test.ts).
+    const client = createJobsClient({ baseUrl, apiKey: "k", fetch, retry: false });
     const seen: number[] = [];
     const error = await (async () => {
       for await (const j of client.listAllJobs(projectKey, { pageSize: 1 })) seen.push(j.jobId);

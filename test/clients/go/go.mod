@@ -2,11 +2,15 @@ module openreplay.example.com/jobsapi-smoke
 
 go 1.26.0
 
-require openreplay.example.com/jobsapi v0.0.0
+require (
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	openreplay.example.com/jobsapi v0.0.0
+)
 
 require (
 	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 	github.com/oapi-codegen/runtime v1.9.0 // indirect
 )
 

@@ -1,7 +1,7 @@
 // Command smoke checks the generated Go client (package jobsapi, out/clients/go) against a running
 // Jobs API.
 //
-//	go run . --base-url URL --api-key KEY --project PROJECT_KEY --mode mock|server
+//	go run . --base-url URL --api-key KEY --project PROJECT_KEY --mode mock|server|sandbox
 //
 // mock:   the Prism mock of openapi.yaml. Answers are the spec's examples, so only shapes and
 //
@@ -13,6 +13,12 @@
 //	cancels it again (501), asks for an unknown job (404) and uses a wrong key (401). The server
 //	must schedule new jobs in the future (the default, next 00:00 UTC), or the job may finish
 //	before it is cancelled.
+//
+// sandbox: `jobs-api sandbox` (test mode). With go-retryablehttp as the client's HTTP client, set up
+//
+//	as docs/clients.md shows, a call answered `Prefer: code=429, times=2` (then 503, times=1)
+//	succeeds after waiting the advertised Retry-After each time; without it, the 429 reaches the
+//	caller as a problem, and so does the last 503 when the retries run out.
 //
 // Exits 0 when every check passed, 1 with a message naming the first mismatch.
 package main
@@ -27,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"openreplay.example.com/jobsapi"
 )
 
@@ -89,10 +96,28 @@ func withHeader(name, value string) jobsapi.RequestEditorFn {
 	}
 }
 
+// retryingHTTPClient is docs/clients.md's set-up: 429 and 503 (the server did nothing) are tried
+// again after Retry-After, for every operation; a request whose answer was lost is not repeated
+// (a cancel may have landed); when the tries run out, the last answer is handed on, not an error.
+func retryingHTTPClient() *http.Client {
+	retrying := retryablehttp.NewClient()
+	retrying.RetryMax = 3
+	retrying.Logger = nil
+	retrying.CheckRetry = func(ctx context.Context, res *http.Response, err error) (bool, error) {
+		return err == nil && (res.StatusCode == http.StatusTooManyRequests || res.StatusCode == http.StatusServiceUnavailable), ctx.Err()
+	}
+	retrying.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	return retrying.StandardClient()
+}
+
 func newClient(baseURL, apiKey string) *jobsapi.ClientWithResponses {
+	return newClientWith(baseURL, apiKey, &http.Client{Timeout: 30 * time.Second})
+}
+
+func newClientWith(baseURL, apiKey string, httpClient jobsapi.HttpRequestDoer) *jobsapi.ClientWithResponses {
 	client, err := jobsapi.NewClientWithResponses(
 		strings.TrimRight(baseURL, "/"),
-		jobsapi.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+		jobsapi.WithHTTPClient(httpClient),
 		// The key is sent raw, as the API documents: `Authorization: <key>`.
 		jobsapi.WithRequestEditorFn(withHeader("Authorization", apiKey)),
 	)
@@ -178,14 +203,51 @@ func smoke(ctx context.Context, baseURL, apiKey, project, mode string) (done []s
 	return done
 }
 
+// sandbox checks that go-retryablehttp rides out test mode's Prefer answers after the advertised wait.
+func sandbox(ctx context.Context, baseURL, apiKey, project string) (done []string) {
+	limit := 1
+	params := &jobsapi.ListJobsParams{Limit: &limit}
+	// A fresh X-Request-Id: the sandbox counts the attempts of this request (a retry resends it).
+	once := func(status, times int) []jobsapi.RequestEditorFn {
+		return []jobsapi.RequestEditorFn{
+			withHeader("Prefer", fmt.Sprintf("code=%d, times=%d", status, times)),
+			withHeader("X-Request-Id", fmt.Sprintf("go-%d-%d", status, time.Now().UnixNano())),
+		}
+	}
+
+	plain := must(newClient(baseURL, apiKey).ListJobsWithResponse(ctx, project, params, once(429, 1)...))
+	expectProblem("listJobs without retries", plain.StatusCode(), plain.Body, plain.ApplicationproblemJSON429, 429, "rate-limited")
+	retryAfter, err := time.ParseDuration(plain.HTTPResponse.Header.Get("Retry-After") + "s")
+	expect(err == nil && retryAfter >= time.Second, "the 429 has no Retry-After: %v", plain.HTTPResponse.Header)
+	done = append(done, fmt.Sprintf("ListJobsWithResponse with Prefer: code=429, no retries -> 429, Retry-After: %s", retryAfter))
+
+	client := newClientWith(baseURL, apiKey, retryingHTTPClient())
+	for _, c := range []struct {
+		status, times int
+		wait          time.Duration
+	}{{429, 2, retryAfter}, {503, 1, time.Second}} {
+		started := time.Now()
+		res := must(client.ListJobsWithResponse(ctx, project, params, once(c.status, c.times)...))
+		waited := time.Since(started)
+		expect(res.JSON200 != nil && len(res.JSON200.Data) == 1, "after retries: expected one job, got HTTP %d: %s", res.StatusCode(), res.Body)
+		expect(waited >= time.Duration(c.times)*c.wait, "answered after %s, sooner than %d x Retry-After %s", waited, c.times, c.wait)
+		done = append(done, fmt.Sprintf("ListJobsWithResponse with Prefer: code=%d, times=%d -> 200 after %.1f s (>= %d x %s)", c.status, c.times, waited.Seconds(), c.times, c.wait))
+	}
+
+	last := must(client.ListJobsWithResponse(ctx, project, params, once(503, 9)...))
+	expectProblem("listJobs answered 503 more often than retried", last.StatusCode(), last.Body, last.ApplicationproblemJSON503, 503, "unavailable")
+	done = append(done, "ListJobsWithResponse with Prefer: code=503, times=9 -> the last 503, parsed")
+	return done
+}
+
 func main() {
 	baseURL := flag.String("base-url", "", "the API's base URL, e.g. http://127.0.0.1:4010")
 	apiKey := flag.String("api-key", "", "the organization API key")
 	project := flag.String("project", "", "the project key")
-	mode := flag.String("mode", "", "mock (Prism) or server (a real server)")
+	mode := flag.String("mode", "", "mock (Prism), server (a real server) or sandbox (jobs-api sandbox)")
 	flag.Parse()
-	if *baseURL == "" || *apiKey == "" || *project == "" || (*mode != "mock" && *mode != "server") {
-		fmt.Fprintln(os.Stderr, "usage: smoke --base-url URL --api-key KEY --project PROJECT_KEY --mode mock|server")
+	if *baseURL == "" || *apiKey == "" || *project == "" || !slices.Contains([]string{"mock", "server", "sandbox"}, *mode) {
+		fmt.Fprintln(os.Stderr, "usage: smoke --base-url URL --api-key KEY --project PROJECT_KEY --mode mock|server|sandbox")
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -203,7 +265,11 @@ func main() {
 				os.Exit(1)
 			}
 		}()
-		done = smoke(ctx, *baseURL, *apiKey, *project, *mode)
+		if *mode == "sandbox" {
+			done = sandbox(ctx, *baseURL, *apiKey, *project)
+		} else {
+			done = smoke(ctx, *baseURL, *apiKey, *project, *mode)
+		}
 	}()
 	for _, line := range done {
 		fmt.Printf("  ok  %s\n", line)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Smoke test of the generated Python client (openreplay_jobs_api) against a running Jobs API.
 
-    python smoke.py --base-url URL --api-key KEY --project PROJECT_KEY --mode mock|server
+    python smoke.py --base-url URL --api-key KEY --project PROJECT_KEY --mode mock|server|sandbox
 
 mock:   the Prism mock of openapi.yaml. Answers are the spec's examples, so only shapes and statuses
         are checked; the 501 and 404 answers are requested with `Prefer: code=...`.
@@ -10,6 +10,9 @@ server: a real server. The project must exist and the key must reach it. The smo
         cancels it again (501), asks for an unknown job (404) and uses a wrong key (401). The
         server must schedule new jobs in the future (the default, next 00:00 UTC), or the job
         may finish before it is cancelled.
+sandbox: `jobs-api sandbox` (test mode): with urllib3's Retry configured as docs/clients.md shows, a
+        call answered `Prefer: code=429, times=2` (then 503, times=1) succeeds after waiting the
+        advertised Retry-After each time; without it, the 429 reaches the caller as a problem.
 
 Exits 0 when every check passed, 1 with a message naming the first mismatch.
 """
@@ -23,6 +26,12 @@ from typing import Callable, NoReturn, TypeVar
 
 import openreplay_jobs_api as api
 from openreplay_jobs_api.exceptions import ApiException
+from urllib3 import Retry
+
+# As docs/clients.md shows: 429 and 503 (the server did nothing) are tried again after Retry-After,
+# for every operation; a request whose answer was lost (read=0) is not repeated, since a cancel may
+# have landed; raise_on_status=False hands the last answer to the client, which raises ApiException.
+RETRIES = Retry(total=3, read=0, status_forcelist=(429, 503), allowed_methods=None, backoff_factor=0.5, raise_on_status=False)
 
 T = TypeVar("T")
 STATUSES = {"scheduled", "running", "cancelled", "failed", "completed"}
@@ -145,15 +154,63 @@ def smoke(base_url: str, api_key: str, project: str, mode: str) -> list[str]:
     return done
 
 
+def sandbox(base_url: str, api_key: str, project: str) -> list[str]:
+    """Test mode's Prefer answers, ridden out by urllib3's Retry after the advertised wait."""
+    done: list[str] = []
+    host = base_url.rstrip("/")
+
+    def once(status: int, times: int) -> dict[str, str]:
+        # A fresh X-Request-Id: the sandbox counts the attempts of this request (the retries resend it).
+        return {"Prefer": f"code={status}, times={times}", "X-Request-Id": f"python-{status}-{time.time_ns()}"}
+
+    # retries=False: none at all (urllib3's own default, Retry(3), already waits out a 429 with Retry-After).
+    with api.ApiClient(api.Configuration(host=host, api_key={"ApiKey": api_key}, retries=False)) as plain:
+        try:
+            api.JobsApi(plain).list_jobs(project, limit=1, _headers=once(429, 1))
+            fail("without retries: the 429 did not reach the caller")
+        except ApiException as err:
+            expect(err.status == 429, f"without retries: expected HTTP 429, got {err.status}")
+            problem = err.data
+            expect(isinstance(problem, api.Problem) and problem.type == PROBLEM + "rate-limited", f"not a rate-limited problem: {err.body}")
+            retry_after = int((err.headers or {}).get("Retry-After", "0"))
+            expect(retry_after >= 1, f"the 429 has no Retry-After: {err.headers}")
+        done.append(f"list_jobs with Prefer: code=429, retries=False -> 429, Retry-After: {retry_after}")
+
+    # When the retries run out, the last answer reaches the caller as the ApiException with its problem.
+    with api.ApiClient(api.Configuration(host=host, api_key={"ApiKey": api_key}, retries=RETRIES)) as client:
+        started = time.monotonic()
+        expect_problem(
+            lambda: api.JobsApi(client).list_jobs(project, limit=1, _headers=once(503, 9)),
+            503,
+            "unavailable",
+            "listJobs answered 503 more often than retried",
+        )
+        done.append(f"list_jobs with Prefer: code=503, times=9 -> 503 ApiException after {time.monotonic() - started:.1f} s")
+
+    config = api.Configuration(host=host, api_key={"ApiKey": api_key}, retries=RETRIES)
+    with api.ApiClient(config) as client:
+        for status, times, wait in ((429, 2, retry_after), (503, 1, 1)):
+            started = time.monotonic()
+            listed = api.JobsApi(client).list_jobs(project, limit=1, _headers=once(status, times)).data
+            waited = time.monotonic() - started
+            expect(len(listed) == 1, f"after retries: expected one job, got {listed}")
+            expect(waited >= times * wait, f"answered after {waited:.2f} s, sooner than {times} x Retry-After {wait} s")
+            done.append(f"list_jobs with Prefer: code={status}, times={times} -> 200 after {waited:.1f} s (>= {times} x {wait} s)")
+    return done
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--project", required=True)
-    parser.add_argument("--mode", required=True, choices=["mock", "server"])
+    parser.add_argument("--mode", required=True, choices=["mock", "server", "sandbox"])
     args = parser.parse_args()
     try:
-        done = smoke(args.base_url, args.api_key, args.project, args.mode)
+        if args.mode == "sandbox":
+            done = sandbox(args.base_url, args.api_key, args.project)
+        else:
+            done = smoke(args.base_url, args.api_key, args.project, args.mode)
     except Mismatch as err:
         print(f"python client smoke ({args.mode}) FAILED: {err}", file=sys.stderr)
         return 1
