@@ -233,7 +233,9 @@ function checkPackage(spec, rootPkg) {
     if (pkg.scripts?.[script] !== undefined) problems.push(`must not declare a "${script}" script (it would run on every install)`);
   }
   if (pkg.version !== rootPkg.version) problems.push(`version ${pkg.version} is not the contract's ${rootPkg.version}`);
-  problems.push(...unresolvedImports(spec.dir, files), ...duplicateFiles(spec.dir, files));
+  // The package's own files: a bundled dependency (node_modules/, bundleDependencies) is laid out by npm.
+  const own = new Set([...files].filter((path) => !path.startsWith("node_modules/")));
+  problems.push(...unresolvedImports(spec.dir, own), ...duplicateFiles(spec.dir, own));
   spec.checkManifest(pkg, problems, files);
 
   console.log(
