@@ -16,6 +16,7 @@ export default defineConfig(
       "out/",
       ".cache/",
       ".venv/",
+      ".venv-fuzz/",
       "generated/",
       "bench/results/",
       "releases/",

@@ -1,26 +1,22 @@
 // `npm run docs:scenarios`: writes the table of the mock's scenarios into docs/frontend.md, between
-// `<!-- scenarios:begin -->` and `<!-- scenarios:end -->`, from generated/openapi.json: every
-// (operation, declared status, named example), the `Prefer` header that makes the Prism mock (and
-// the MSW example handlers) answer it, and what comes back. The scenarios themselves live in the
-// spec; this only lays them out, so the guide cannot drift from it.
+// `<!-- scenarios:begin -->` and `<!-- scenarios:end -->`, from the contract core's operation table:
+// every (operation, declared status, named example), the `Prefer` header that makes the Prism mock
+// (and the MSW example handlers) answer it, and what comes back. Each example's summary is prose
+// the table leaves out; it comes from the spec, dereferenced by Redocly. The scenarios themselves
+// live in the spec; this only lays them out, so the guide cannot drift from it.
 // `--check` writes nothing and exits 1 when the guide is out of date (test/docs/scenarios.test.ts
 // checks the same).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { contract as packageContract, type Contract, type Json, type Operation } from "../client/contract/index.js";
+import { bundleSpec } from "./lib/spec.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const GUIDE = join(ROOT, "docs", "frontend.md");
 export const BEGIN = "<!-- scenarios:begin: written by `npm run docs:scenarios` from openapi.yaml; do not edit -->";
 export const END = "<!-- scenarios:end -->";
 
-const METHODS = ["get", "put", "post", "patch", "delete"] as const;
-
-// The parts of the bundled spec read here; any node may instead be a `$ref` into components.
-interface Reference {
-  $ref: string;
-}
-type OrRef<T> = T | Reference;
 interface JobBody {
   jobId?: number;
   status?: string;
@@ -32,29 +28,23 @@ interface ExampleBody {
   detail?: string;
   data?: JobBody[] | JobBody;
 }
-interface ExampleNode {
-  summary?: string;
-  value?: ExampleBody;
-}
-interface HeaderNode {
-  example?: unknown;
-  schema?: { example?: unknown };
-}
-interface ResponseNode {
-  headers?: Record<string, OrRef<HeaderNode>>;
-  content?: Record<string, { examples?: Record<string, OrRef<ExampleNode>> }>;
-}
-interface OperationNode {
-  operationId: string;
-  responses: Record<string, OrRef<ResponseNode>>;
-}
-export interface SpecDocument {
-  paths: Record<string, Partial<Record<(typeof METHODS)[number], OperationNode>>>;
-  components: Record<string, Record<string, unknown>>;
+
+/** An example's summary (prose the operation table leaves out), by where the example is declared. */
+export type SummaryOf = (operation: Operation<string>, status: string, mediaType: string, example: string) => string | undefined;
+
+/** What summariesOf reads of a spec: each named example's summary, under its operation and answer. */
+interface ProseDocument {
+  paths?: Record<
+    string,
+    Record<string, { responses?: Record<string, { content?: Record<string, { examples?: Record<string, { summary?: string }> }> }> }>
+  >;
 }
 
-function isReference(node: unknown): node is Reference {
-  return typeof node === "object" && node !== null && typeof (node as { $ref?: unknown }).$ref === "string";
+/** The summaries of a spec whose $refs are resolved (`redocly bundle --dereferenced`). */
+export function summariesOf(dereferenced: unknown): SummaryOf {
+  const prose = dereferenced as ProseDocument;
+  return (operation, status, mediaType, example) =>
+    prose.paths?.[operation.path]?.[operation.method]?.responses?.[status]?.content?.[mediaType]?.examples?.[example]?.summary;
 }
 
 export interface Scenario {
@@ -68,14 +58,9 @@ export interface Scenario {
   answer: string;
 }
 
-function deref<T>(spec: SpecDocument, value: OrRef<T>): T {
-  if (!isReference(value)) return value;
-  const [, , kind = "", name = ""] = value.$ref.split("/"); // "#/components/<kind>/<name>"
-  return deref(spec, spec.components[kind]![name] as OrRef<T>);
-}
-
 /** "job 3454, `running`" / "jobs 3451 `scheduled`, 3452 `cancelled`" / the problem's type. */
-function describeBody(body: ExampleBody | undefined): string {
+function describeBody(value: Json): string {
+  const body = value as ExampleBody | undefined;
   if (typeof body?.type === "string" && typeof body.status === "number") return `\`${body.type}\` "${body.detail}"`;
   const data = body?.data;
   if (Array.isArray(data)) {
@@ -85,42 +70,35 @@ function describeBody(body: ExampleBody | undefined): string {
   return JSON.stringify(body);
 }
 
-/** Every scenario of the spec, in the spec's order (operations, then statuses, then examples). */
-export function scenarios(spec: SpecDocument): Scenario[] {
+/** Every scenario of the contract, in the spec's order (operations, then statuses, then examples). */
+export function scenarios(contract: Contract<string>, summaryOf: SummaryOf): Scenario[] {
   const found: Scenario[] = [];
-  for (const item of Object.values(spec.paths)) {
-    for (const method of METHODS) {
-      const operation = item[method];
-      if (!operation) continue;
-      for (const [status, responseRef] of Object.entries(operation.responses)) {
-        const response = deref(spec, responseRef);
-        const headers = Object.entries(response.headers ?? {})
-          .map(([name, header]) => [name, deref(spec, header)] as const)
-          .map(([name, header]) => [name, header.example ?? header.schema?.example] as const)
-          // X-Request-Id is on every answer (the line under the table says so): no news in a row.
-          .filter(([name, example]) => example !== undefined && name.toLowerCase() !== "x-request-id")
-          .map(([name, example]) => `\`${name}: ${String(example)}\``);
-        for (const content of Object.values(response.content ?? {})) {
-          Object.entries(content.examples ?? {}).forEach(([name, exampleRef], index) => {
-            const example = deref(spec, exampleRef);
-            const success = /^2\d\d$/.test(status);
-            // `default` is answered for the status its example carries (500).
-            const code = status === "default" ? String(example.value?.status ?? 500) : status;
-            const prefer = success
-              ? `\`Prefer: example=${name}\``
-              : index === 0
-                ? `\`Prefer: code=${code}\``
-                : `\`Prefer: code=${code}, example=${name}\``;
-            found.push({
-              operationId: operation.operationId,
-              status,
-              example: name,
-              summary: example.summary ?? name,
-              send: success && index === 0 ? `nothing, or ${prefer}` : prefer,
-              answer: [code, describeBody(example.value), ...headers].join(", "),
-            });
+  for (const operation of contract.operations) {
+    for (const response of operation.responses) {
+      const { status } = response;
+      const headers = response.headers
+        // X-Request-Id is on every answer (the line under the table says so): no news in a row.
+        .filter((header) => header.example !== undefined && header.name.toLowerCase() !== "x-request-id")
+        .map((header) => `\`${header.name}: ${String(header.example as string | number)}\``);
+      for (const media of response.content) {
+        media.examples.forEach(({ name, value }, index) => {
+          const success = /^2\d\d$/.test(status);
+          // `default` is answered for the status its example carries (500).
+          const code = status === "default" ? String((value as ExampleBody | undefined)?.status ?? 500) : status;
+          const prefer = success
+            ? `\`Prefer: example=${name}\``
+            : index === 0
+              ? `\`Prefer: code=${code}\``
+              : `\`Prefer: code=${code}, example=${name}\``;
+          found.push({
+            operationId: operation.operationId,
+            status,
+            example: name,
+            summary: summaryOf(operation, status, media.type, name) ?? name,
+            send: success && index === 0 ? `nothing, or ${prefer}` : prefer,
+            answer: [code, describeBody(value), ...headers].join(", "),
           });
-        }
+        });
       }
     }
   }
@@ -128,9 +106,9 @@ export function scenarios(spec: SpecDocument): Scenario[] {
 }
 
 /** The Markdown table: one row per scenario, the operations that share it in one row. */
-export function scenariosTable(spec: SpecDocument): string {
-  const all = scenarios(spec);
-  const operations = [...new Set(all.map((s) => s.operationId))];
+export function scenariosTable(contract: Contract<string>, summaryOf: SummaryOf): string {
+  const all = scenarios(contract, summaryOf);
+  const operations = contract.operations.filter((operation) => all.some((s) => s.operationId === operation.operationId));
   const rank = (status: string) => (status === "default" ? 1000 : Number(status));
   const rows = new Map<string, { status: string; scenario: Scenario; operations: string[] }>();
   for (const scenario of all) {
@@ -161,9 +139,9 @@ export function withScenarios(markdown: string, table: string): string {
 }
 
 function main(args: string[]): number {
-  const spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8")) as SpecDocument;
+  const summaryOf = summariesOf(bundleSpec(join(ROOT, "generated", "openapi.json"), { dereferenced: true }));
   const current = readFileSync(GUIDE, "utf8");
-  const updated = withScenarios(current, scenariosTable(spec));
+  const updated = withScenarios(current, scenariosTable(packageContract, summaryOf));
   if (args.includes("--check")) {
     if (updated === current) return 0;
     console.error("docs/frontend.md's scenario table is out of date: run `npm run docs:scenarios` and commit the result");

@@ -8,7 +8,11 @@
 // mock's or the server's URL, the keys with working ones, and, on the server, job 3451 with a job
 // created for that run. Each sample prints one line per job it received, "<jobId> <status> ...",
 // or "already finished: <detail>" when cancelJob answers 501; the curl samples print the answer's
-// JSON. EXPECTED below says what each operation's samples must print.
+// JSON. Which operations and samples run comes from the spec: the contract core's operation table
+// (client/contract/) and each operation's x-codeSamples in generated/openapi.json. On the mock,
+// every sample must print the jobs of its operation's first success example (what Prism answers);
+// on the server it must exit 0 and print jobs or the problem, and EXPECTED below says more for the
+// operations that have a specific expectation.
 //
 //   curl        sh, with the system curl
 //   TypeScript  tsx; `openreplay-jobs-api` resolves to this checkout's client/index.ts through the
@@ -22,11 +26,13 @@
 //
 // Usage: node scripts/run-samples.mjs [--mock] [--local-server] [--lang curl,TypeScript,Python,Go]
 //   with neither --mock nor --local-server, both.
+//        node scripts/run-samples.mjs --list
+//   prints what would run (each operation, its sample languages, its checks) as JSON, runs nothing.
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MOCK_KEY, MOCK_PROJECT, preparePython, startLocalServer, startPrism } from "./lib/services.mjs";
-import { bundleSpec, operationsOf } from "./lib/spec.mjs";
+import { core } from "./lib/contract.mjs";
 import { parseArgs } from "node:util";
 import { ROOT, run, languagesFrom } from "./lib/tools.mjs";
 
@@ -37,51 +43,57 @@ const PLACEHOLDERS = {
   project: "YOUR_PROJECT_KEY",
   jobId: "3451",
 };
-const STATUSES = ["scheduled", "running", "cancelled", "failed", "completed"];
+const { contract, fillPath, JOB_STATUSES } = core;
 const WORK = join(ROOT, "out", "samples");
 const CLIENTS = join(ROOT, "out", "clients");
 const GO_MODULE = "openreplay.example.com/jobsapi";
 const SAMPLE_USER = "shekar@example.com";
 
 /**
- * What each operation's samples must print, on the mock (the spec's first example of the 200
- * answer) and on the server (ctx.jobId: the job put in place of 3451; ctx.listed: a job created
- * just before). `again` is checked on a second run of the same program (server only).
- * Each check returns an error message, or undefined when the output is right.
+ * What an operation's samples must print on the server, beyond exiting 0 with jobs or a problem
+ * (ctx.jobId: the job put in place of 3451; ctx.api(operationId, pathValues): a call of the API).
+ * `prepare` runs before each of its samples; `again` is checked on a second run of the same program.
+ * Each check returns an error message, or undefined when the output is right. An operation without
+ * an entry runs with the generic checks only.
  */
 const EXPECTED = {
   listJobs: {
-    mock: ({ jobs }) =>
-      expectJobs(jobs, [
-        [3451, "scheduled"],
-        [3452, "cancelled"],
-      ]),
+    // A job created just before: the list must show it.
+    prepare: async (ctx) => (ctx.listed = await ctx.freshJob()),
     server: ({ jobs }, ctx) =>
       jobs.some((j) => j.jobId === ctx.listed && j.status === "scheduled")
         ? ascending(jobs)
         : `job ${ctx.listed} (scheduled) is not in the list: ${show(jobs)}`,
   },
   getJob: {
-    mock: ({ jobs }) => expectJobs(jobs, [[3451, "scheduled"]]),
     server: ({ jobs }, ctx) => expectJobs(jobs, [[ctx.jobId, "scheduled"]]),
   },
   cancelJob: {
-    mock: ({ jobs }) => (jobs.length === 1 && jobs[0].status === "cancelled" ? undefined : `expected one cancelled job, got ${show(jobs)}`),
     server: ({ jobs }, ctx) => expectJobs(jobs, [[ctx.jobId, "cancelled"]]),
     // The job is cancelled now: a second cancel is answered 501, which the samples handle.
     again: ({ jobs, problem }) =>
       problem?.status === 501 && jobs.length === 0 ? undefined : `expected the 501 answer, got ${show(jobs)} ${JSON.stringify(problem)}`,
   },
   deleteUserData: {
-    mock: ({ jobs }) => expectJobs(jobs, [[3453, "scheduled"]]),
     // Idempotent: every run answers the one pending deletion job of the user.
     server: async ({ jobs }, ctx) => {
       if (jobs.length !== 1 || jobs[0].status !== "scheduled") return `expected one scheduled job, got ${show(jobs)}`;
-      const job = await ctx.api("GET", `jobs/${jobs[0].jobId}`);
+      const job = await ctx.api("getJob", { jobId: jobs[0].jobId });
       return job.referenceId === SAMPLE_USER ? undefined : `job ${jobs[0].jobId} is for ${job.referenceId}, not ${SAMPLE_USER}`;
     },
   },
 };
+
+/** The generic check on the server: the sample exited 0 and printed jobs or a problem (parseOutput). */
+const GENERIC = { server: () => undefined };
+
+/** The jobs ([jobId, status]) of the operation's first success example: what Prism answers by default. */
+function firstExampleJobs(operation) {
+  const success = operation.responses.find((r) => /^2\d\d$/.test(r.status) && r.content.length > 0);
+  const data = success?.content[0]?.examples[0]?.value?.data;
+  const jobs = Array.isArray(data) ? data : data === undefined || data === null ? [] : [data];
+  return jobs.filter((j) => typeof j?.jobId === "number" && JOB_STATUSES.includes(j.status)).map((j) => [j.jobId, j.status]);
+}
 
 function show(jobs) {
   return jobs.length ? jobs.map((j) => `${j.jobId} ${j.status}`).join(", ") : "(no job)";
@@ -110,31 +122,37 @@ function parseOutput(lang, stdout) {
   for (const line of stdout.split("\n").filter((l) => l.trim())) {
     const job = /^(\d+) (\w+)(?: |$)/.exec(line);
     const finished = /^already finished: (.+)$/.exec(line);
-    if (job && STATUSES.includes(job[2])) jobs.push({ jobId: Number(job[1]), status: job[2] });
+    if (job && JOB_STATUSES.includes(job[2])) jobs.push({ jobId: Number(job[1]), status: job[2] });
     else if (finished) problem = { status: 501, detail: finished[1] };
     else throw new Error(`unexpected line: ${line}`);
   }
   return { jobs, problem };
 }
 
-/** Every operation's samples, checked for the four languages and the placeholders. */
+/** Every operation of the contract with its samples, checked for the four languages and the placeholders. */
 function loadSamples() {
-  const spec = bundleSpec();
+  // The samples are prose the contract core leaves out: they come from the bundled spec, by the
+  // table's path and method (an operation there is never a $ref).
+  const bundled = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
   const problems = [];
-  const operations = operationsOf(spec).map(({ operationId, path, operation }) => {
-    const samples = Object.fromEntries((operation["x-codeSamples"] ?? []).map((s) => [s.lang, s.source]));
+  const operations = contract.operations.map((operation) => {
+    const { operationId, path, method } = operation;
+    const codeSamples = bundled.paths[path]?.[method]?.["x-codeSamples"] ?? [];
+    const samples = Object.fromEntries(codeSamples.map((s) => [s.lang, s.source]));
     const missing = LANGS.filter((lang) => !samples[lang]);
     if (missing.length) problems.push(`${operationId}: no x-codeSamples for ${missing.join(", ")}`);
+    const takesJob = operation.parameters.some((p) => p.in === "path" && p.name === "jobId");
     for (const [lang, source] of Object.entries(samples)) {
       if (!LANGS.includes(lang)) problems.push(`${operationId}: a ${lang} sample (expected ${LANGS.join(", ")})`);
-      const needed = ["host", "key", "project", ...(path.includes("{jobId}") ? ["jobId"] : [])];
+      const needed = ["host", "key", "project", ...(takesJob ? ["jobId"] : [])];
       for (const what of needed) {
         if (!source.includes(PLACEHOLDERS[what])) problems.push(`${operationId} ${lang}: does not use ${PLACEHOLDERS[what]}`);
       }
     }
-    if (!EXPECTED[operationId]) problems.push(`${operationId}: add what its samples print to EXPECTED in scripts/run-samples.mjs`);
-    return { operationId, path, samples };
+    return { operationId, takesJob, samples, expected: EXPECTED[operationId] ?? GENERIC, mockJobs: firstExampleJobs(operation) };
   });
+  const unknown = Object.keys(EXPECTED).filter((id) => !operations.some((op) => op.operationId === id));
+  if (unknown.length) problems.push(`EXPECTED names ${unknown.join(", ")}, which the spec does not have`);
   if (problems.length) throw new Error(`the samples in openapi.yaml:\n  ${problems.join("\n  ")}`);
   return operations;
 }
@@ -226,26 +244,28 @@ function indent(text) {
 /** Runs every sample against one target: { name, baseUrl, key, project, server }. */
 async function runTarget(target, langs, operations) {
   console.log(`\n== ${target.name} (${target.baseUrl})`);
-  const api = async (method, path) => {
-    const res = await fetch(`${target.baseUrl}/api/v1/${target.project}/${path}`, {
-      method,
+  /** A call of an operation on the target's project, answering the body's `data`. */
+  const api = async (operationId, values = {}) => {
+    const { method, path } = contract.operation(operationId);
+    const res = await fetch(`${target.baseUrl}${fillPath(path, { projectKey: target.project, ...values })}`, {
+      method: method.toUpperCase(),
       headers: { Authorization: target.key },
     });
     const body = await res.json();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(body)}`);
+    if (!res.ok) throw new Error(`${operationId}: ${res.status} ${JSON.stringify(body)}`);
     return body.data;
   };
   /** On the server, a fresh scheduled job (a deletion for a user of its own). */
   let n = 0;
-  const freshJob = async () => (await api("DELETE", `users/samples-${Date.now()}-${++n}@example.com`)).jobId;
+  const freshJob = async () => (await api("deleteUserData", { userId: `samples-${Date.now()}-${++n}@example.com` })).jobId;
 
   // Every substitution is known before anything runs, so the Go programs build in one go.
   const runs = [];
   for (const op of operations) {
     for (const lang of langs) {
-      const ctx = { api };
-      if (target.server && op.path.includes("{jobId}")) ctx.jobId = await freshJob();
-      if (target.server && op.operationId === "listJobs") ctx.listed = await freshJob();
+      const ctx = { api, freshJob };
+      if (target.server && op.takesJob) ctx.jobId = await freshJob();
+      if (target.server) await op.expected.prepare?.(ctx);
       const source = substitute(op.samples[lang], { ...target, jobId: ctx.jobId });
       runs.push({ op, lang, ctx, command: writeSample(lang, target.name, op.operationId, source) });
     }
@@ -258,9 +278,9 @@ async function runTarget(target, langs, operations) {
     });
   }
   for (const { op, lang, ctx, command } of runs) {
-    const expected = EXPECTED[op.operationId];
+    const { expected } = op;
     await check(`${op.operationId} ${lang} (${target.name})`, command, lang, (out) =>
-      target.server ? expected.server(out, ctx) : expected.mock(out, ctx),
+      target.server ? expected.server(out, ctx) : expectJobs(out.jobs, op.mockJobs),
     );
     if (target.server && expected.again) {
       await check(`${op.operationId} ${lang} again (${target.name})`, command, lang, (out) => expected.again(out, ctx));
@@ -306,10 +326,21 @@ async function check(label, { cmd, args }, lang, verify) {
 }
 
 async function main() {
-  const args = parseArgs({ options: { mock: { type: "boolean" }, "local-server": { type: "boolean" }, lang: { type: "string" } } }).values;
+  const options = { mock: { type: "boolean" }, "local-server": { type: "boolean" }, lang: { type: "string" }, list: { type: "boolean" } };
+  const args = parseArgs({ options }).values;
   const langs = languagesFrom(args.lang, LANGS);
   const both = !args.mock && !args["local-server"];
   const operations = loadSamples();
+  if (args.list) {
+    const plan = operations.map((op) => ({
+      operationId: op.operationId,
+      languages: langs.filter((lang) => op.samples[lang] !== undefined),
+      mock: `prints ${op.mockJobs.map(([id, status]) => `${id} ${status}`).join(", ") || "(no job)"}`,
+      server: op.expected === GENERIC ? "generic" : Object.keys(op.expected).join(", "),
+    }));
+    console.log(JSON.stringify(plan, null, 2));
+    return 0;
+  }
   console.log(`${operations.length} operations, samples in ${langs.join(", ")}`);
   prepare(langs, operations);
 

@@ -126,9 +126,8 @@ export const DEFAULTS: Config = {
 
 /**
  * JOBS_BATCH_TIME by database. A SQLite batch holds the database's write lock, which every API
- * write waits for: short. A PostgreSQL batch holds only its job's row (a cancel of that job
- * waits), and its five round trips make short batches slow: 20ms measured about 1.6 times the
- * rate of 5ms under the same API load, for the same API p99 (bench/README.md, runner).
+ * write waits for: short. A PostgreSQL batch holds only its job's row, and its round trips make
+ * short batches slow (bench/README.md, runner, compares the two).
  */
 export const DEFAULT_BATCH_TIME_MS = { sqlite: 5, postgres: 20 } as const;
 

@@ -87,6 +87,11 @@ export async function measureOnce(
   return { ...result, cpuPerRequestUs: (cpu / result.requests) * 1e6 };
 }
 
+/** The warm-up, and for a smoke run (the tests' quick pass) a fixed small number of requests instead. */
+export function warmup(smoke: boolean, seconds: number): Pick<CompareOptions, "amount" | "warmupSeconds"> {
+  return smoke ? { amount: 200, warmupSeconds: 0.2 } : { warmupSeconds: seconds };
+}
+
 export async function compare(options: CompareOptions): Promise<Comparison> {
   const { load, servers, cases, rounds } = options;
   const path = (kase: Case, server: BenchServer) => (typeof kase.path === "string" ? kase.path : kase.path(server));

@@ -10,7 +10,7 @@
 import { writeFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
-import { compare, type Case } from "../lib/compare.js";
+import { compare, warmup, type Case } from "../lib/compare.js";
 import { seed } from "../lib/data.js";
 import { LoadGenerator } from "../lib/load.js";
 import { canPin } from "../lib/proc.js";
@@ -84,18 +84,7 @@ export const http: Part = ({ smoke, log }) =>
       log(
         `${rounds} rounds of ${seconds} s per server and case, ${connections} connections${canPin() ? ", server and load generator pinned to separate cores" : " (NOT pinned)"}`,
       );
-      const result = await compare({
-        load,
-        servers,
-        cases,
-        rounds,
-        seconds,
-        ...(smoke && { amount: 200 }),
-        warmupSeconds: smoke ? 0.2 : 3,
-        connections,
-        headers,
-        log,
-      });
+      const result = await compare({ load, servers, cases, rounds, seconds, connections, headers, log, ...warmup(smoke, 3) });
 
       const rows: Row[] = [];
       const [get, list] = cases as [Case, Case];

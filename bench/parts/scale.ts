@@ -3,7 +3,7 @@
 // (requests per second on the small table / on the large one) shows whether a request's cost
 // grows with the table: 1.0 = it does not.
 import { join } from "node:path";
-import { compare, type Case } from "../lib/compare.js";
+import { compare, warmup, type Case } from "../lib/compare.js";
 import { seed, type Seeded } from "../lib/data.js";
 import { LoadGenerator } from "../lib/load.js";
 import { engines, postgresWanted, startPostgres, type Engine } from "../lib/postgres.js";
@@ -59,18 +59,8 @@ export const scale: Part = ({ smoke, log }) =>
             path: (server) => `/api/v1/${dataOf.get(server)!.projectKey}/jobs?limit=100&after=${dataOf.get(server)!.middleJobId}`,
           },
         ];
-        const result = await compare({
-          load,
-          servers,
-          cases,
-          rounds,
-          seconds,
-          ...(smoke && { amount: 200 }),
-          warmupSeconds: smoke ? 0.2 : 2,
-          connections,
-          headers: (server) => ({ authorization: dataOf.get(server)!.apiKey }),
-          log,
-        });
+        const headers = (server: BenchServer) => ({ authorization: dataOf.get(server)!.apiKey });
+        const result = await compare({ load, servers, cases, rounds, seconds, connections, headers, log, ...warmup(smoke, 2) });
         const [smallServer, largeServer] = servers as [BenchServer, BenchServer];
         for (const kase of cases) {
           const growth = result.ratio(smallServer, largeServer, kase);

@@ -48,6 +48,22 @@ function stable(job: JobLike): Record<string, unknown> {
   return Object.fromEntries(STABLE_FIELDS.map((field) => [field, job[field]]));
 }
 
+/** The values that differ between the other tenant's answer and a missing one's, and their placeholder. */
+function tenancyPlaceholders(ctx: CheckContext, other: Tenant, job: JobLike): Record<string, string> {
+  return {
+    [String(job.jobId)]: "{jobId}",
+    [String(ctx.missingJobId)]: "{jobId}",
+    [other.projectKey]: "{projectKey}",
+    [ctx.missingProjectKey]: "{projectKey}",
+  };
+}
+
+/** getJob answers the job with the same fixed fields. */
+async function expectFetchedAlike(ctx: CheckContext, job: JobLike): Promise<void> {
+  const fetched = expectJob(await ctx.request("GET", jobPath(ctx.own.projectKey, job.jobId)));
+  expectEqual(`getJob ${job.jobId}`, stable(fetched), stable(job));
+}
+
 // ---- shared steps (memoized: run once, by whichever check needs them first) ------------------
 
 /** The deletion job this run schedules for the user `<prefix>deletion`. */
@@ -261,8 +277,7 @@ export const CHECKS: readonly CheckDefinition[] = [
       const [createdAt, updatedAt, startAt] = [job.createdAt, job.updatedAt, job.startAt] as number[];
       if (!(updatedAt! >= createdAt!)) throw new CheckFailure("updatedAt >= createdAt", `createdAt ${createdAt}, updatedAt ${updatedAt}`);
       if (!(startAt! >= createdAt!)) throw new CheckFailure("startAt >= createdAt", `createdAt ${createdAt}, startAt ${startAt}`);
-      const fetched = expectJob(await ctx.request("GET", jobPath(ctx.own.projectKey, job.jobId)));
-      expectEqual(`getJob ${job.jobId}`, stable(fetched), stable(job));
+      await expectFetchedAlike(ctx, job);
     },
   },
   {
@@ -442,8 +457,7 @@ export const CHECKS: readonly CheckDefinition[] = [
       const jobs = await ownJobs(ctx);
       needJobs(jobs, 1);
       for (const job of new Set([jobs[0]!, jobs.at(-1)!])) {
-        const fetched = expectJob(await ctx.request("GET", jobPath(ctx.own.projectKey, job.jobId)));
-        expectEqual(`getJob ${job.jobId}`, stable(fetched), stable(job));
+        await expectFetchedAlike(ctx, job);
       }
     },
   },
@@ -481,12 +495,7 @@ export const CHECKS: readonly CheckDefinition[] = [
     async run(ctx) {
       const other = otherTenant(ctx);
       const job = await otherJob(ctx);
-      const replace = {
-        [String(job.jobId)]: "{jobId}",
-        [String(ctx.missingJobId)]: "{jobId}",
-        [other.projectKey]: "{projectKey}",
-        [ctx.missingProjectKey]: "{projectKey}",
-      };
+      const replace = tenancyPlaceholders(ctx, other, job);
       const pairs: Array<[string, string]> = [
         [jobPath(ctx.own.projectKey, job.jobId), jobPath(ctx.own.projectKey, ctx.missingJobId)],
         [jobPath(other.projectKey, job.jobId), jobPath(ctx.missingProjectKey, job.jobId)],
@@ -508,12 +517,7 @@ export const CHECKS: readonly CheckDefinition[] = [
       const job = await otherJob(ctx);
       const before = expectJob(await ctx.request("GET", jobPath(other.projectKey, job.jobId), { authorization: other.apiKey }));
       const userId = ctx.userId("cross-tenant");
-      const replace = {
-        [String(job.jobId)]: "{jobId}",
-        [String(ctx.missingJobId)]: "{jobId}",
-        [other.projectKey]: "{projectKey}",
-        [ctx.missingProjectKey]: "{projectKey}",
-      };
+      const replace = tenancyPlaceholders(ctx, other, job);
       const pairs: Array<[string, string]> = [
         [jobPath(ctx.own.projectKey, job.jobId), jobPath(ctx.own.projectKey, ctx.missingJobId)],
         [jobPath(other.projectKey, job.jobId), jobPath(ctx.missingProjectKey, job.jobId)],

@@ -9,12 +9,13 @@ export const REDOCLY = join(ROOT, "node_modules", ".bin", "redocly");
 /** No telemetry, no update notice, no colour codes in what redocly prints. */
 export const REDOCLY_ENV = { REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" };
 
-/** The bundled spec (openapi.yaml by default), parsed. */
-export function bundleSpec(spec = join(ROOT, "openapi.yaml")) {
+/** The bundled spec (openapi.yaml by default), parsed; with `dereferenced`, every $ref resolved. */
+export function bundleSpec(spec = join(ROOT, "openapi.yaml"), { dereferenced = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "jobs-api-spec-"));
   try {
     const out = join(dir, "openapi.json");
-    run(REDOCLY, ["bundle", spec, "--ext", "json", "--output", out], { env: REDOCLY_ENV, quiet: true });
+    const flags = dereferenced ? ["--dereferenced"] : [];
+    run(REDOCLY, ["bundle", spec, ...flags, "--ext", "json", "--output", out], { env: REDOCLY_ENV, quiet: true });
     return JSON.parse(readFileSync(out, "utf8"));
   } finally {
     rmSync(dir, { recursive: true, force: true });

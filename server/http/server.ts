@@ -40,11 +40,9 @@ export function expressPrototypeClasses(app: express.Express): {
 }
 
 function withPrototype<T extends new (...args: never[]) => object>(Base: T, prototype: object): T {
-  // A constructor whose instances get `prototype` directly and are initialised by Base, which in
-  // Node is a plain function (callable on `this`). Not Reflect.construct(Base, args, Subclass):
-  // V8 cannot cache the map of an object built for another constructor's new.target, so each
-  // request got a new hidden class (~20 µs per object, and every later access megamorphic).
-  // test/server/perf-shims.test.ts measure and guard this.
+  // A constructor whose instances get `prototype` directly and are initialised by Base (in Node a
+  // plain function). Not Reflect.construct: V8 gives each object built for another constructor's
+  // new.target a hidden class of its own (test/server/perf-shims.test.ts guards this).
   function Subclass(this: object, ...args: unknown[]) {
     (Base as unknown as (...a: unknown[]) => void).apply(this, args);
   }

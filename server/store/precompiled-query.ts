@@ -1,13 +1,11 @@
 // Precompiled Kysely queries: build and compile a query once, at start-up, and run the same SQL
 // with new parameter values on every call.
 //
-// Why: building a Kysely query (an immutable tree of frozen nodes) and compiling it to SQL
-// costs more than running it on a hot path: for a primary-key lookup on SQLite about 7 µs of
-// the 16 µs a call takes, on every call, for a result that depends only on the query's shape.
-// Here the shape is compiled once with placeholder values; each call copies the parameter list,
-// puts the real values where the placeholders were, and hands the compiled query to Kysely's
-// executor, so the dialect's driver, its connection handling and its plugins run as before
-// (better-sqlite3 then reuses its prepared statement for the identical SQL text).
+// Why: building a Kysely query (an immutable tree of frozen nodes) and compiling it to SQL costs
+// about as much as running a primary-key lookup on SQLite, on every call, for a result that
+// depends only on the query's shape (docs/performance.md). The shape is compiled once with
+// placeholder values; each call puts the real values in their place and hands the compiled query
+// to Kysely's executor, so the driver, its connections and its plugins run as before.
 //
 // The placeholders are unique strings. `precompile` checks at start-up that each one became
 // exactly one parameter of the compiled query, so a query whose builder inspects or transforms

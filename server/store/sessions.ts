@@ -110,9 +110,9 @@ export function sessionsStore({ db, backend }: StoreContext): SessionsStore {
 
 /**
  * Runs the prepared INSERTs for every row, chunk by chunk as they come; a group of rows is
- * ROWS_PER_INSERT rows, whatever the chunks' sizes. Plain INSERTs (measured about 15% faster
- * than ON CONFLICT DO NOTHING RETURNING): a duplicate fails its statement, which SQLite undoes
- * alone, and the group is then replayed row by row to find which row it was.
+ * ROWS_PER_INSERT rows, whatever the chunks' sizes. Plain INSERTs, faster than ON CONFLICT
+ * (bench/README.md, import): a duplicate fails its statement, which SQLite undoes alone, and the
+ * group is then replayed row by row to find which row it was.
  */
 async function insertAll(raw: BetterSqlite3.Database, chunks: AsyncIterable<SessionRow[]>): Promise<number> {
   const many = raw.prepare(insertOf(ROWS_PER_INSERT));

@@ -33,9 +33,8 @@ export interface OpenedSqlite {
 export type SqliteConnectionRole = "store" | "import";
 
 /**
- * The import connection's page cache (KiB): measured on 1,000,000 sessions, the default 2 MB made
- * inserting about 1.6 times slower (pages spilled to the WAL and read back). It bounds the
- * import's memory whatever the file's size.
+ * The import connection's page cache (KiB): with SQLite's default 2 MB, pages spill to the WAL
+ * and are read back (bench/README.md, import). It bounds the import's memory whatever the file's size.
  */
 export const IMPORT_CACHE_KIB = 65_536;
 

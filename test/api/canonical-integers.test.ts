@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { httpRequest, type HttpAnswer } from "../reliability/support.js";
+import { contract } from "../../client/contract/index.js";
+import { requestOf } from "../support/every-operation.js";
 
 function expectBadInteger(answer: HttpAnswer, name: string, what: string): void {
   expect(answer.status, `${what}: ${answer.text}`).toBe(400);
@@ -50,15 +52,26 @@ describe.each(databases)("integers in their canonical form only, on $name", (dat
     `${n * 10}e-1`,
   ];
 
-  it.each(["GET", "DELETE"])("%s jobs/{jobId}: every other spelling of the id answers 400, and the job is untouched", async (method) => {
-    for (const form of otherForms(jobId)) {
-      expectBadInteger(await get(`/api/v1/${projectKey}/jobs/${form}`, method), "jobId", `${method} jobs/${form}`);
-    }
-    expect((await server.store.getJob(projectId, jobId))?.status).toBe("scheduled");
-    const canonical = await get(`/api/v1/${projectKey}/jobs/${jobId}`);
-    expect(canonical.status).toBe(200);
-    expect(canonical.body.data.jobId).toBe(jobId);
-  });
+  /** Every operation's integer path parameters (jobId). */
+  const integerPathParameters = contract.operations.flatMap((operation) =>
+    operation.parameters
+      .filter((p) => p.in === "path" && p.schema.type === "integer")
+      .map((p) => [operation.operationId, p.name, operation] as const),
+  );
+
+  it.each(integerPathParameters)(
+    "%s, path parameter %s: every other spelling answers 400, and the job is untouched",
+    async (_, name, operation) => {
+      for (const form of otherForms(jobId)) {
+        const { method, path } = requestOf(operation, { projectKey, jobId, [name]: form }, { encoded: true });
+        expectBadInteger(await get(path, method), name, `${method} ${path}`);
+      }
+      expect((await server.store.getJob(projectId, jobId))?.status).toBe("scheduled");
+      const canonical = await get(`/api/v1/${projectKey}/jobs/${jobId}`);
+      expect(canonical.status).toBe(200);
+      expect(canonical.body.data.jobId).toBe(jobId);
+    },
+  );
 
   it("listJobs: limit and after in any other spelling answer 400", async () => {
     for (const query of [

@@ -12,6 +12,8 @@ import { tcpProxy, throughProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { openStore } from "../../server/store/index.js";
 import type { Store } from "../../server/store/types.js";
 import { httpRequest, waitFor, type HttpAnswer } from "../reliability/support.js";
+import { requestsToEveryOperation, type OperationRequest } from "../support/every-operation.js";
+import { responseFor } from "../../client/contract/index.js";
 
 function expectUnavailable(answer: HttpAnswer, what: string): void {
   expect(answer.status, `${what}: ${answer.text}`).toBe(503);
@@ -23,28 +25,26 @@ function expectUnavailable(answer: HttpAnswer, what: string): void {
 
 const postgres = databases.find((database) => database.name === "postgres");
 
-/** A tenant with a scheduled job (written through `store`), and a call of every operation with its key. */
+/** A tenant with a scheduled job (written through `store`), and a call of every operation of the contract with its key. */
 async function everyOperation(server: TestServer, name: string, store: Store = server.store) {
   const tenant = await seedTenant(store, name);
   const { job } = await store.scheduleUserDeletion(tenant.project.projectId, "kept@example.com", server.clock.now, server.clock.now + 1);
-  const p = tenant.project.projectKey;
-  const calls: Array<[string, string]> = [
-    ["GET", `/api/v1/${p}/jobs`],
-    ["GET", `/api/v1/${p}/jobs/${job.jobId}`],
-    ["DELETE", `/api/v1/${p}/jobs/${job.jobId}`],
-    ["DELETE", `/api/v1/${p}/users/new@example.com`],
-  ];
-  const call = ([method, path]: [string, string], timeoutMs?: number) =>
+  const calls = requestsToEveryOperation({ projectKey: tenant.project.projectKey, jobId: job.jobId, userId: "new@example.com" });
+  for (const request of calls) expect(responseFor(request.operation, 503)?.status, `${request.operationId} declares 503`).toBe("503");
+  const listJobs = calls.find((request) => request.operationId === "listJobs")!;
+  const call = ({ method, path }: OperationRequest, timeoutMs?: number) =>
     httpRequest(server.url, path, { method, headers: { authorization: tenant.apiKey }, timeoutMs });
   /** Nothing was changed while the database was away: the job is still scheduled, and no new one exists. */
   const expectUnchanged = async () => {
-    const listed = await call(calls[0]!);
+    const listed = await call(listJobs);
     expect(listed.body.data.map((j: { referenceId: string; status: string }) => [j.referenceId, j.status])).toEqual([
       ["kept@example.com", "scheduled"],
     ]);
   };
-  return { calls, call, expectUnchanged };
+  return { calls, listJobs, call, expectUnchanged };
 }
+
+const what = (request: OperationRequest) => `${request.method} ${request.path}`;
 
 describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
   let server: TestServer;
@@ -60,14 +60,14 @@ describe.skipIf(postgres === undefined)("PostgreSQL unreachable", () => {
   });
 
   it("every operation answers 503 with Retry-After while the database cannot be reached, and all is well once it is back", async () => {
-    const { calls, call, expectUnchanged } = await everyOperation(server, "Unreachable");
-    expect((await call(calls[0]!)).status).toBe(200);
+    const { calls, listJobs, call, expectUnchanged } = await everyOperation(server, "Unreachable");
+    expect((await call(listJobs)).status).toBe(200);
 
     await proxy.down();
-    for (const request of calls) expectUnavailable(await call(request), request.join(" "));
+    for (const request of calls) expectUnavailable(await call(request), what(request));
 
     await proxy.up();
-    await waitFor("the database to be reachable again", async () => ((await call(calls[0]!)).status === 200 ? true : undefined));
+    await waitFor("the database to be reachable again", async () => ((await call(listJobs)).status === 200 ? true : undefined));
     await expectUnchanged();
   });
 });
@@ -96,10 +96,10 @@ describe.skipIf(postgres === undefined)("PostgreSQL that stops answering (frozen
   });
 
   it("every operation answers 503 with Retry-After within DATABASE_CONNECT_TIMEOUT + DATABASE_STATEMENT_TIMEOUT, and all is well once it answers again", async () => {
-    const { calls, call, expectUnchanged } = await everyOperation(server, "Frozen", seeder);
-    // Answered before the freeze (a busy machine may make a statement slower than the short timeout: retried).
-    for (const request of calls.slice(0, 2)) {
-      await waitFor(`${request.join(" ")} to answer 200`, async () => ((await call(request)).status === 200 ? true : undefined));
+    const { calls, listJobs, call, expectUnchanged } = await everyOperation(server, "Frozen", seeder);
+    // The reads answered before the freeze (a busy machine may make a statement slower than the short timeout: retried).
+    for (const request of calls.filter((r) => r.method === "GET")) {
+      await waitFor(`${what(request)} to answer 200`, async () => ((await call(request)).status === 200 ? true : undefined));
     }
 
     proxy.freeze();
@@ -108,13 +108,13 @@ describe.skipIf(postgres === undefined)("PostgreSQL that stops answering (frozen
     for (const request of [...calls, ...calls]) {
       const started = performance.now();
       const answer = await call(request, BOUND_MS);
-      expectUnavailable(answer, request.join(" "));
-      expect(performance.now() - started, request.join(" ")).toBeLessThan(BOUND_MS);
+      expectUnavailable(answer, what(request));
+      expect(performance.now() - started, what(request)).toBeLessThan(BOUND_MS);
     }
     expect((await httpRequest(server.url, "/readyz", { timeoutMs: BOUND_MS })).status).toBe(503);
 
     proxy.thaw();
-    await waitFor("the database to answer again", async () => ((await call(calls[0]!)).status === 200 ? true : undefined));
+    await waitFor("the database to answer again", async () => ((await call(listJobs)).status === 200 ? true : undefined));
     await expectUnchanged();
     expect((await httpRequest(server.url, "/readyz")).status).toBe(200);
   }, 120_000);

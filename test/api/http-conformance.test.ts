@@ -1,23 +1,12 @@
 // HTTP conformance beyond the operations: RFC 9110 and 9112 points the server must honour, and
 // what it sends on every answer, as openapi.yaml declares it.
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, seedTenant } from "../support/databases.js";
 import { recordingLogger, type RecordingLogger } from "../support/logs.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { httpRequest, rawHttp } from "../reliability/support.js";
-
-type Json = Record<string, any>;
-const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as Json;
-const resolve = (node: Json): Json =>
-  typeof node?.$ref === "string"
-    ? resolve(
-        node.$ref
-          .slice(2)
-          .split("/")
-          .reduce((o: Json, k: string) => o[k], SPEC),
-      )
-    : node;
+import { contract, responseFor } from "../../client/contract/index.js";
+import { requestsToEveryOperation } from "../support/every-operation.js";
 
 describe("HTTP conformance of the server", () => {
   let server: TestServer;
@@ -43,12 +32,7 @@ describe("HTTP conformance of the server", () => {
   const headerOf = (text: string, name: string) => new RegExp(`\\r\\n${name}: ([^\\r]*)`, "i").exec(text)?.[1];
 
   it("a 401 carries a WWW-Authenticate challenge (RFC 9110 §11.6.1), on every operation", async () => {
-    for (const [method, path] of [
-      ["GET", `/api/v1/${projectKey}/jobs`],
-      ["GET", `/api/v1/${projectKey}/jobs/1`],
-      ["DELETE", `/api/v1/${projectKey}/jobs/1`],
-      ["DELETE", `/api/v1/${projectKey}/users/someone`],
-    ] as const) {
+    for (const { method, path } of requestsToEveryOperation({ projectKey, jobId: 1, userId: "someone" })) {
       for (const headers of [{}, { authorization: "not-a-key" }] as Array<Record<string, string>>) {
         const answer = await httpRequest(server.url, path, { method, headers });
         expect(answer.status).toBe(401);
@@ -147,26 +131,34 @@ describe("HTTP conformance of the server", () => {
 });
 
 describe("openapi.yaml declares what the server sends", () => {
-  const operations = Object.values(SPEC.paths as Json).flatMap((item: Json) =>
-    Object.entries(item)
-      .filter(([method]) => ["get", "put", "post", "delete", "patch"].includes(method))
-      .map(([, operation]) => operation as Json),
-  );
-
   it("X-Request-Id on every response of every operation", () => {
-    for (const operation of operations) {
-      for (const [status, response] of Object.entries(operation.responses as Json)) {
-        expect(Object.keys(resolve(response).headers ?? {}), `${operation.operationId} ${status}`).toContain("X-Request-Id");
+    for (const operation of contract.operations) {
+      for (const response of operation.responses) {
+        expect(
+          response.headers.map((h) => h.name),
+          `${operation.operationId} ${response.status}`,
+        ).toContain("X-Request-Id");
       }
     }
   });
 
   it("WWW-Authenticate on every 401, and a 503 with Retry-After on every operation", () => {
-    for (const operation of operations) {
-      expect(Object.keys(resolve(operation.responses["401"]).headers ?? {}), operation.operationId).toContain("WWW-Authenticate");
-      const unavailable = resolve(operation.responses["503"] ?? {});
-      expect(Object.keys(unavailable.headers ?? {}), operation.operationId).toContain("Retry-After");
-      expect(Object.keys(unavailable.content ?? {}), operation.operationId).toEqual(["application/problem+json"]);
+    for (const operation of contract.operations) {
+      const unauthorized = operation.responses.find((r) => r.status === "401");
+      expect(
+        unauthorized?.headers.map((h) => h.name),
+        operation.operationId,
+      ).toContain("WWW-Authenticate");
+      const unavailable = responseFor(operation, 503);
+      expect(unavailable?.status, operation.operationId).toBe("503");
+      expect(
+        unavailable?.headers.map((h) => h.name),
+        operation.operationId,
+      ).toContain("Retry-After");
+      expect(
+        unavailable?.content.map((m) => m.type),
+        operation.operationId,
+      ).toEqual(["application/problem+json"]);
     }
   });
 });

@@ -2,12 +2,12 @@
 // (InvalidSessionLine) whose message is the reason the import reports with the line number. And
 // importSessionsFrom on both databases, in this process: the line a duplicate is reported at.
 import { Readable } from "node:stream";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ImportLineError, InvalidSessionLine, importSessionsFrom, parseSessionLine } from "../../server/cli/sessions-import.js";
 import type { Project, Store } from "../../server/store/types.js";
 import { countSessions } from "../../server/store/fixtures.js";
 import { contextOf } from "../../server/store/store.js";
-import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
+import { databases, eachTenantStore } from "../support/databases.js";
 
 describe("parseSessionLine", () => {
   it("answers the session of a valid line", () => {
@@ -57,11 +57,7 @@ describe("parseSessionLine", () => {
 describe.each(databases)("importSessionsFrom on $name", (database) => {
   let store: Store;
   let project: Project;
-  beforeEach(async () => {
-    store = await openMigratedStore(database);
-    ({ project } = await seedTenant(store, "Acme"));
-  });
-  afterEach(() => store.close());
+  eachTenantStore(database, (opened) => ({ store, project } = opened));
 
   const line = (sessionId: string, userId = "u@example.com") =>
     JSON.stringify({ sessionId, projectKey: project.projectKey, userId, startedAt: 1 });

@@ -2,19 +2,19 @@
 // `npm run docs:scenarios`): it must be what the script writes now, and name every declared
 // (operation, status, example) with the Prefer header that picks it.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BEGIN, END, GUIDE, scenarios, scenariosTable, withScenarios, type SpecDocument } from "../../scripts/docs-scenarios.js";
-import { ROOT } from "../support/redocly.js";
+import { contract, contractOf, type ContractDocument } from "../../client/contract/index.js";
+import { BEGIN, END, GUIDE, scenarios, scenariosTable, summariesOf, withScenarios } from "../../scripts/docs-scenarios.js";
+import { dereferenced } from "../support/spec-schemas.js";
 
-const spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8")) as SpecDocument;
+const summaryOf = summariesOf(await dereferenced());
 const guide = readFileSync(GUIDE, "utf8");
 
 describe("the scenario table of docs/frontend.md", () => {
   it("is what npm run docs:scenarios writes from openapi.yaml (run it and commit when this fails)", () => {
     expect(guide).toContain(BEGIN);
     expect(guide).toContain(END);
-    expect(withScenarios(guide, scenariosTable(spec))).toBe(guide);
+    expect(withScenarios(guide, scenariosTable(contract, summaryOf))).toBe(guide);
   });
 
   it("has a row for every declared (operation, status, named example)", () => {
@@ -22,7 +22,7 @@ describe("the scenario table of docs/frontend.md", () => {
       .slice(guide.indexOf(BEGIN), guide.indexOf(END))
       .split("\n")
       .filter((l) => l.startsWith("| `"));
-    const all = scenarios(spec);
+    const all = scenarios(contract, summaryOf);
     expect(all.length).toBeGreaterThanOrEqual(30);
     for (const s of all) {
       const row = rows.find((r) => r.startsWith(`| \`${s.example}\`:`) && r.includes(s.send) && r.includes(` ${s.answer} |`));
@@ -33,7 +33,7 @@ describe("the scenario table of docs/frontend.md", () => {
 
   it("says which Prefer header picks each answer, as the mock reads it", () => {
     const find = (operationId: string, example: string) =>
-      scenarios(spec).find((s) => s.operationId === operationId && s.example === example);
+      scenarios(contract, summaryOf).find((s) => s.operationId === operationId && s.example === example);
     expect(find("getJob", "documentJob")?.send).toBe("nothing, or `Prefer: example=documentJob`"); // the first 200 example
     expect(find("getJob", "runningJob")?.send).toBe("`Prefer: example=runningJob`");
     expect(find("getJob", "jobNotFound")?.send).toBe("`Prefer: code=404`"); // the first 404 example
@@ -44,13 +44,11 @@ describe("the scenario table of docs/frontend.md", () => {
   });
 
   it("follows the spec: a new named example becomes a row", () => {
-    const changed: any = structuredClone(spec);
+    const changed: any = structuredClone(contract.document);
     const getJob = changed.paths["/api/v1/{projectKey}/jobs/{jobId}"].get;
-    getJob.responses["200"].content["application/json"].examples.brandNew = {
-      summary: "A job added to the spec",
-      value: { data: { jobId: 4242, status: "running" } },
-    };
-    expect(scenariosTable(changed)).toContain(
+    getJob.responses["200"].content["application/json"].examples.brandNew = { value: { data: { jobId: 4242, status: "running" } } };
+    const withSummary: typeof summaryOf = (...at) => (at[3] === "brandNew" ? "A job added to the spec" : summaryOf(...at));
+    expect(scenariosTable(contractOf(changed as ContractDocument), withSummary)).toContain(
       "| `brandNew`: A job added to the spec | getJob | `Prefer: example=brandNew` | 200, job 4242, `running` |",
     );
   });

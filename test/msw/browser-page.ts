@@ -2,6 +2,7 @@
 // MSW service worker (msw/browser) with the example-based handlers on one API origin and the
 // stateful handlers on another, and exposes flows that call them through the typed client.
 import { setupWorker } from "msw/browser";
+import { startWorker } from "./page-worker.js";
 import { createJobsClient } from "../../client/index.js";
 import { createExampleHandlers, createStatefulHandlers, DEFAULT_PROJECT_KEY } from "../../client/msw/index.js";
 
@@ -71,8 +72,6 @@ async function statefulFlow() {
 
 declare global {
   interface Window {
-    mswStarted?: boolean;
-    mswError?: string;
     runExamples?: typeof examples;
     runStatefulFlow?: typeof statefulFlow;
   }
@@ -80,11 +79,4 @@ declare global {
 
 window.runExamples = examples;
 window.runStatefulFlow = statefulFlow;
-worker
-  .start({ serviceWorker: { url: "/mockServiceWorker.js" }, onUnhandledRequest: "error", quiet: true })
-  .then(() => {
-    window.mswStarted = true;
-  })
-  .catch((error: unknown) => {
-    window.mswError = String(error);
-  });
+startWorker(worker);

@@ -6,7 +6,9 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createExampleHandlers } from "../../client/msw/index.js";
 import { type RunningMock, startMock } from "../support/mock.js";
-import { declared, DOC_PROJECT_KEY } from "./support.js";
+import { declared, DOC_PROJECT_KEY, exampleParameters } from "./support.js";
+import { contract, type OperationId } from "../../client/contract/index.js";
+import { requestOf } from "../support/every-operation.js";
 
 const MSW_BASE = "http://msw.test";
 const server = setupServer(...createExampleHandlers({ baseUrl: MSW_BASE }));
@@ -29,21 +31,17 @@ interface Probe {
   headers: Record<string, string>;
 }
 
-const paths: Record<string, Pick<Probe, "method" | "path">> = {
-  listJobs: { method: "GET", path: `/api/v1/${DOC_PROJECT_KEY}/jobs` },
-  getJob: { method: "GET", path: `/api/v1/${DOC_PROJECT_KEY}/jobs/3451` },
-  cancelJob: { method: "DELETE", path: `/api/v1/${DOC_PROJECT_KEY}/jobs/3452` },
-  deleteUserData: { method: "DELETE", path: `/api/v1/${DOC_PROJECT_KEY}/users/shekar@example.com` },
-};
+/** Each operation's request, on its parameters' spec examples. */
+const paths = new Map(contract.operations.map((operation) => [operation.operationId, requestOf(operation, exampleParameters(operation))]));
 const key = { Authorization: "test-key" };
 const probe = (operationId: string, headers: Record<string, string> = key, path?: string): Probe => ({
-  ...paths[operationId]!,
-  ...(path === undefined ? {} : { path }),
+  method: paths.get(operationId as OperationId)!.method,
+  path: path ?? paths.get(operationId as OperationId)!.path,
   headers,
 });
 
 const probes: [string, Probe][] = [];
-for (const operationId of Object.keys(paths)) {
+for (const operationId of paths.keys()) {
   probes.push([`${operationId} without Prefer`, probe(operationId)]);
   probes.push([`${operationId} without Authorization`, probe(operationId, {})]);
   probes.push([`${operationId} without Authorization, Prefer: code=200`, probe(operationId, { Prefer: "code=200" })]);
@@ -53,7 +51,7 @@ for (const operationId of Object.keys(paths)) {
 // The one deliberate difference: an unknown example together with a code makes Prism fail with its
 // own 500 ("...#UNKNOWN: ... We tried default response..."); MSW answers the 404 NOT_FOUND Prism
 // gives for an unknown example alone. Both are Prism-namespace errors, never a spec answer.
-const unknownExampleWithCode = Object.keys(paths).map(
+const unknownExampleWithCode = [...paths.keys()].map(
   (operationId) =>
     [`${operationId} Prefer: code=404, example=nope`, probe(operationId, { ...key, Prefer: "code=404, example=nope" })] as const,
 );

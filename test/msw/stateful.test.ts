@@ -2,21 +2,14 @@
 // client: the deletion flow (schedule → list → running → completed; cancel → 501 on a second
 // cancel), idempotent scheduling, tenancy, keyset pages with the server's Link header, the 400s,
 // 401s and 404s of the reference server, the clock options and the test controls.
-import { readFileSync } from "node:fs";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createJobsClient, parseLinkHeader, type Job, type JobsClient } from "../../client/index.js";
 import { createStatefulHandlers, DEFAULT_PROJECT_KEY, type StatefulHandlers } from "../../client/msw/index.js";
+import { contract } from "../../client/contract/index.js";
 
 /** The spec's userId pattern, as the 400 detail quotes it (no control characters, C0 or C1). */
-const USER_PATH = (
-  JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
-    paths: Record<string, { parameters?: UserIdParameter[]; delete: { parameters?: UserIdParameter[] } }>;
-  }
-).paths["/api/v1/{projectKey}/users/{userId}"]!;
-type UserIdParameter = { name?: string; schema?: { pattern?: string } };
-// Path-level or operation-level: the spec may declare it at either.
-const USER_ID_PATTERN = [...(USER_PATH.parameters ?? []), ...(USER_PATH.delete.parameters ?? [])].find((p) => p.name === "userId")!.schema!
+const USER_ID_PATTERN = contract.operation("deleteUserData").parameters.find((p) => p.in === "path" && p.name === "userId")!.schema
   .pattern!;
 
 const BASE = "http://127.0.0.1:4010";

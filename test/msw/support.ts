@@ -4,6 +4,7 @@ import type { HeadersOptions } from "openapi-fetch";
 import type { JobsClient } from "../../client/index.js";
 import { contract, type Operation } from "../../client/contract/index.js";
 import { declaredExamples, type DeclaredExample } from "../support/spec-schemas.js";
+import { callThroughClient, type ClientAnswer } from "../support/every-operation.js";
 
 export type { DeclaredExample } from "../support/spec-schemas.js";
 export const declared: DeclaredExample[] = declaredExamples();
@@ -19,7 +20,7 @@ export function defaultExample(operationId: string): DeclaredExample {
 }
 
 export type Init = { headers?: HeadersOptions };
-export type Call = (client: JobsClient, init?: Init) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+export type Call = (client: JobsClient, init?: Init) => Promise<ClientAnswer>;
 
 /** The operation's path parameters, each its spec example. */
 export function exampleParameters(operation: Operation): Record<string, string | number> {
@@ -30,9 +31,5 @@ export function exampleParameters(operation: Operation): Record<string, string |
 export function call(operationId: string): Call {
   const operation = contract.operations.find((o) => o.operationId === operationId);
   if (!operation) throw new Error(`no operation ${operationId}`);
-  return (client, init) =>
-    (client.request as (method: string, path: string, init: object) => ReturnType<Call>)(operation.method.toUpperCase(), operation.path, {
-      params: { path: exampleParameters(operation) },
-      ...init,
-    });
+  return (client, init) => callThroughClient(client, operation, exampleParameters(operation), init);
 }

@@ -2,6 +2,7 @@
 // would write it, on the stateful MSW handlers in MSW's service worker. It deletes a user's data,
 // follows the job, shows each status it sees and, when the job failed, its errors.
 import { setupWorker } from "msw/browser";
+import { startWorker } from "./page-worker.js";
 import { createJobsClient, type Job } from "../../client/index.js";
 import { createStatefulHandlers, DEFAULT_PROJECT_KEY } from "../../client/msw/index.js";
 
@@ -49,18 +50,4 @@ $("delete").addEventListener("submit", (event) => {
   })();
 });
 
-declare global {
-  interface Window {
-    mswStarted?: boolean;
-    mswError?: string;
-  }
-}
-
-worker
-  .start({ serviceWorker: { url: "/mockServiceWorker.js" }, onUnhandledRequest: "error", quiet: true })
-  .then(() => {
-    window.mswStarted = true;
-  })
-  .catch((error: unknown) => {
-    window.mswError = String(error);
-  });
+startWorker(worker);

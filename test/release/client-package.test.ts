@@ -32,6 +32,7 @@ import {
 import { startSandbox, type RunningSandbox } from "../../server/cli/sandbox.js";
 import { startMock, type RunningMock } from "../support/mock.js";
 import { waitForOutput } from "../support/cli.js";
+import { defaultExample } from "../msw/support.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -136,11 +137,7 @@ function writeTsconfig(dir: string, include: string[]): void {
 
 /** The first named example of getJob's 200 answer: what Prism answers without Prefer. */
 function specExampleJob(): unknown {
-  const spec = JSON.parse(readFileSync(join(ROOT, "generated", "openapi.json"), "utf8"));
-  const examples = spec.paths["/api/v1/{projectKey}/jobs/{jobId}"].get.responses["200"].content["application/json"].examples;
-  const first = Object.values<{ $ref?: string; value?: unknown }>(examples)[0]!;
-  const resolved = first.$ref ? spec.components.examples[first.$ref.split("/").pop()!] : first;
-  return (resolved.value as { data: unknown }).data;
+  return (defaultExample("getJob").body as { data: unknown }).data;
 }
 
 const work = mkdtempSync(join(tmpdir(), "jobs-api-packages-"));

@@ -6,6 +6,8 @@ import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { expectProblem } from "../support/problems.js";
 import { httpRequest, rawHttp } from "./support.js";
+import { contract } from "../../client/contract/index.js";
+import { hasPathParameter, requestOf, requestsToEveryOperation } from "../support/every-operation.js";
 import { MAX_HEADER_BYTES, TIMEOUTS } from "../../server/http/server.js";
 import { MAX_BODY_BYTES, MAX_URL_LENGTH } from "../../server/http/app.js";
 
@@ -147,10 +149,11 @@ describe.each(databases)("abuse of the API on $name", (database) => {
       "0x",
       "%20",
     ];
-    for (const method of ["GET", "DELETE"]) {
+    for (const operation of contract.operations.filter((o) => hasPathParameter(o, "jobId"))) {
       for (const id of bad) {
-        const answer = await httpRequest(server.url, `/api/v1/${projectKey}/jobs/${id}`, { method, headers: { authorization: key } });
-        expectProblem(answer, 400, { what: `${method} jobs/${id}` });
+        const { method, path } = requestOf(operation, { projectKey, jobId: id }, { encoded: true });
+        const answer = await httpRequest(server.url, path, { method, headers: { authorization: key } });
+        expectProblem(answer, 400, { what: `${method} ${path}` });
       }
     }
     // The largest valid id is simply unknown.
@@ -220,14 +223,9 @@ describe.each(databases)("abuse of the API on $name", (database) => {
       { cookie: `authorization=${key}` },
       { "proxy-authorization": key },
     ];
-    const paths: Array<[string, string]> = [
-      ["GET", `/api/v1/${projectKey}/jobs`],
-      ["GET", `/api/v1/${projectKey}/jobs/${jobId}`],
-      ["DELETE", `/api/v1/${projectKey}/jobs/${jobId}`],
-      ["DELETE", `/api/v1/${projectKey}/users/victim@example.com`],
-    ];
+    const paths = requestsToEveryOperation({ projectKey, jobId, userId: "victim@example.com" });
     for (const headers of headerSets) {
-      for (const [method, path] of paths) {
+      for (const { method, path } of paths) {
         const answer = await httpRequest(server.url, path, { method, headers });
         expectProblem(answer, 401, { what: `${method} ${path} with ${JSON.stringify(headers).slice(0, 80)}` });
         expect(answer.body.type).toBe(unknown.body.type);

@@ -4,11 +4,39 @@
 // body as for something that does not exist, and change nothing at all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases, queryRaw, seedTenant } from "../support/databases.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { startTestServer, type Answer, type TestServer } from "../support/server.js";
 import { addSessions } from "../support/jobs.js";
 import type { Project } from "../../server/store/types.js";
+import { contract, type Operation, type OperationId } from "../../client/contract/index.js";
+import { casesOfEveryOperation, hasPathParameter, requestOf } from "../support/every-operation.js";
 
-type Op = "listJobs" | "getJob" | "cancelJob" | "deleteUserData";
+const MATRIX_USER = "matrix-user@example.com";
+
+/** What the owner's call of each operation must answer (status, and what the body shows). */
+const OWNER_ANSWERS = casesOfEveryOperation<(answer: Answer, call: Call, what: string) => void>({
+  listJobs: (answer, call, what) => {
+    expect(answer.status, what).toBe(200);
+    expect(answer.body.data.length, what).toBeGreaterThan(0);
+    for (const job of answer.body.data) expect(job.projectId, what).toBe(call.project!.projectId);
+  },
+  getJob: (answer, call, what) => {
+    expect(answer.status, what).toBe(200);
+    expect(answer.body.data).toMatchObject({ jobId: call.jobId, projectId: call.project!.projectId });
+  },
+  cancelJob: (answer, call, what) => {
+    // The raw key's cancel comes first: for the Bearer key the job is cancelled already (501), still only its own.
+    if (call.keyName.startsWith("Bearer")) {
+      expect(answer.status, what).toBe(501);
+    } else {
+      expect(answer.status, what).toBe(200);
+      expect(answer.body.data).toMatchObject({ jobId: call.jobId, status: "cancelled" });
+    }
+  },
+  deleteUserData: (answer, call, what) => {
+    expect(answer.status, what).toBe(200);
+    expect(answer.body.data).toMatchObject({ projectId: call.project!.projectId, referenceId: MATRIX_USER });
+  },
+});
 
 interface Tenant {
   name: string;
@@ -18,7 +46,8 @@ interface Tenant {
 }
 
 interface Call {
-  op: Op;
+  op: OperationId;
+  operation: Operation;
   keyName: string;
   key: string | undefined;
   project: Project | undefined; // undefined: a project key that does not exist
@@ -49,19 +78,9 @@ describe.each(databases)("tenancy matrix on $name", (database) => {
   }
 
   function send(call: Call) {
-    const headers: Record<string, string> = {};
-    if (call.key !== undefined) headers.authorization = call.key;
-    const base = `/api/v1/${call.projectKey}`;
-    switch (call.op) {
-      case "listJobs":
-        return server.call("GET", `${base}/jobs`, { key: call.key ?? null });
-      case "getJob":
-        return server.call("GET", `${base}/jobs/${call.jobId}`, { key: call.key ?? null });
-      case "cancelJob":
-        return server.call("DELETE", `${base}/jobs/${call.jobId}`, { key: call.key ?? null });
-      case "deleteUserData":
-        return server.call("DELETE", `${base}/users/matrix-user@example.com`, { key: call.key ?? null });
-    }
+    const values = { projectKey: call.projectKey, userId: MATRIX_USER, ...(call.jobId !== undefined && { jobId: call.jobId }) };
+    const { method, path } = requestOf(call.operation, values);
+    return server.call(method, path, { key: call.key ?? null });
   }
 
   /** What the matrix says the call must answer. */
@@ -69,9 +88,8 @@ describe.each(databases)("tenancy matrix on $name", (database) => {
     const tenant = tenants.find((t) => t.key === call.key || `Bearer ${t.key}` === call.key);
     if (tenant === undefined) return 401;
     if (call.project === undefined || call.project.organizationId !== tenant.organizationId) return 404;
-    if (call.op === "getJob" || call.op === "cancelJob") {
-      if (call.jobProjectId !== call.project.projectId) return 404;
-    }
+    // An operation on one job: the job must be the project's.
+    if (call.jobId !== undefined && call.jobProjectId !== call.project.projectId) return 404;
     return 200;
   }
 
@@ -91,9 +109,10 @@ describe.each(databases)("tenancy matrix on $name", (database) => {
     for (const [keyName, key] of keys) {
       for (const project of projects) {
         const base = { keyName, key, project, projectKey: project?.projectKey ?? MISSING_PROJECT_KEY };
-        calls.push({ ...base, op: "listJobs" }, { ...base, op: "deleteUserData" });
-        for (const [jobId, jobProjectId] of jobs) {
-          calls.push({ ...base, op: "getJob", jobId, jobProjectId }, { ...base, op: "cancelJob", jobId, jobProjectId });
+        for (const operation of contract.operations) {
+          const op = { ...base, op: operation.operationId, operation };
+          if (!hasPathParameter(operation, "jobId")) calls.push(op);
+          else for (const [jobId, jobProjectId] of jobs) calls.push({ ...op, jobId, jobProjectId });
         }
       }
     }
@@ -116,7 +135,7 @@ describe.each(databases)("tenancy matrix on $name", (database) => {
     for (const project of tenants.flatMap((t) => t.projects)) {
       const { job } = await server.store.scheduleUserDeletion(project.projectId, `owner-of-${project.projectKey}`, now, now + 86_400_000);
       jobOf.set(project.projectId, job.jobId);
-      await addSessions(server.store, project.projectId, "matrix-user@example.com", 3);
+      await addSessions(server.store, project.projectId, MATRIX_USER, 3);
     }
   });
   afterAll(async () => server?.close());
@@ -155,36 +174,23 @@ describe.each(databases)("tenancy matrix on $name", (database) => {
 
   it("the owner's calls succeed and touch only their own project", async () => {
     const allowed = allCalls().filter((call) => expected(call) === 200);
-    // Per project: listJobs and deleteUserData with the raw and the Bearer key, getJob and cancelJob for its own job.
-    expect(allowed).toHaveLength(4 * 8);
+    // Per project, every operation with the raw and the Bearer key (an operation on a job: its own job).
+    expect(allowed).toHaveLength(4 * 2 * contract.operations.length);
     const jobsOf = async (projectId: number) =>
       JSON.stringify(await queryRaw(url, `select * from jobs where project_id = ${projectId} order by job_id`), (_k, v) =>
         typeof v === "bigint" ? Number(v) : v,
       );
-    // Reads first (they change nothing), then the writes, one project at a time.
-    const order: Op[] = ["listJobs", "getJob", "deleteUserData", "cancelJob"];
-    allowed.sort((a, b) => order.indexOf(a.op) - order.indexOf(b.op));
+    // Reads first (they change nothing), then the writes.
+    const writes = (call: Call) => (call.operation.method === "get" ? 0 : 1);
+    allowed.sort((a, b) => writes(a) - writes(b));
+    const ownerAnswers = new Map(OWNER_ANSWERS);
     for (const call of allowed) {
       const project = call.project!;
       const others = tenants.flatMap((t) => t.projects).filter((p) => p.projectId !== project.projectId);
       const othersBefore = await Promise.all(others.map((p) => jobsOf(p.projectId)));
       const answer = await send(call);
       const what = describeCall(call);
-      if (call.op === "cancelJob" && call.keyName.startsWith("Bearer")) {
-        // The raw key's cancel came first: the job is cancelled already (501), still only its own.
-        expect(answer.status, what).toBe(501);
-      } else {
-        expect(answer.status, what).toBe(200);
-      }
-      if (call.op === "listJobs") {
-        expect(answer.body.data.length, what).toBeGreaterThan(0);
-        for (const job of answer.body.data) expect(job.projectId, what).toBe(project.projectId);
-      }
-      if (call.op === "getJob") expect(answer.body.data).toMatchObject({ jobId: call.jobId, projectId: project.projectId });
-      if (call.op === "cancelJob" && answer.status === 200)
-        expect(answer.body.data).toMatchObject({ jobId: call.jobId, status: "cancelled" });
-      if (call.op === "deleteUserData")
-        expect(answer.body.data).toMatchObject({ projectId: project.projectId, referenceId: "matrix-user@example.com" });
+      ownerAnswers.get(call.operation)!(answer, call, what);
       expect(await Promise.all(others.map((p) => jobsOf(p.projectId))), what).toEqual(othersBefore);
     }
     // Sessions are never touched by the API itself (only the runner deletes, and it is off here).

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Project, SessionRow, Store } from "../../server/store/types.js";
-import { databases, openMigratedStore, seedTenant } from "../support/databases.js";
+import { databases, eachTenantStore, seedTenant } from "../support/databases.js";
 import { openStore } from "../../server/store/index.js";
 import { NOW, sessionsOf } from "../support/jobs.js";
 import { countSessions } from "../../server/store/fixtures.js";
@@ -10,11 +10,7 @@ import { contextOf } from "../../server/store/store.js";
 describe.each(databases)("importSessions on $name", (database) => {
   let store: Store;
   let project: Project;
-  beforeEach(async () => {
-    store = await openMigratedStore(database);
-    ({ project } = await seedTenant(store, "Acme"));
-  });
-  afterEach(() => store.close());
+  eachTenantStore(database, (opened) => ({ store, project } = opened));
 
   const row = (sessionId: string, userId = "ana@example.com"): SessionRow => ({
     sessionId,

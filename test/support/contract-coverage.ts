@@ -6,33 +6,29 @@
 import { appendFileSync, readFileSync, readdirSync } from "node:fs";
 import type http from "node:http";
 import { join } from "node:path";
+import { contract } from "../../client/contract/index.js";
 
-const SPEC = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8")) as {
-  paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>;
-};
-
-/** "listJobs 200", … for every status code the spec declares (not `default`). */
+/** "listJobs 200", … for every status code the spec declares (not `default`), from the operation table. */
 export function declaredPairs(): string[] {
-  const pairs: string[] = [];
-  for (const item of Object.values(SPEC.paths)) {
-    for (const operation of Object.values(item)) {
-      if (typeof operation !== "object" || !operation.operationId || !operation.responses) continue;
-      for (const status of Object.keys(operation.responses)) {
-        if (/^\d{3}$/.test(status)) pairs.push(`${operation.operationId} ${status}`);
-      }
-    }
-  }
-  return pairs.sort();
+  return contract.operations
+    .flatMap((operation) => operation.responses.filter((r) => /^\d{3}$/.test(r.status)).map((r) => `${operation.operationId} ${r.status}`))
+    .sort();
 }
 
-/** Records every answer of `server` (operationId from express-openapi-validator, status). */
-export function recordAnswers(server: http.Server, folder: string | undefined): void {
-  if (!folder) return;
-  const file = join(folder, `${process.pid}.log`);
+/** The status of a pair ("listJobs 200" → 200). */
+export const statusOfPair = (pair: string): number => Number(pair.split(" ")[1]);
+
+/**
+ * Records every answer of `server` (operationId from express-openapi-validator, status) into the
+ * run's folder, and as "operationId status" into `seen`.
+ */
+export function recordAnswers(server: http.Server, folder: string | undefined, seen?: Set<string>): void {
   server.on("request", (req: http.IncomingMessage & { openapi?: { schema?: { operationId?: string } } }, res) => {
     res.once("finish", () => {
       const operationId = req.openapi?.schema?.operationId;
-      if (operationId) appendFileSync(file, `${operationId} ${res.statusCode}\n`);
+      if (!operationId) return;
+      seen?.add(`${operationId} ${res.statusCode}`);
+      if (folder) appendFileSync(join(folder, `${process.pid}.log`), `${operationId} ${res.statusCode}\n`);
     });
   });
 }

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterEach, beforeEach, inject } from "vitest";
 import { openStore } from "../../server/store/index.js";
 import type { Organization, Project, Store } from "../../server/store/types.js";
 import type {} from "./global-setup.js"; // the ProvidedContext keys
@@ -61,6 +61,19 @@ export async function seedTenant(store: Store, orgName: string): Promise<{ apiKe
 }
 
 /** A store on a fresh database, migrated. */
+/**
+ * For each test of the describe block: a migrated store with one tenant ("Acme"), handed to `use`
+ * before the test and closed after it.
+ */
+export function eachTenantStore(database: TestDatabase, use: (opened: { store: Store; project: Project }) => void): void {
+  let store: Store | undefined;
+  beforeEach(async () => {
+    store = await openMigratedStore(database);
+    use({ store, project: (await seedTenant(store, "Acme")).project });
+  });
+  afterEach(() => store?.close());
+}
+
 export async function openMigratedStore(database: TestDatabase): Promise<Store> {
   const store = await openStore(await database.url());
   await store.migrate();

@@ -26,3 +26,15 @@ export const documentJob3452: Job = {
   createdAt: 1623912962910,
   updatedAt: 1623913015276,
 };
+
+/**
+ * The upstream API's calls (the three of the document, and user deletion as upstream's source has
+ * it), under the operationIds this contract gives them. Existing clients call exactly these, so each
+ * must stay at its method and path; operations added since are not upstream's and are not here.
+ */
+export const UPSTREAM_CALLS = {
+  listJobs: "GET /api/v1/{projectKey}/jobs",
+  getJob: "GET /api/v1/{projectKey}/jobs/{jobId}",
+  cancelJob: "DELETE /api/v1/{projectKey}/jobs/{jobId}",
+  deleteUserData: "DELETE /api/v1/{projectKey}/users/{userId}",
+} as const;

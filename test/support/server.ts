@@ -8,6 +8,10 @@ import { inject } from "vitest";
 import { recordAnswers } from "./contract-coverage.js";
 import type {} from "./contract-coverage-setup.js";
 
+/** "operationId status" of every answer the test servers of this test file gave (vitest isolates each file). */
+const answeredHere = new Set<string>();
+export const pairsAnsweredHere = (): ReadonlySet<string> => answeredHere;
+
 export interface TestServer extends RunningServer {
   /** The injected clock: tests move time by setting `clock.now`. */
   clock: { now: number };
@@ -50,7 +54,7 @@ export async function startTestServer(
     logger: options.logger,
     store: options.store,
   });
-  recordAnswers(running.server, inject("contractCoverageDir"));
+  recordAnswers(running.server, inject("contractCoverageDir"), answeredHere);
   const call: TestServer["call"] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key != null) headers.authorization = options.key;
