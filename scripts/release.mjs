@@ -12,19 +12,22 @@ import { ROOT, run } from "./lib/tools.mjs";
 
 const { values: args } = parseArgs({ options: { out: { type: "string" } } });
 const out = resolve(args.out ?? join(ROOT, "out", "release"));
-const names = ["package.json", join("server", "package.json")].map(
-  (manifest) => JSON.parse(readFileSync(join(ROOT, manifest), "utf8")).name,
-);
+const readManifest = (dir) => JSON.parse(readFileSync(join(ROOT, dir, "package.json"), "utf8"));
+// The published packages: the root and every workspace not marked private (patches/ is a private
+// workspace that only patches the checkout's node_modules: npm pack would still make it a tarball).
+const workspaces = readManifest(".").workspaces.filter((dir) => readManifest(dir).private !== true);
+const names = [".", ...workspaces].map((dir) => readManifest(dir).name);
 const isOurs = (file) => names.some((name) => new RegExp(`^${name}-\\d[^/]*\\.tgz$`).test(file));
 
 mkdirSync(out, { recursive: true });
 for (const file of readdirSync(out).filter(isOurs)) rmSync(join(out, file));
 // One npm command for both (the workspace root and server/); npm needs the folder to exist.
-run("npm", ["pack", "--workspaces", "--include-workspace-root", "--pack-destination", out], { quiet: true });
+const workspaceArgs = workspaces.flatMap((dir) => ["--workspace", dir]);
+run("npm", ["pack", ...workspaceArgs, "--include-workspace-root", "--pack-destination", out], { quiet: true });
 
 const tarballs = readdirSync(out).filter(isOurs).sort();
 if (tarballs.length !== names.length) {
-  console.error(`release: expected ${names.length} tarballs in ${out}, found ${tarballs.join(", ") || "none"}`);
+  console.error(`release: expected the ${names.length} tarballs of ${names.join(", ")} in ${out}, found ${tarballs.join(", ") || "none"}`);
   process.exit(1);
 }
 const shown = relative(process.cwd(), out) || ".";
