@@ -5,6 +5,10 @@
 //           dist/client/ (tsconfig.build.json) with what it imports from generated/ (types and
 //           enum values, the contract document) in dist/generated/, and the conformance kit
 //           bundled self-contained into dist/client/conformance/ (scripts/bundle-conformance.mjs).
+//           The compiled client reaches generated/ by the relative paths its sources use, which
+//           from dist/client/ land in dist/generated/: whatever client code imports from
+//           generated/ ships there, once, and the tarball holds no root generated/ (package.json
+//           "exports" points ./types and ./openapi.json there).
 //   server  the server package (server/package.json, openreplay-jobs-api-server): server/
 //           compiled to server/dist/server/ (server/tsconfig.build.json), with the contract core it
 //           imports (server/dist/client/contract/, server/dist/generated/), plus
@@ -37,11 +41,14 @@ function buildClient() {
   const dist = join(ROOT, "dist");
   rmSync(dist, { recursive: true, force: true });
   run(process.execPath, [TSC, "-p", join(ROOT, "tsconfig.build.json")]);
+  // The bundled spec, for the ./openapi.json export and the conformance kit (which reads it from
+  // disk), beside what the code imports; compact like the rest.
+  copyFileSync(join(ROOT, "generated", "openapi.json"), join(dist, "generated", "openapi.json"));
   compactJson(join(dist, "generated"));
   run(process.execPath, [join(ROOT, "scripts", "bundle-conformance.mjs"), join(dist, "client", "conformance")]);
   const cli = join(dist, "client", "conformance", "cli.js");
   if (existsSync(cli)) chmodSync(cli, 0o755);
-  console.log("dist/ built (the client, the conformance kit and the types they import)");
+  console.log("dist/ built (the client, the conformance kit, and what they import from generated/ in dist/generated/)");
 }
 
 function buildServer() {

@@ -2,13 +2,17 @@
 // npm run check:pack: builds both packages, lists what `npm pack` would put in each tarball
 // (`npm pack --dry-run --json`, and `-w server`) and checks them:
 //   openreplay-jobs-api (root, the contract and client): the spec, the bundled JSON, the
-//     generated types, the built client and every `exports` target are in it; no server code,
-//     no CLI, nothing native, no install script, and openapi-fetch is its only dependency.
+//     generated types, the built client and every `exports` target are in it, the generated
+//     files once (dist/generated/, no root generated/); no server code, nothing native, no
+//     install script, and openapi-fetch is its only dependency.
 //   openreplay-jobs-api-server (server/): the built server and CLI, the spec and generated files
 //     it reads at run time, and every package its compiled code imports is a declared dependency;
 //     express-openapi-validator bundled with the project's patch applied (scripts/bundle-validator.mjs).
-// Neither ships tests, fixtures, benchmarks, CI files, release snapshots, scripts or sources.
-// With --install (what CI runs), it then installs the server tarball into an empty project,
+// In both, every relative import of the built code names a file of the tarball, and no content
+// is shipped twice. Neither ships tests, fixtures, benchmarks, CI files, release snapshots,
+// scripts or sources.
+// With --install (what CI runs), it then installs the client tarball into an empty project and
+// loads every `exports` entry (node, and tsc for the types), and installs the server tarball,
 // native dependencies built (minutes: better-sqlite3 compiles when no prebuilt binary can be
 // fetched), and runs `jobs-api --version` and `jobs-api sandbox` from it: one call with a
 // made-up key must list the demo jobs, and the sandbox must delete its database on SIGTERM; and
@@ -17,11 +21,12 @@
 // (test/release/client-package.test.ts installs both tarballs too, the server's without its
 // native build.)
 // Usage: node scripts/check-pack.mjs [--no-build] [--install]
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { builtinModules, createRequire } from "node:module";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, join, posix } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ROOT, run, runMain } from "./lib/tools.mjs";
@@ -52,7 +57,7 @@ const PACKAGES = [
     packArgs: [],
     required: [
       ["openapi.yaml", "the spec"],
-      ["generated/openapi.json", "the bundled spec"],
+      ["dist/generated/openapi.json", "the bundled spec"],
       ["dist/client/index.js", "the built client"],
       ["dist/client/index.d.ts", "the built client's types"],
       ["dist/generated/schema.d.ts", "the generated types (and enum values, schema.js)"],
@@ -63,6 +68,7 @@ const PACKAGES = [
     forbidden: [
       [/^(dist\/)?server\//, "server code (it is the openreplay-jobs-api-server package)"],
       [/^mock\//, "the Prism mock launcher (it needs Prism, a development tool)"],
+      [/^generated\//, "a second copy of generated/: it ships once, as dist/generated/, where the built client imports it"],
       [/\.node$|(^|\/)binding\.gyp$/, "native code"],
     ],
     checkManifest(pkg, problems) {
@@ -153,6 +159,47 @@ function exportTargets(exportsField) {
   return targets;
 }
 
+/** Relative import specifiers of a built .js or .d.ts file (static, dynamic and type imports, re-exports). */
+function relativeImports(source) {
+  const found = [];
+  for (const match of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g)) found.push(match[1]);
+  return found;
+}
+
+/**
+ * Every relative import of a shipped .js or .d.ts file names a shipped file (for a .js
+ * specifier, its .d.ts also counts: type imports): what the built code reads, from generated/
+ * or elsewhere, is in the tarball.
+ */
+function unresolvedImports(dir, files) {
+  const problems = new Set();
+  for (const path of files) {
+    if (!/\.(js|d\.ts)$/.test(path)) continue;
+    for (const specifier of relativeImports(readFileSync(join(dir, path), "utf8"))) {
+      const target = posix.normalize(posix.join(posix.dirname(path), specifier));
+      const candidates = [target, target.replace(/\.js$/, ".d.ts"), `${target}.js`, `${target}/index.js`];
+      if (!candidates.some((candidate) => files.has(candidate)))
+        problems.add(`${path} imports ${specifier}, which the tarball does not hold`);
+    }
+  }
+  return [...problems];
+}
+
+/**
+ * Files of identical content at two paths: a copy shipped twice (the spec, the types). tsc's
+ * output of a type-only module (`export {};`) may repeat.
+ */
+function duplicateFiles(dir, files) {
+  const byHash = new Map();
+  for (const path of files) {
+    const content = readFileSync(join(dir, path));
+    if (content.toString("utf8").trim() === "export {};") continue;
+    const hash = createHash("sha256").update(content).digest("hex");
+    byHash.set(hash, [...(byHash.get(hash) ?? []), path]);
+  }
+  return [...byHash.values()].filter((paths) => paths.length > 1).map((paths) => `ships one content twice: ${paths.join(" and ")}`);
+}
+
 function checkPackage(spec, rootPkg) {
   // --ignore-scripts: the build already ran, and its output would corrupt the JSON.
   const json = run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts", ...spec.packArgs], { quiet: true });
@@ -186,6 +233,9 @@ function checkPackage(spec, rootPkg) {
     if (pkg.scripts?.[script] !== undefined) problems.push(`must not declare a "${script}" script (it would run on every install)`);
   }
   if (pkg.version !== rootPkg.version) problems.push(`version ${pkg.version} is not the contract's ${rootPkg.version}`);
+  // The package's own files: a bundled dependency (node_modules/, bundleDependencies) is laid out by npm.
+  const own = new Set([...files].filter((path) => !path.startsWith("node_modules/")));
+  problems.push(...unresolvedImports(spec.dir, own), ...duplicateFiles(spec.dir, own));
   spec.checkManifest(pkg, problems, files);
 
   console.log(
@@ -194,6 +244,75 @@ function checkPackage(spec, rootPkg) {
   );
   for (const note of notes) console.log(`  note: ${note}`);
   return { problems, required: required.length };
+}
+
+/**
+ * Installs the client tarball (with its optional peers, msw and openapi-msw) into an empty
+ * project, then loads every `exports` entry from it as a user would: each runtime target with
+ * node (JSON with its import attribute, other files resolved), and every `types` target with tsc
+ * (strict, NodeNext, the declarations checked too), so that what the built code imports from
+ * dist/generated/ is proven to ship and resolve. Returns problems.
+ */
+async function installAndImportClient(rootPkg) {
+  const work = mkdtempSync(join(tmpdir(), "check-pack-client-"));
+  const problems = [];
+  try {
+    run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], { quiet: true });
+    const tarball = join(
+      work,
+      readdirSync(work).find((f) => f.endsWith(".tgz")),
+    );
+    const app = join(work, "app");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "client-app", private: true }) + "\n");
+    const peers = Object.keys(rootPkg.peerDependencies ?? {}).map((name) => `${name}@${rootPkg.devDependencies[name]}`);
+    run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, ...peers], { cwd: app, quiet: true });
+    const entries = [...exportEntries(rootPkg.exports)].filter(([subpath]) => subpath !== "./package.json");
+    const specifier = (subpath) => (subpath === "." ? rootPkg.name : `${rootPkg.name}/${subpath.slice(2)}`);
+    const loads = entries
+      .filter(([, conditions]) => conditions.default !== undefined)
+      .map(([subpath, conditions]) => {
+        const name = JSON.stringify(specifier(subpath));
+        if (conditions.default.endsWith(".js")) return `await import(${name});`;
+        if (conditions.default.endsWith(".json")) return `await import(${name}, { with: { type: "json" } });`;
+        return `if (!existsSync(fileURLToPath(import.meta.resolve(${name})))) throw new Error(${name} + " does not resolve to a file");`;
+      });
+    const script = ['import { existsSync } from "node:fs";', 'import { fileURLToPath } from "node:url";', ...loads].join("\n");
+    const loaded = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" });
+    if (loaded.status !== 0) problems.push(`loading its exports failed:\n${loaded.stderr}`);
+    const typed = entries.filter(([, conditions]) => conditions.types !== undefined);
+    writeFileSync(
+      join(app, "types.mts"),
+      typed.map(([subpath], i) => `import type * as e${i} from "${specifier(subpath)}";`).join("\n") + "\nexport {};\n",
+    );
+    const compilerOptions = {
+      module: "NodeNext",
+      moduleResolution: "NodeNext",
+      target: "ES2022",
+      lib: ["ES2022", "DOM"],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      types: ["node"],
+      typeRoots: [join(ROOT, "node_modules", "@types")],
+    };
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["types.mts"] }));
+    const checked = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", app], {
+      cwd: app,
+      encoding: "utf8",
+    });
+    if (checked.status !== 0) problems.push(`tsc on its types failed:\n${checked.stdout}${checked.stderr}`);
+    if (problems.length === 0)
+      console.log(`installed client package: ${loads.length} exports loaded with node, ${typed.length} type entries checked with tsc`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return problems;
+}
+
+/** Each subpath of an `exports` field with its conditions ({ types, default }; a string is default). */
+function exportEntries(exportsField) {
+  return new Map(Object.entries(exportsField).map(([subpath, value]) => [subpath, typeof value === "string" ? { default: value } : value]));
 }
 
 /** Installs the server tarball into an empty project and runs its command; returns problems. */
@@ -288,6 +407,13 @@ async function checkPackages(args, rootPkg) {
     }
   }
   if (args.install) {
+    const clientProblems = await installAndImportClient(rootPkg);
+    if (clientProblems.length > 0) {
+      failed = true;
+      console.error(`check:pack: the installed client package FAILED\n  ${clientProblems.join("\n  ")}`);
+    } else {
+      console.log("check:pack: the installed client package OK (every export loads and type-checks)");
+    }
     const problems = await installAndRunServer(rootPkg.version);
     if (problems.length > 0) {
       failed = true;

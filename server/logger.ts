@@ -16,6 +16,25 @@ export function isPretty(format: Config["logFormat"], destination: { isTTY?: boo
   return format === "pretty" || (format === "auto" && destination.isTTY === true);
 }
 
+/**
+ * A logger for a command that prints a banner once it has started (`jobs-api serve`): JSON lines
+ * on standard output are written synchronously until startupDone(), then asynchronously (pino's
+ * fast path), so the lines of start-up (migrations, the runner's start) are out before the banner
+ * on standard error, not mixed into what follows it. Pretty lines are synchronous anyway.
+ */
+export function createStartupLogger(options: Omit<LoggerOptions, "destination">): { logger: Logger; startupDone: () => void } {
+  if (isPretty(options.format, process.stdout)) return { logger: createLogger(options), startupDone: () => undefined };
+  // Hand-rolled switch: pino writes to one destination for its lifetime and has no mode change.
+  let target = pino.destination({ fd: 1, sync: true });
+  const logger = pino({ level: options.level }, { write: (line: string) => target.write(line) });
+  return {
+    logger,
+    startupDone: () => {
+      target = pino.destination({ fd: 1, sync: false }); // flushed at exit by pino
+    },
+  };
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
   if (!isPretty(options.format, destination)) {

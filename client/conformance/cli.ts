@@ -2,7 +2,8 @@
 // `openreplay-jobs-api conformance`: runs the conformance checks against a base URL and reports
 // them (terminal lines, --json, --junit FILE). Exit codes: 0 every check passed (skipped ones
 // allowed), 1 a check failed, 2 usage error or no answer from the base URL.
-import { writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { CHECKS } from "./checks.js";
 import { checksMarkdownTable, formatCheckLines, formatJunitReport, formatReportTail } from "./report.js";
@@ -26,7 +27,7 @@ Checks that the Jobs API at URL behaves as its contract (openapi.yaml) says.
   --deadline MS            the whole run (default 300000): past it, the check under way fails and the rest are skipped
   --spec FILE              validate against this OpenAPI JSON instead of the package's own
   --json                   print the report as JSON on standard output
-  --junit FILE             also write the report as JUnit XML to FILE
+  --junit FILE             also write the report as JUnit XML to FILE (its folder is created)
   --list                   print the checks (a Markdown table; with --json, JSON) and exit
   -h, --help               print this help and exit
 
@@ -84,6 +85,9 @@ async function main(argv: string[]): Promise<number> {
   const deadline = values.deadline === undefined ? undefined : Number(values.deadline);
   if (deadline !== undefined && !(Number.isInteger(deadline) && deadline > 0))
     return usageError(`--deadline must be a positive integer, not ${values.deadline}`);
+  // Before any check runs: a report that cannot be written must not cost a whole run.
+  const junitProblem = values.junit === undefined ? undefined : prepareReportFile(values.junit);
+  if (junitProblem !== undefined) return usageError(`--junit ${values.junit}: ${junitProblem}`);
   let spec: ConformanceOptions["spec"];
   if (values.spec !== undefined) {
     try {
@@ -131,6 +135,19 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`conformance: ${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
+  }
+}
+
+/** Creates the folder of a report file; says why the file could not be written, if so. */
+function prepareReportFile(file: string): string | undefined {
+  const path = resolve(file);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    accessSync(dirname(path), constants.W_OK);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return "is a folder, not a file";
+    return undefined;
+  } catch (error) {
+    return `cannot write there (${error instanceof Error ? error.message : String(error)})`;
   }
 }
 

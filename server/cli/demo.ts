@@ -1,8 +1,10 @@
 // `jobs-api demo` and `npm start`'s first run: a demo organization and project with sessions
 // and a job in every status, so the API answers something real at once.
-import type { Job, JobStatus, Store } from "../store/types.js";
+import type { Job, JobStatus, SessionRow, Store } from "../store/types.js";
 import { startAtFor, type StartDelay } from "../config.js";
+import { DuplicateSessionError } from "../store/errors.js";
 import { insertJob } from "../store/fixtures.js";
+import { DEMO_SESSIONS_PER_USER } from "./demo-settings.js";
 
 export const DEMO_ORGANIZATION = "Demo";
 export const DEMO_PROJECT_KEY = "3sWXSsqHgSKnE87YkNJK"; // the original documentation's project key
@@ -37,18 +39,11 @@ export async function seedDemo(
     (await store.findProjectByKey(DEMO_PROJECT_KEY)) ? undefined : DEMO_PROJECT_KEY,
   );
   const { now } = options;
-  const perUser = options.sessionsPerUser ?? 50;
+  const perUser = options.sessionsPerUser ?? DEMO_SESSIONS_PER_USER;
 
   await store.importSessions(
     (async function* () {
-      for (const userId of DEMO_USERS) {
-        yield Array.from({ length: perUser }, (_, i) => ({
-          sessionId: `demo-${userId}-${i}`,
-          projectId: project.projectId,
-          userId,
-          startedAt: now - (i + 1) * 3_600_000,
-        }));
-      }
+      for (const userId of DEMO_USERS) yield demoSessions(project.projectId, userId, perUser, now);
     })(),
   );
 
@@ -78,8 +73,41 @@ export async function seedDemo(
   return { organization: DEMO_ORGANIZATION, apiKey, projectId: project.projectId, projectKey: project.projectKey };
 }
 
+/** The sessions of one demo user, with the ids the demo always gives them. */
+function demoSessions(projectId: number, userId: string, count: number, now: number): SessionRow[] {
+  return Array.from({ length: count }, (_, i) => ({
+    sessionId: `demo-${userId}-${i}`,
+    projectId,
+    userId,
+    startedAt: now - (i + 1) * 3_600_000,
+  }));
+}
+
 /** The user whose deletion the printed lines request: sessions to delete, and no pending job. */
 export const DEMO_TRY_USER = "ana@example.com";
+
+/**
+ * On a later start of the demo: gives DEMO_TRY_USER her sessions back when a deletion removed
+ * them, so that the printed lines show a job running again rather than one with nothing to do.
+ * The import is all or nothing: if her first session id is still there, nothing is added (she
+ * still has sessions). Returns how many sessions it added.
+ */
+export async function restoreTryUserSessions(
+  store: Store,
+  options: { projectId: number; now: number; sessionsPerUser?: number },
+): Promise<number> {
+  const rows = demoSessions(options.projectId, DEMO_TRY_USER, options.sessionsPerUser ?? DEMO_SESSIONS_PER_USER, options.now);
+  try {
+    return await store.importSessions(
+      (async function* () {
+        yield rows;
+      })(),
+    );
+  } catch (error) {
+    if (error instanceof DuplicateSessionError) return 0;
+    throw error;
+  }
+}
 
 /**
  * What `serve --demo` and `jobs-api demo` print: the key, then curl lines that show a job being
@@ -88,7 +116,7 @@ export const DEMO_TRY_USER = "ana@example.com";
 export async function demoInstructions(
   url: string,
   credentials: DemoCredentials,
-  options: { store: Store; keyNote: string; startDelay: StartDelay },
+  options: { store: Store; keyNote: string; startDelay: StartDelay; paceSessionsPerSecond: number },
 ): Promise<string> {
   const { apiKey, projectKey, projectId } = credentials;
   const project = `${url}/api/v1/${projectKey}`;
@@ -98,14 +126,18 @@ export async function demoInstructions(
   const since = newest === undefined ? `${project}/jobs` : `'${project}/jobs?after=${newest}'`;
   const when =
     options.startDelay.kind === "midnight"
-      ? "at the next 00:00 UTC (JOBS_START_DELAY=midnight; set JOBS_START_DELAY=10s to watch one run)"
+      ? "at the next 00:00 UTC (JOBS_START_DELAY=midnight; set JOBS_START_DELAY=10s and JOBS_PACE=20 to watch one run)"
       : `${formatDelay(options.startDelay.ms)} after it is created (JOBS_START_DELAY)`;
+  const runs =
+    options.paceSessionsPerSecond > 0
+      ? `runs about ${Math.ceil(DEMO_SESSIONS_PER_USER / options.paceSessionsPerSecond)} s (JOBS_PACE=${options.paceSessionsPerSecond} sessions/s)`
+      : "runs at full speed (JOBS_PACE=off)";
   return [
     `Demo organization "${credentials.organization}", project ${projectKey}`,
     `API key (${options.keyNote}): ${apiKey}`,
     "",
-    `Try it. A job starts ${when}.`,
-    "  # the demo project's jobs, one in every status",
+    `Try it. A job starts ${when} and ${runs}.`,
+    "  # the demo project's jobs: seeded one in every status, then the runner finishes the pending ones",
     `  curl -s ${project}/jobs ${auth}`,
     `  # delete the sessions of ${DEMO_TRY_USER}: the answer is a new job, "status":"scheduled"`,
     `  curl -s -X DELETE ${project}/users/${DEMO_TRY_USER} ${auth}`,

@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 // The jobs-api command: serve, project, org, sessions, demo. Settings for `serve` come from the
 // environment (config.ts); administrative commands print JSON with --json for scripts.
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import type { Readable } from "node:stream";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { ConfigError, databaseSettings, loadConfig, type Config } from "../config.js";
 import { openStore } from "../store/index.js";
 import type { Store } from "../store/types.js";
-import { createLogger } from "../logger.js";
+import { createLogger, createStartupLogger } from "../logger.js";
 import { ImportLineError } from "./import-lines.js";
-import { describeDatabase, explainError } from "./messages.js";
+import { describeDatabase, explainError, explainInputFileError } from "./messages.js";
+import { DEMO_SERVE_ENV_DEFAULTS, withDefaults } from "./demo-settings.js";
 // The HTTP server, the sandbox, the demo, the import and the spec's rules are loaded by the
 // commands that use them (dynamic imports): the administrative commands, `sessions import` first,
 // must not pay for loading Express and the validator (a large share of a short import's time).
@@ -37,6 +40,22 @@ async function withStore<T>(run: (store: Store) => Promise<T>): Promise<T> {
   }
 }
 
+/** The file to import, open for reading; a UsageError that says why not (no such file, a folder...). */
+async function openInputFile(file: string): Promise<Readable> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file);
+  } catch (error) {
+    throw new UsageError(explainInputFileError(error, file));
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw new UsageError(explainInputFileError({ code: "EISDIR" }, file));
+  }
+  // 1 MiB reads: a sixteenth of the read calls of the default 64 KiB.
+  return handle.createReadStream({ highWaterMark: 1 << 20 });
+}
+
 function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? JSON.stringify(value) + "\n" : text + "\n");
 }
@@ -61,10 +80,6 @@ const program = new Command()
   .exitOverride()
   .addHelpText("after", databaseHelp("Database"));
 
-/** `serve --demo` without these settings: a job starts soon enough to watch it run. */
-const DEMO_START_DELAY_MS = 10_000;
-const DEMO_POLL_INTERVAL_MS = 1_000;
-
 program
   .command("serve")
   .description(
@@ -75,20 +90,25 @@ program
   )
   .option(
     "--demo",
-    "on an empty database, create the demo organization and project first, and print how to try them; " +
-      `unless set, JOBS_START_DELAY is ${DEMO_START_DELAY_MS / 1000}s and JOBS_POLL_INTERVAL ${DEMO_POLL_INTERVAL_MS / 1000}s`,
+    "on an empty database, create the demo organization and project first (on later starts, refill the sessions of " +
+      "the user whose deletion the printed lines request), and print how to try them; unless set, " +
+      Object.entries(DEMO_SERVE_ENV_DEFAULTS)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(", ") +
+      " (a job starts soon and stays running a few seconds)",
   )
   .addHelpText("after", databaseHelp("Serves"))
   .action(async (options: { demo?: boolean }) => {
-    const config = settings();
-    const [{ startServer }, { demoInstructions, seedDemo }, { demoCredentialsFor }] = await Promise.all([
+    const config = options.demo ? loadConfig(withDefaults(process.env, DEMO_SERVE_ENV_DEFAULTS)) : settings();
+    const [{ startServer }, { demoInstructions, restoreTryUserSessions, seedDemo }, { demoCredentialsFor }] = await Promise.all([
       import("../index.js"),
       import("./demo.js"),
       import("./demo-credentials.js"),
     ]);
-    if (options.demo && !process.env.JOBS_START_DELAY) config.startDelay = { kind: "delay", ms: DEMO_START_DELAY_MS };
-    if (options.demo && !process.env.JOBS_POLL_INTERVAL) config.pollIntervalMs = DEMO_POLL_INTERVAL_MS;
-    const running = await startServer({ config }).catch((error: unknown) => {
+    // The lines of start-up (migrations, the runner's start) are written before the banner, which
+    // comes out in one piece (one write) after them.
+    const { logger, startupDone } = createStartupLogger({ level: config.logLevel, format: config.logFormat });
+    const running = await startServer({ config, logger }).catch((error: unknown) => {
       throw Object.assign(error as Error, { ports: { api: config.port, metrics: config.metricsPort } });
     });
     // Before the "listening" line: a signal sent as soon as it is read must find the handlers.
@@ -112,21 +132,31 @@ program
     process.on("SIGTERM", () => shutdown("SIGTERM", config.shutdownDrainMs));
     process.on("SIGINT", () => shutdown("SIGINT", 0));
     const log = running.runner ? "with the job runner" : "API only (JOBS_RUNNER=off)";
-    process.stderr.write(`jobs-api listening on ${running.url} (${running.store.dialect}, ${log})\n`);
-    process.stderr.write(`  database: ${describeDatabase(config.databaseUrl)}\n`);
-    if (running.metricsUrl) process.stderr.write(`  metrics: ${running.metricsUrl}\n`);
-    else if (running.metrics) process.stderr.write("  metrics: not served (METRICS_PORT is not set; see docs/operations.md)\n");
+    const banner = [
+      `jobs-api listening on ${running.url} (${running.store.dialect}, ${log})`,
+      `  database: ${describeDatabase(config.databaseUrl)}`,
+    ];
+    if (running.metricsUrl) banner.push(`  metrics: ${running.metricsUrl}`);
+    else if (running.metrics) banner.push("  metrics: not served (METRICS_PORT is not set; see docs/operations.md)");
     if (options.demo) {
       const credentials = demoCredentialsFor(config.databaseUrl);
-      const created = await seedDemo(running.store, { now: Date.now(), startDelay: config.startDelay });
+      const now = Date.now();
+      const created = await seedDemo(running.store, { now, startDelay: config.startDelay });
       const keyNote = created ? credentials.save(created) : undefined;
       const known = created ? { credentials: created, note: keyNote! } : await credentials.load(running.store);
-      process.stderr.write(
-        "credentials" in known
-          ? `\n${await demoInstructions(running.url, known.credentials, { store: running.store, keyNote: known.note, startDelay: config.startDelay })}\n\n`
-          : `\n${known.problem}\n\n`,
-      );
+      if ("credentials" in known) {
+        if (!created) await restoreTryUserSessions(running.store, { projectId: known.credentials.projectId, now });
+        const instructions = await demoInstructions(running.url, known.credentials, {
+          store: running.store,
+          keyNote: known.note,
+          startDelay: config.startDelay,
+          paceSessionsPerSecond: config.paceSessionsPerSecond,
+        });
+        banner.push("", instructions, "");
+      } else banner.push("", known.problem, "");
     }
+    process.stderr.write(`${banner.join("\n")}\n`);
+    startupDone();
   });
 
 program
@@ -238,10 +268,10 @@ program
   .option("--json", "print JSON")
   .addHelpText("after", databaseHelp("Writes to"))
   .action(async (file: string, options: { json?: boolean }) => {
+    // Opened before the database: a wrong path is told at once, in words, and changes nothing.
+    const input = file === "-" ? process.stdin : await openInputFile(file);
     // Loaded here: it reads the contract core (the API's userId rule), which the other commands need not load.
     const { importSessionsFrom } = await import("./sessions-import.js");
-    // 1 MiB reads: a sixteenth of the read calls of the default 64 KiB.
-    const input = file === "-" ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
     const tty = process.stderr.isTTY;
     const imported = await withStore((store) =>
       importSessionsFrom(store, input, (lines) => {
@@ -264,7 +294,12 @@ program
       const credentials = await seedDemo(store, { now: Date.now(), startDelay: config.startDelay });
       if (credentials === undefined) throw new UsageError(`the database already has the "${DEMO_ORGANIZATION}" organization`);
       const url = `http://${config.host}:${config.port}`;
-      const text = await demoInstructions(url, credentials, { store, keyNote: "shown once; keep it", startDelay: config.startDelay });
+      const text = await demoInstructions(url, credentials, {
+        store,
+        keyNote: "shown once; keep it",
+        startDelay: config.startDelay,
+        paceSessionsPerSecond: config.paceSessionsPerSecond,
+      });
       print(!!options.json, credentials, text);
     });
   });

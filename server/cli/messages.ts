@@ -3,6 +3,7 @@
 // "unable to open database file" or "EADDRINUSE").
 import { resolve } from "node:path";
 import { DEFAULT_SQLITE_PATH } from "../store/index.js";
+import { sslModeOf } from "../store/postgres-url.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -42,6 +43,22 @@ export function postgresTarget(url: string): { host: string; port: string; datab
   }
 }
 
+/** Why the file given to `sessions import` cannot be read, as an operator reads it. */
+export function explainInputFileError(error: unknown, file: string): string {
+  const code = withCode(error)?.code;
+  const path = resolve(file);
+  const where = path === file ? file : `${file} (${path})`;
+  const why: Record<string, string> = {
+    ENOENT: "there is no such file. Check the path, or give - to read standard input",
+    EACCES: "this user may not read it. Fix its permissions, or run the command as a user who may",
+    EPERM: "this user may not read it. Fix its permissions, or run the command as a user who may",
+    EISDIR: "it is a folder. Give the NDJSON file in it",
+    ENOTDIR: "a part of the path is a file, not a folder. Check the path",
+  };
+  const reason = (code && why[code]) ?? `${error instanceof Error ? error.message : String(error)}`;
+  return `cannot read the sessions file ${where}: ${reason}; nothing was imported.`;
+}
+
 interface ErrorLike {
   code?: string;
   message?: string;
@@ -51,13 +68,19 @@ interface ErrorLike {
   cause?: unknown;
 }
 
-/** The error, or the first error in its cause chain, with a code (drivers' errors are often wrapped). */
-function withCode(error: unknown): ErrorLike | undefined {
+/** The error and the errors of its cause chain (drivers' errors are often wrapped). */
+function causes(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
   for (let current = error, depth = 0; current && typeof current === "object" && depth < 5; depth++) {
-    if (typeof (current as ErrorLike).code === "string") return current;
+    chain.push(current);
     current = (current as ErrorLike).cause;
   }
-  return undefined;
+  return chain;
+}
+
+/** The error, or the first error in its cause chain, with a code (drivers' errors are often wrapped). */
+function withCode(error: unknown): ErrorLike | undefined {
+  return causes(error).find((cause) => typeof cause.code === "string");
 }
 
 /**
@@ -65,12 +88,20 @@ function withCode(error: unknown): ErrorLike | undefined {
  * (database file, database server, port); undefined for anything else.
  */
 export function explainError(error: unknown, env: Env, ports: { api?: number; metrics?: number } = {}): string | undefined {
-  const e = withCode(error);
-  if (e === undefined) return undefined;
-  const reason = e.message ?? e.code ?? "";
   const databaseUrl = env.DATABASE_URL || undefined;
   const sqlite = databaseUrl === undefined || databaseUrl.startsWith("sqlite:");
   const postgres = databaseUrl !== undefined ? postgresTarget(databaseUrl) : undefined;
+  // pg's error for a server that answers "no" to SSL carries no code: known by its words.
+  if (postgres && causes(error).some((cause) => cause.message === "The server does not support SSL connections")) {
+    const mode = sslModeOf(databaseUrl!) ?? "require";
+    return (
+      `PostgreSQL at ${postgres.host}:${postgres.port} (DATABASE_URL) does not accept SSL connections, and DATABASE_URL asks for SSL ` +
+      `(sslmode=${mode}). Turn SSL on in that server, or, for a server on a network you trust, set sslmode=disable in DATABASE_URL.`
+    );
+  }
+  const e = withCode(error);
+  if (e === undefined) return undefined;
+  const reason = e.message ?? e.code ?? "";
 
   // Listening.
   if (e.syscall === "listen") {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { ConfigError, databaseSettings, isLoopbackHost, loadConfig, type Config } from "../config.js";
 import { DEMO_ORGANIZATION, DEMO_USERS, seedDemo } from "./demo.js";
+import { DEMO_PACING_ENV, DEMO_SESSIONS_PER_USER, withDefaults } from "./demo-settings.js";
 import { startServer, type RunningServer } from "../index.js";
 import { openStore } from "../store/index.js";
 import { JOB_SCRIPTS } from "../../client/contract/test-mode.js";
@@ -22,13 +23,12 @@ import { JOB_SCRIPTS } from "../../client/contract/test-mode.js";
 export const SANDBOX_ENV_DEFAULTS: Readonly<Record<string, string>> = {
   JOBS_START_DELAY: "3s",
   JOBS_POLL_INTERVAL: "500ms",
-  JOBS_BATCH_SIZE: "10",
-  JOBS_PACE: "20",
+  ...DEMO_PACING_ENV, // paced as npm start's demo: a deletion stays running about 6 s
 };
 /** Allowed besides any CORS_ORIGINS given: a dev server on this machine, on any port. */
 export const SANDBOX_CORS_ORIGINS: readonly string[] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 /** Sessions of each demo user: at 20 a second, a deletion stays `running` about 6 seconds. */
-export const SANDBOX_SESSIONS_PER_USER = 120;
+export const SANDBOX_SESSIONS_PER_USER = DEMO_SESSIONS_PER_USER;
 
 export interface RunningSandbox {
   server: RunningServer;
@@ -50,8 +50,7 @@ export interface RunningSandbox {
  * CORS). Throws ConfigError when HOST is not a loopback address.
  */
 export function sandboxConfig(env: Record<string, string | undefined>, databaseFile: string): Config {
-  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
-  const config = loadConfig({ ...SANDBOX_ENV_DEFAULTS, ...given, DATABASE_URL: undefined });
+  const config = loadConfig({ ...withDefaults(env, SANDBOX_ENV_DEFAULTS), DATABASE_URL: undefined });
   if (!isLoopbackHost(config.host)) {
     throw new ConfigError(
       `HOST=${config.host} is not a loopback address. The sandbox accepts any API key, so it only listens on ` +

@@ -74,6 +74,7 @@ export function createRunner(options: RunnerOptions): Runner {
   const backoffMs = (n: number) => Math.min(backoff.most, backoff.first * 2 ** Math.min(n - 1, 30)) * (0.5 + Math.random() / 2);
 
   let stopping = false;
+  let stopped: Promise<void> | undefined;
   let loop: Promise<void> | undefined;
   const inFlight = new Set<Promise<boolean>>();
   /** Ends every sleep at once (stop() calls them). */
@@ -245,12 +246,15 @@ export function createRunner(options: RunnerOptions): Runner {
       logger.info({ pollIntervalMs, batchSize, batchTimeMs, leaseMs, paceSessionsPerSecond: pacePerSecond }, "runner started");
       loop = runLoop();
     },
-    async stop() {
-      stopping = true;
-      for (const wake of [...wakers]) wake();
-      await loop;
-      await Promise.allSettled([...inFlight]);
-      if (loop !== undefined) logger.info("runner stopped");
+    stop() {
+      // Once: a shutdown asks twice (SIGTERM's drain stops the runner at once, the close again).
+      return (stopped ??= (async () => {
+        stopping = true;
+        for (const wake of [...wakers]) wake();
+        await loop;
+        await Promise.allSettled([...inFlight]);
+        if (loop !== undefined) logger.info("runner stopped");
+      })());
     },
     runOnce,
   };

@@ -10,6 +10,7 @@ import type pg from "pg";
 import type { Logger } from "pino";
 import type { DatabaseSettings } from "../config.js";
 import { isQueryTimeout } from "./errors.js";
+import { withExplicitSslMode } from "./postgres-url.js";
 
 type Pg = typeof pg;
 
@@ -35,7 +36,7 @@ export function postgresConnections(driver: Pg, url: string, settings: DatabaseS
   const types = new driver.TypeOverrides();
   types.setTypeParser(driver.types.builtins.INT8, "text", Number);
   const config = (role: PostgresRole): pg.ClientConfig => ({
-    connectionString: url,
+    connectionString: withExplicitSslMode(url), // the sslmode pg applies, without its warning
     types,
     application_name: role === "store" ? "jobs-api" : `jobs-api ${role}`,
     connectionTimeoutMillis: settings.databaseConnectTimeoutMs,

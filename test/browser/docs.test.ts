@@ -106,6 +106,18 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
     expect(printed).toMatch(/bundled successfully/);
   });
 
+  it("says once, before the rest of the overview, where the samples' packages come from; its contact links nowhere made up", () => {
+    const description = SPEC.info.description as string;
+    const paragraph = description.split("\n\n").find((p) => p.includes("npm run clients"));
+    expect(paragraph).toBeDefined();
+    for (const words of ["openreplay-jobs-api", "npm run release", "openreplay_jobs_api", "npm run clients"])
+      expect(paragraph).toContain(words);
+    expect(description.split("\n\n").indexOf(paragraph!)).toBe(1); // right after what the API does
+    expect(description.split("npm run clients").length - 1).toBe(1);
+    expect(SPEC.info.contact?.url ?? "").not.toMatch(/example\.(com|org|net)/);
+    expect(html).not.toContain("openreplay.example.com/support");
+  });
+
   it("is one file that loads no script, stylesheet or font from elsewhere", () => {
     expect(html.match(/<script[^>]+\bsrc=[^>]*>/gi) ?? []).toEqual([]);
     expect(html.match(/<link[^>]+\bhref=["']?(https?:)?\/\/[^>]*>/gi) ?? []).toEqual([]);
@@ -271,6 +283,11 @@ describe.skipIf(skipWithoutChromium())("the HTML docs built by npm run docs", { 
           .count(),
       ).toBe(0);
       expect(await rawMarkdown(page)).toEqual([]);
+      // Where the samples' packages come from: on the first screen, without scrolling.
+      const origin = page.getByText(/Where the code samples come from/).first();
+      await origin.waitFor({ state: "visible" });
+      const box = await origin.boundingBox();
+      expect(box && box.y + box.height).toBeLessThan(800);
       // The introduction ends with the test-mode table (scripts/lib/reference-intro.mjs), rendered as tables.
       for (const script of JOB_SCRIPTS) expect(await page.locator("td code", { hasText: script.userId }).count(), script.userId).toBe(1);
       expect(await page.locator("td code", { hasText: "code=429" }).count()).toBe(1);

@@ -1,5 +1,5 @@
 // The jobs-api command, run for real as a child process, on SQLite and on PostgreSQL.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -207,35 +207,6 @@ describe("jobs-api serve", () => {
     expect(result.stderr).toContain(message);
   });
 
-  it("serve --demo prints lines that create a job and follow it to completed, and SIGTERM exits 0", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "serve-"));
-    const child = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, "jobs.db")}`, PORT: "0" });
-    try {
-      const printed = await demoLines(child);
-      expect(printed.keyNote).toMatch(/^kept in .*jobs\.db\.demo-credentials\.json, so later starts print it again$/);
-      expect(printed.text).toContain("A job starts 10 s after it is created (JOBS_START_DELAY)");
-      const list = await curl(printed.list);
-      expect(list.status).toBe(200);
-      expect(list.body.data.length).toBeGreaterThanOrEqual(5);
-      // The printed DELETE creates a new job (not the seeded pending one)...
-      const created = await curl(printed.delete);
-      expect(created.status).toBe(200);
-      expect(created.body.data).toMatchObject({ status: "scheduled", referenceId: "ana@example.com" });
-      expect(list.body.data.map((job: { jobId: number }) => job.jobId)).not.toContain(created.body.data.jobId);
-      // ...which the third line shows, running and then completed.
-      const done = await waitUntil(async () => {
-        const since = await curl(printed.since);
-        const job = since.body.data.find((j: { jobId: number }) => j.jobId === created.body.data.jobId);
-        return job?.status === "completed" ? since.body.data : undefined;
-      });
-      expect(done).toHaveLength(1);
-    } finally {
-      child.kill("SIGTERM");
-    }
-    const code = await new Promise((resolve) => child.once("exit", resolve));
-    expect(code).toBe(0);
-  });
-
   it("serve --demo prints the key of the database in use, every start, and only one that works", async () => {
     const folder = mkdtempSync(join(tmpdir(), "serve-"));
     const start = async (file: string) => {
@@ -356,6 +327,41 @@ describe("jobs-api, first hour", () => {
     expect(result.stderr).not.toContain("pw@");
   });
 
+  it("DATABASE_URL asking for SSL of a PostgreSQL without it: the message names DATABASE_URL, host:port and the fix, without pg's warning", async () => {
+    // A server that answers "N" to the SSLRequest, as a PostgreSQL without SSL does.
+    const noSsl = createServer((socket) => socket.once("data", () => socket.end("N")));
+    await new Promise<void>((resolve) => noSsl.listen(0, "127.0.0.1", resolve));
+    const { port } = noSsl.address() as AddressInfo;
+    try {
+      for (const mode of ["require", "prefer", "verify-full"]) {
+        const url = `postgres://app:pw@127.0.0.1:${port}/jobs?sslmode=${mode}`;
+        const result = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: url });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe(
+          `jobs-api: PostgreSQL at 127.0.0.1:${port} (DATABASE_URL) does not accept SSL connections, and DATABASE_URL asks for SSL ` +
+            `(sslmode=${mode}). Turn SSL on in that server, or, for a server on a network you trust, set sslmode=disable in DATABASE_URL.\n`,
+        );
+      }
+    } finally {
+      noSsl.close();
+    }
+  });
+
+  it("sessions import of a file that is not there, or a folder: the message says so, and nothing is opened", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    const env = { DATABASE_URL: `sqlite:${join(folder, "jobs.db")}` };
+    const missing = await runCli(["sessions", "import", join(folder, "sessions.ndjson")], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(
+      `jobs-api: cannot read the sessions file ${join(folder, "sessions.ndjson")}: there is no such file. ` +
+        "Check the path, or give - to read standard input; nothing was imported.\n",
+    );
+    const directory = await runCli(["sessions", "import", folder], env);
+    expect(directory.code).toBe(2);
+    expect(directory.stderr).toContain(`cannot read the sessions file ${folder}: it is a folder.`);
+    expect(existsSync(join(folder, "jobs.db"))).toBe(false); // checked before the database is opened
+  });
+
   it("a port in use: the message names PORT and how to choose another", async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
@@ -389,14 +395,4 @@ async function curl(line: string): Promise<{ status: number; body: any }> {
   if (!match) throw new Error(`not a curl line: ${line}`);
   const answer = await fetch(match[2]!, { method: match[1] ?? "GET", headers: { Authorization: match[3]! } });
   return { status: answer.status, body: await answer.json() };
-}
-
-async function waitUntil<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

@@ -1,7 +1,7 @@
 // The `conformance` command (client/conformance/cli.ts, run through tsx as `npm run conformance`
 // does): its exit codes (0 all passed, 1 a check failed, 2 usage or connection error), its
 // terminal, JSON and JUnit reports, and that it never prints the API keys.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,9 +59,9 @@ describe("the conformance command", () => {
     expect(result.stdout).not.toContain(other.apiKey);
   });
 
-  it("exits 1 when a check fails, with expected and got under the FAIL line, and writes JUnit XML", async () => {
+  it("exits 1 when a check fails, with expected and got under the FAIL line, and writes JUnit XML into a new folder", async () => {
     const [a, b] = upstream.tenants;
-    const junit = join(mkdtempSync(join(tmpdir(), "conformance-")), "report.xml");
+    const junit = join(mkdtempSync(join(tmpdir(), "conformance-")), "out", "reports", "report.xml"); // out/ does not exist
     const args = ["--base-url", upstream.url, "--api-key", a.apiKey, "--project-key", a.projectKey];
     const result = await conformance([
       ...args,
@@ -123,6 +123,8 @@ describe("the conformance command", () => {
   });
 
   it("exits 2 on usage errors, with the reason and the usage on standard error", async () => {
+    const fileInTheWay = join(mkdtempSync(join(tmpdir(), "conformance-")), "a-file");
+    writeFileSync(fileInTheWay, "");
     const base = ["--base-url", "http://127.0.0.1:9", "--api-key", "k", "--project-key", "p"];
     const cases: Array<[string[], RegExp]> = [
       [[], /--base-url/],
@@ -134,6 +136,7 @@ describe("the conformance command", () => {
       [["--base-url", "not a url", "--api-key", "k", "--project-key", "p"], /not a URL/],
       [[...base, "--deadline", "0"], /--deadline must be a positive integer/],
       [["--base-url", "http://user:s3cret-pass@127.0.0.1:9", "--api-key", "k", "--project-key", "p"], /must not hold credentials/],
+      [[...base, "--junit", join(fileInTheWay, "report.xml")], /--junit .*report\.xml: cannot write there \(E[A-Z]+/],
     ];
     for (const [args, message] of cases) {
       const result = await conformance(args);

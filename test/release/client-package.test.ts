@@ -1,16 +1,19 @@
-// The two packages as their users get them. Packs both (`npm pack`, `npm pack -w server`, which
-// run each package's prepack build) and installs each tarball into a fresh project outside the
-// repository, as a user would:
+// The two packages as their users get them. Makes both tarballs as the README says
+// (`npm run release`, which runs each package's prepack build) and installs each into a fresh
+// project outside the repository, made as a newcomer makes one (`npm init -y`: npm 11 writes
+// "type": "commonjs"):
 // - the contract/client package (what a frontend installs): no install script, a node_modules
 //   under 1 MB with nothing native, a TypeScript file importing it type-checks (a wrong call does
-//   not) and, run, gets the spec's example job from the Prism mock;
+//   not) and, run, gets the spec's example job from the Prism mock; its conformance command runs
+//   with npx from the project;
 // - every runnable example of the documentation (`<!-- example: NAME -->` blocks of README.md
-//   and docs/*.md, see test/support/doc-examples.ts) runs against the mock from the checkout
+//   and docs/*.md, see test/support/doc-examples.ts), saved as the file its text names
+//   (`npx tsx example.mts`) and run with tsx against the mock or the sandbox, from the checkout
 //   (tsx resolves the package name to the sources, tsconfig.json `paths`) and from the package;
-// - the server package: `jobs-api --help` and `--version` work, and its server answers through
-//   the spec it carries. Installed here with --ignore-scripts (better-sqlite3's native build
-//   takes minutes), so it runs on PostgreSQL; `npm run check:pack -- --install` does the full
-//   install and runs the sandbox on SQLite.
+// - the server package: `jobs-api --help` and `--version` work (also through npx), and its
+//   server answers through the spec it carries. Installed here with --ignore-scripts
+//   (better-sqlite3's native build takes minutes), so it runs on PostgreSQL;
+//   `npm run check:pack -- --install` does the full install and runs the sandbox on SQLite.
 import { execFile, spawn } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +21,15 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databases } from "../support/databases.js";
-import { documentationExamples, isTypeScript, withBaseUrl, type DocExample } from "../support/doc-examples.js";
+import {
+  callsSandbox,
+  documentationExamples,
+  isTypeScript,
+  withBaseUrl,
+  withSandboxUrl,
+  type DocExample,
+} from "../support/doc-examples.js";
+import { startSandbox, type RunningSandbox } from "../../server/cli/sandbox.js";
 import { startMock, type RunningMock } from "../support/mock.js";
 import { waitForOutput } from "../support/cli.js";
 import { defaultExample } from "../msw/support.js";
@@ -53,11 +64,16 @@ function exec(command: string, args: string[], options: { cwd: string; env?: Nod
 
 const describeRun = (what: string, run: Run) => `${what} exited ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
 
-/** A fresh project (outside the repository, so no workspace or tsconfig of ours applies). */
-function freshProject(parent: string, name: string): string {
+/**
+ * A fresh project as a newcomer makes one: a folder outside the repository (so no workspace or
+ * tsconfig of ours applies) and `npm init -y`, whose package.json npm 11 writes with
+ * "type": "commonjs".
+ */
+async function freshProject(parent: string, name: string): Promise<string> {
   const dir = join(parent, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }, null, 2) + "\n");
+  const init = await exec("npm", ["init", "-y"], { cwd: dir });
+  expect(init.code, describeRun("npm init -y", init)).toBe(0);
   return dir;
 }
 
@@ -131,6 +147,8 @@ const tsExamples = examples.filter(isTypeScript);
 const needsMsw = (e: DocExample) => e.code.includes(`"${CLIENT_PACKAGE}/msw"`);
 const ROOT_PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
 let mock: RunningMock;
+/** Sandboxes the examples calling http://127.0.0.1:3000 ran against: a fresh one each, so each sees a job run. */
+const sandboxes: Array<Promise<RunningSandbox>> = [];
 /** out/doc-examples-XXXX/ in the checkout (git-ignored), removed at the end. */
 let checkoutExamples: string | undefined;
 let clientTarball: string;
@@ -138,27 +156,19 @@ let serverTarball: string;
 
 beforeAll(async () => {
   const packs = join(work, "packs");
-  mkdirSync(packs);
-  const [client, server] = [
-    await exec("npm", ["pack", "--pack-destination", packs], { cwd: ROOT }),
-    await exec("npm", ["pack", "--workspace", "server", "--pack-destination", packs], { cwd: ROOT }),
-  ];
-  expect(client.code, describeRun("npm pack", client)).toBe(0);
-  expect(server.code, describeRun("npm pack -w server", server)).toBe(0);
-  const tarballs = readdirSync(packs);
-  clientTarball = join(
-    packs,
-    tarballs.find((f) => f.startsWith(`${CLIENT_PACKAGE}-`) && !f.startsWith(`${SERVER_PACKAGE}-`))!,
-  );
-  serverTarball = join(
-    packs,
-    tarballs.find((f) => f.startsWith(`${SERVER_PACKAGE}-`))!,
-  );
+  const release = await exec("npm", ["run", "--silent", "release", "--", "--out", packs], { cwd: ROOT });
+  expect(release.code, describeRun("npm run release", release)).toBe(0);
+  // The names the documentation's install lines use (test/docs/install-lines.test.ts).
+  const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+  clientTarball = join(packs, `${CLIENT_PACKAGE}-${version}.tgz`);
+  serverTarball = join(packs, `${SERVER_PACKAGE}-${version}.tgz`);
+  expect(readdirSync(packs).sort()).toEqual([clientTarball, serverTarball].map((path) => relative(packs, path)).sort());
   mock = await startMock();
 }, 600_000);
 
 afterAll(async () => {
   await mock?.close();
+  for (const sandbox of sandboxes) await (await sandbox).close();
   rmSync(work, { recursive: true, force: true });
   if (checkoutExamples) rmSync(checkoutExamples, { recursive: true, force: true });
 });
@@ -168,17 +178,23 @@ describe("the documentation's examples", () => {
     expect(examples.map((e) => `${e.file}: ${e.name}`)).toContain("README.md: client");
   });
 
+  it("each say how to run them: npx tsx on a .mts file, which runs its top-level await in any project", () => {
+    expect(tsExamples.filter((e) => !e.runAs?.endsWith(".mts")).map((e) => `${e.file}:${e.line} ${e.name}: ${e.runAs}`)).toEqual([]);
+  });
+
   it.each(tsExamples.map((e) => [`${e.name} (${e.file}:${e.line})`, e] as const))(
     "%s runs from the checkout against the mock",
     async (_label, example) => {
       // Inside the repository, so tsx applies tsconfig.json's paths: the package's name is the sources.
       mkdirSync(join(ROOT, "out"), { recursive: true });
       checkoutExamples ??= mkdtempSync(join(ROOT, "out", "doc-examples-"));
-      const file = join(checkoutExamples, `${example.name}.ts`);
-      writeFileSync(file, exampleCode(example));
+      mkdirSync(join(checkoutExamples, example.name));
+      const file = join(checkoutExamples, example.name, example.runAs ?? `${example.name}.ts`);
+      writeFileSync(file, await exampleCode(example));
       const run = await exec(process.execPath, [TSX, file], { cwd: ROOT });
       expect(run.code, describeRun(`tsx ${relative(ROOT, file)}`, run)).toBe(0);
       if (example.name === "client") expectClientExampleOutput(run.stdout);
+      expectSandboxExampleOutput(example, run.stdout);
     },
     120_000,
   );
@@ -190,13 +206,24 @@ function expectClientExampleOutput(stdout: string): void {
   expect(stdout).toContain(`${job.jobId} ${job.status}`);
 }
 
+/** What an example that calls the sandbox prints: the comment of its last console.log line says it. */
+function expectSandboxExampleOutput(example: DocExample, stdout: string): void {
+  if (!callsSandbox(example)) return;
+  const said = example.code
+    .match(/^console\.log\(.*\/\/ (.+)$/gm)
+    ?.at(-1)
+    ?.replace(/^.*\/\/ /, "");
+  expect(said, `${example.name}: its last console.log line has no // comment saying what it prints`).toBeDefined();
+  expect(stdout.trim().split("\n").at(-1)).toBe(said!.trim());
+}
+
 describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => {
   let app: string;
   let install: Run & { mode: string };
   let tree: TreeReport;
 
   beforeAll(async () => {
-    app = freshProject(work, "frontend-app");
+    app = await freshProject(work, "frontend-app");
     install = await npmInstall(app, clientTarball);
     expect(install.code, describeRun(`npm install (${install.mode})`, install)).toBe(0);
     tree = scanTree(join(app, "node_modules"));
@@ -216,6 +243,20 @@ describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => 
     expect(install.stderr + install.stdout).not.toMatch(/install[- ]scripts?|node-gyp|prebuild/i);
   });
 
+  it("is a project as npm init -y makes it: CommonJS unless a file says otherwise", () => {
+    expect((JSON.parse(readFileSync(join(app, "package.json"), "utf8")) as { type?: string }).type ?? "commonjs").toBe("commonjs");
+  });
+
+  it("has its conformance command, run with npx from the project, the key from the environment", async () => {
+    const key = "key-from-the-environment-0123456789";
+    const env = { ...process.env, CONFORMANCE_API_KEY: key };
+    const args = [CLIENT_PACKAGE, "conformance", "--base-url", mock.url, "--project-key", "3sWXSsqHgSKnE87YkNJK", "--only", "auth.*"];
+    const run = await exec("npx", args, { cwd: app, env });
+    expect(run.code, describeRun("npx openreplay-jobs-api conformance", run)).toBe(1); // the mock keeps no keys: auth.wrong-* fail
+    expect(run.stdout).toMatch(/^Jobs API conformance of /);
+    expect(run.stdout + run.stderr).not.toContain(key);
+  }, 120_000);
+
   it("has a node_modules under 1 MB with nothing native", () => {
     expect(tree.native).toEqual([]);
     expect(tree.bytes).toBeLessThan(MAX_NODE_MODULES_BYTES);
@@ -223,7 +264,7 @@ describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => 
 
   it("type-checks a TypeScript file that imports it, and refuses a wrong call", async () => {
     writeFileSync(
-      join(app, "jobs.ts"),
+      join(app, "jobs.mts"),
       [
         `import { createJobsClient, JobsApiError, type Job } from "${CLIENT_PACKAGE}";`,
         `import { createJobsClient as fromSubpath } from "${CLIENT_PACKAGE}/client";`,
@@ -242,7 +283,7 @@ describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => 
       ].join("\n"),
     );
     writeFileSync(
-      join(app, "wrong.ts"),
+      join(app, "wrong.mts"),
       [
         `import { createJobsClient } from "${CLIENT_PACKAGE}";`,
         `const client = createJobsClient({ baseUrl: "http://127.0.0.1:4010", apiKey: "k" });`,
@@ -250,19 +291,19 @@ describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => 
         "",
       ].join("\n"),
     );
-    writeTsconfig(app, ["jobs.ts"]);
+    writeTsconfig(app, ["jobs.mts"]);
     const good = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
-    expect(good.code, describeRun("tsc (jobs.ts)", good)).toBe(0);
+    expect(good.code, describeRun("tsc (jobs.mts)", good)).toBe(0);
 
-    writeTsconfig(app, ["wrong.ts"]);
+    writeTsconfig(app, ["wrong.mts"]);
     const wrong = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
     expect(wrong.code).not.toBe(0);
-    expect(wrong.stdout).toMatch(/wrong\.ts\(3,.*error TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(wrong.stdout).toMatch(/wrong\.mts\(3,.*error TS2322: Type 'string' is not assignable to type 'number'/);
   }, 300_000);
 
   it("calls the Prism mock and gets the spec's example job", async () => {
-    const run = await exec(process.execPath, [TSX, "jobs.ts"], { cwd: app });
-    expect(run.code, describeRun("tsx jobs.ts", run)).toBe(0);
+    const run = await exec(process.execPath, [TSX, "jobs.mts"], { cwd: app });
+    expect(run.code, describeRun("tsx jobs.mts", run)).toBe(0);
     const printed = JSON.parse(run.stdout.trim().split("\n").pop()!) as { job: unknown; same: string };
     expect(printed.job).toEqual(specExampleJob());
     expect(printed.same).toBe("function");
@@ -279,7 +320,7 @@ describe(`the ${CLIENT_PACKAGE} tarball installed with its optional peers msw an
   let app: string;
 
   beforeAll(async () => {
-    app = freshProject(work, "msw-app");
+    app = await freshProject(work, "msw-app");
     const peers = ["msw", "openapi-msw"].map((name) => `${name}@${ROOT_PACKAGE.devDependencies[name]}`);
     const install = await npmInstall(app, clientTarball, peers);
     expect(install.code, describeRun(`npm install (${install.mode})`, install)).toBe(0);
@@ -292,21 +333,35 @@ describe(`the ${CLIENT_PACKAGE} tarball installed with its optional peers msw an
   );
 });
 
-/** The example as run: pointed at this run's mock, except MSW's, which answer in-process at their own URL. */
-function exampleCode(example: DocExample): string {
-  return needsMsw(example) ? example.code : withBaseUrl(example.code, mock.url);
+/**
+ * The example as run: pointed at this run's mock, or at its sandbox (started for the first
+ * example that calls one), except MSW's, which answer in-process at their own URL.
+ */
+async function exampleCode(example: DocExample): Promise<string> {
+  if (needsMsw(example)) return example.code;
+  if (callsSandbox(example)) {
+    const sandbox = startSandbox({ ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent" });
+    sandboxes.push(sandbox);
+    return withSandboxUrl(example.code, (await sandbox).server.url);
+  }
+  return withBaseUrl(example.code, mock.url);
 }
 
-/** Type-checks and runs one documentation example in an installed project, against the mock. */
+/**
+ * Type-checks and runs one documentation example in an installed project: saved under the name
+ * its text gives (in a folder of its own, as several may give the same name), run with tsx.
+ */
 async function runInstalledExample(app: string, example: DocExample): Promise<void> {
-  const file = join(app, `example-${example.name}.ts`);
-  writeFileSync(file, exampleCode(example));
+  mkdirSync(join(app, example.name));
+  const file = join(app, example.name, example.runAs ?? `${example.name}.ts`);
+  writeFileSync(file, await exampleCode(example));
   writeTsconfig(app, [relative(app, file)]);
   const types = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
   expect(types.code, describeRun(`tsc ${relative(app, file)}`, types)).toBe(0);
   const run = await exec(process.execPath, [TSX, file], { cwd: app });
   expect(run.code, describeRun(`tsx ${relative(app, file)}`, run)).toBe(0);
   if (example.name === "client") expectClientExampleOutput(run.stdout);
+  expectSandboxExampleOutput(example, run.stdout);
 }
 
 describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => {
@@ -314,7 +369,7 @@ describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => 
   let bin: string;
 
   beforeAll(async () => {
-    app = freshProject(work, "server-app");
+    app = await freshProject(work, "server-app");
     // --ignore-scripts: better-sqlite3 would compile for minutes; check:pack --install does it.
     const install = await npmInstall(app, serverTarball, ["--ignore-scripts"]);
     expect(install.code, describeRun(`npm install (${install.mode})`, install)).toBe(0);
@@ -329,7 +384,7 @@ describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => 
     expect(names.has("express")).toBe(true);
   });
 
-  it("has a working jobs-api command: --help and --version", async () => {
+  it("has a working jobs-api command: --help and --version, also through npx", async () => {
     const help = await exec(bin, ["--help"], { cwd: app });
     expect(help.code, describeRun("jobs-api --help", help)).toBe(0);
     expect(help.stdout).toMatch(/Usage: jobs-api/);
@@ -338,6 +393,9 @@ describe(`the ${SERVER_PACKAGE} tarball installed into an empty project`, () => 
     expect(version.code, describeRun("jobs-api --version", version)).toBe(0);
     const { version: expected } = JSON.parse(readFileSync(join(ROOT, "server", "package.json"), "utf8")) as { version: string };
     expect(version.stdout.trim()).toBe(expected);
+    const npx = await exec("npx", ["jobs-api", "--version"], { cwd: app });
+    expect(npx.code, describeRun("npx jobs-api --version", npx)).toBe(0);
+    expect(npx.stdout.trim()).toBe(expected);
   }, 120_000);
 
   const postgres = databases.find((d) => d.name === "postgres");

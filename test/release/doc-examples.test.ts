@@ -43,6 +43,47 @@ describe("extractExamples", () => {
     ]);
   });
 
+  it("takes the file to run from the last `npx tsx FILE` before the marker, forgotten after a block or a heading", () => {
+    const markdown = [
+      "Save it as `a.mts` and run `npx tsx a.mts`:",
+      "<!-- example: one -->",
+      "```ts",
+      "1;",
+      "```",
+      "<!-- example: two -->",
+      "```ts",
+      "2;",
+      "```",
+      "Run `npx tsx b.mts`, or rather",
+      "`npx tsx c.mts`:",
+      "```ts",
+      "unmarked();",
+      "```",
+      "<!-- example: three -->",
+      "```ts",
+      "3;",
+      "```",
+      "`npx tsx d.mts`",
+      "## Heading",
+      "<!-- example: four -->",
+      "```ts",
+      "4;",
+      "```",
+      "As a script (`npx tsx e.mts`):",
+      "<!-- example: five -->",
+      "```ts",
+      "5;",
+      "```",
+    ].join("\n");
+    expect(extractExamples(markdown, "README.md").map((e) => [e.name, e.runAs])).toEqual([
+      ["one", "a.mts"],
+      ["two", undefined],
+      ["three", undefined],
+      ["four", undefined],
+      ["five", "e.mts"],
+    ]);
+  });
+
   it("refuses a marker without a code block, and a block that is never closed", () => {
     expect(() => extractExamples("<!-- example: lost -->\nsome text\n", "README.md")).toThrow(
       /README.md:1: .*lost.* not followed by a fenced code block/,

@@ -334,6 +334,15 @@ describe.each(databases)("the job runner on $name", (database) => {
     expect(await jobs.runOnce()).toBe(false);
   });
 
+  it("stop() called twice, as a shutdown does (the drain, then the close), stops once and logs it once", async () => {
+    const { logger, records } = recordingLogger();
+    const jobs = runner({ logger });
+    jobs.start();
+    await Promise.all([jobs.stop(), jobs.stop()]);
+    await jobs.stop();
+    expect(records.filter((r) => r.msg === "runner stopped")).toHaveLength(1);
+  });
+
   it("the logs name the job but never the user whose data is deleted", async () => {
     await addSessions(store, project.projectId, USER, 5);
     const job = await scheduleDeletion();

@@ -1,8 +1,11 @@
 // The runnable examples of the documentation: every fenced code block that the line
 // `<!-- example: NAME -->` introduces (blank lines may come between), in README.md and docs/*.md.
-// test/release/client-package.test.ts runs the TypeScript ones against the Prism mock, from the
-// checkout and from the installed package. Examples talk to the mock at its default address,
-// http://127.0.0.1:4010 (`npm run mock`); withBaseUrl() points them at the mock a test started.
+// The text before the marker says how to run it, as `npx tsx FILE` (the last such command since
+// the previous code block or heading): test/release/client-package.test.ts writes the example to
+// that file and runs it, from the checkout and from the installed package in a project made by
+// `npm init -y`. Examples talk to the mock at its default address, http://127.0.0.1:4010
+// (`npm run mock`), or to the sandbox at http://127.0.0.1:3000 (`npm run sandbox`);
+// withBaseUrl() and withSandboxUrl() point them at the mock or the sandbox a test started.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -16,10 +19,14 @@ export interface DocExample {
   /** The fence's info string's first word: ts, typescript, sh, ... */
   lang: string;
   code: string;
+  /** FILE of the last `npx tsx FILE` in the text before the marker (since the previous block or heading). */
+  runAs?: string;
 }
 
 const MARKER = /^<!--\s*example:\s*([A-Za-z0-9][\w.-]*)\s*-->\s*$/;
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/;
+const RUN = /`npx tsx ([\w./-]+\.[cm]?ts)`/g;
+const HEADING = /^#{1,6}\s/;
 
 /** The documents that may hold examples: README.md and every docs/*.md. */
 export function documentationFiles(root: string): string[] {
@@ -33,21 +40,37 @@ export function documentationFiles(root: string): string[] {
   return [join(root, "README.md"), ...files].filter((f) => existsSync(f));
 }
 
+/** CommonMark: a block closes at a line of the same fence character, at least as long. */
+function closing(fence: string): (line: string) => boolean {
+  const pattern = new RegExp(`^\\s*\\${fence[0]}{${fence.length},}\\s*$`);
+  return (line) => pattern.test(line);
+}
+
 /** Every marked block of one Markdown text. Throws on a marker not followed by a fenced block. */
 export function extractExamples(markdown: string, file: string): DocExample[] {
   const lines = markdown.split(/\r?\n/);
   const examples: DocExample[] = [];
+  let runAs: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const marker = MARKER.exec(lines[i]!.trim());
-    if (!marker) continue;
+    if (!marker) {
+      if (HEADING.test(lines[i]!)) runAs = undefined;
+      for (const run of lines[i]!.matchAll(RUN)) runAs = run[1];
+      const unmarked = FENCE.exec(lines[i]!);
+      if (unmarked) {
+        // An unmarked block: skip it, and forget a command said before it.
+        const closes = closing(unmarked[2]!);
+        for (i++; i < lines.length && !closes(lines[i]!); i++);
+        runAs = undefined;
+      }
+      continue;
+    }
     let start = i + 1;
     while (start < lines.length && lines[start]!.trim() === "") start++;
     const open = FENCE.exec(lines[start] ?? "");
     if (!open) throw new Error(`${file}:${i + 1}: <!-- example: ${marker[1]} --> is not followed by a fenced code block`);
     const indent = open[1]!;
-    const fence = open[2]!;
-    // CommonMark: the block closes at a line of the same fence character, at least as long.
-    const closes = (line: string) => new RegExp(`^\\s*\\${fence[0]}{${fence.length},}\\s*$`).test(line);
+    const closes = closing(open[2]!);
     const body: string[] = [];
     let end = start + 1;
     for (; end < lines.length && !closes(lines[end]!); end++) {
@@ -55,7 +78,15 @@ export function extractExamples(markdown: string, file: string): DocExample[] {
       body.push(line.startsWith(indent) ? line.slice(indent.length) : line);
     }
     if (end >= lines.length) throw new Error(`${file}:${start + 1}: the code block of example ${marker[1]} is not closed`);
-    examples.push({ name: marker[1]!, file, line: start + 1, lang: open[3]!.toLowerCase(), code: body.join("\n") + "\n" });
+    examples.push({
+      name: marker[1]!,
+      file,
+      line: start + 1,
+      lang: open[3]!.toLowerCase(),
+      code: body.join("\n") + "\n",
+      ...(runAs !== undefined && { runAs }),
+    });
+    runAs = undefined;
     i = end;
   }
   return examples;
@@ -77,7 +108,20 @@ export function isTypeScript(example: DocExample): boolean {
   return ["ts", "typescript", "mts"].includes(example.lang);
 }
 
+const MOCK_URL = /http:\/\/(?:127\.0\.0\.1|localhost):4010(?=[/"'`])/g;
+const SANDBOX_URL = /http:\/\/(?:127\.0\.0\.1|localhost):3000(?=[/"'`])/g;
+
 /** The example's code, calling `url` where it says the mock's default address. */
 export function withBaseUrl(code: string, url: string): string {
-  return code.replaceAll(/http:\/\/(?:127\.0\.0\.1|localhost):4010(?=[/"'`])/g, url);
+  return code.replaceAll(MOCK_URL, url);
+}
+
+/** Whether the example calls the sandbox (a real server whose jobs run) rather than the mock. */
+export function callsSandbox(example: DocExample): boolean {
+  return new RegExp(SANDBOX_URL.source).test(example.code);
+}
+
+/** The example's code, calling `url` where it says the sandbox's default address. */
+export function withSandboxUrl(code: string, url: string): string {
+  return code.replaceAll(SANDBOX_URL, url);
 }
