@@ -2,13 +2,13 @@
 // the http part's load, and its top frames. SERVER: project (default), prescribed (the stock
 // validator), prescribed-patched, fastify, raw-sqlite;
 // CASE: get (default) or list. BENCH_PROFILE_SECONDS (10), BENCH_PROFILE_CONFIG (JSON settings of
-// the project's server). The .cpuprofile file is kept (its path is printed): open it in Chrome's
-// DevTools (Performance) or speedscope for the flame graph.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// the project's server). The main thread's .cpuprofile is kept in out/profiles/ (its path is
+// printed): open it in Chrome's DevTools (Performance) or speedscope for the flame graph.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { seed } from "./lib/data.js";
 import { LoadGenerator } from "./lib/load.js";
+import { ROOT } from "./lib/proc.js";
 import { startServerProcess } from "./lib/servers.js";
 import { withTempDir } from "./lib/tmp.js";
 
@@ -76,8 +76,9 @@ async function main(): Promise<void> {
   const [serverName = "project", caseName = "get"] = process.argv.slice(2);
   const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
   let measuredFrom = 0;
-  const profileDir = mkdtempSync(join(tmpdir(), "jobs-api-profile-"));
+  // V8 writes the profiles into the scratch folder (removed at the end); the one read is kept.
   await withTempDir("profile", async (dir) => {
+    const profileDir = join(dir, "cpu-profiles");
     const data = await seed(`sqlite:${join(dir, "profile.db")}`, { jobs: 1000, sessions: 10_000 });
     const prof = ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
     const config = {
@@ -117,17 +118,20 @@ async function main(): Promise<void> {
       await load.close();
       await server.stop();
     }
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader
+    // runs in a worker thread, which writes a profile of its own).
+    const file = readdirSync(profileDir).find((name) => /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
+    if (file === undefined) throw new Error(`no profile written in ${profileDir}`);
+    const kept = join(ROOT, "out", "profiles", `${serverName}-${caseName}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`);
+    mkdirSync(dirname(kept), { recursive: true });
+    copyFileSync(join(profileDir, file), kept);
+    const { self, total, busyMs } = topFrames(JSON.parse(readFileSync(kept, "utf8")) as Profile, measuredFrom);
+    const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
+    process.stdout.write(`profile: ${kept}\n${Math.round(busyMs)} ms busy while measured; shares of that\n\nself time:\n`);
+    for (const [name, share] of self) process.stdout.write(`  ${pct(share)}  ${name}\n`);
+    process.stdout.write(`\ntotal time (the function and what it calls):\n`);
+    for (const [name, share] of total) process.stdout.write(`  ${pct(share)}  ${name}\n`);
   });
-  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader
-  // runs in a worker thread, which writes a profile of its own).
-  const file = readdirSync(profileDir).find((name) => /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
-  if (file === undefined) throw new Error(`no profile written in ${profileDir}`);
-  const { self, total, busyMs } = topFrames(JSON.parse(readFileSync(join(profileDir, file), "utf8")) as Profile, measuredFrom);
-  const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
-  process.stdout.write(`profile: ${join(profileDir, file)}\n${Math.round(busyMs)} ms busy while measured; shares of that\n\nself time:\n`);
-  for (const [name, share] of self) process.stdout.write(`  ${pct(share)}  ${name}\n`);
-  process.stdout.write(`\ntotal time (the function and what it calls):\n`);
-  for (const [name, share] of total) process.stdout.write(`  ${pct(share)}  ${name}\n`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -349,7 +349,7 @@ async function main() {
     try {
       await runTarget({ name: "mock", baseUrl: mock.baseUrl, key: MOCK_KEY, project: MOCK_PROJECT, server: false }, langs, operations);
     } finally {
-      mock.stop();
+      await mock.stop();
     }
   }
   if (args["local-server"] || both) {
@@ -361,7 +361,7 @@ async function main() {
         operations,
       );
     } finally {
-      server.stop();
+      await server.stop();
     }
   }
   console.log(failures ? `\nsamples: ${failures} failed` : "\nsamples: every sample ran and printed what was expected");

@@ -131,7 +131,7 @@ async function main() {
     try {
       results.push(...(await phase("mock", prism.baseUrl, MOCK_KEY, MOCK_PROJECT, langs, clientsDir)));
     } finally {
-      prism.stop();
+      await prism.stop();
     }
   }
   if (args.server) {
@@ -145,7 +145,7 @@ async function main() {
     try {
       results.push(...(await phase("server", server.baseUrl, server.key, server.project, langs, clientsDir)));
     } finally {
-      server.stop();
+      await server.stop();
     }
   }
 
@@ -156,7 +156,7 @@ async function main() {
     try {
       results.push(...(await phase("sandbox", sandbox.baseUrl, sandbox.key, sandbox.project, langs, clientsDir)));
     } finally {
-      sandbox.stop();
+      await sandbox.stop();
     }
   }
 

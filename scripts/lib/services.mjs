@@ -15,12 +15,11 @@ export const MOCK_PROJECT = "3sWXSsqHgSKnE87YkNJK";
 export const MOCK_KEY = "smoke-test-key";
 export const VENV = join(ROOT, ".venv");
 
-/** Services started here and not stopped yet: stopped on SIGINT/SIGTERM too. */
+/** How to stop the services started here (and remove what they used): run on SIGINT/SIGTERM too. */
 const running = new Set();
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
-    for (const stop of running) stop();
-    process.exit(130);
+    void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(130));
   });
 }
 
@@ -67,7 +66,10 @@ export function preparePython(clientDir) {
   return python;
 }
 
-/** Spawns a long-running child in its own process group; stop() ends that group (by its id). */
+/**
+ * Spawns a long-running child in its own process group; stop() ends that group (by its id) and
+ * resolves once the child has exited.
+ */
 function spawnService(cmd, args, env) {
   const child = spawn(cmd, args, {
     cwd: ROOT,
@@ -75,18 +77,20 @@ function spawnService(cmd, args, env) {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  const service = { log: "", exited: false, stop: () => {} };
+  const service = { log: "", exited: false, stop: async () => {} };
   child.stdout.on("data", (d) => (service.log += d));
   child.stderr.on("data", (d) => (service.log += d));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   child.on("exit", () => (service.exited = true));
   running.add(() => service.stop());
-  service.stop = () => {
+  service.stop = async () => {
     if (service.exited || child.pid === undefined) return;
     try {
       process.kill(-child.pid, "SIGTERM");
     } catch {
-      /* already gone */
+      return; // already gone
     }
+    await exited;
   };
   return service;
 }
@@ -107,7 +111,7 @@ async function waitReady(name, service, baseUrl, project, key) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  service.stop();
+  await service.stop();
   throw new Error(`${name} did not answer on ${baseUrl} within 60 s:\n${service.log}`);
 }
 
@@ -133,27 +137,28 @@ export async function startLocalServer() {
   const tsx = join(ROOT, "node_modules", ".bin", "tsx");
   const cli = join(ROOT, "server", "cli", "main.ts");
   const tmp = mkdtempSync(join(tmpdir(), "jobs-api-smoke-server-"));
-  const env = { DATABASE_URL: `sqlite:${join(tmp, "jobs.db")}`, JOBS_START_DELAY: "1h", LOG_LEVEL: "warn" };
-  const demo = JSON.parse(run(tsx, [cli, "demo", "--json"], { env, quiet: true }));
-  if (!demo.apiKey || !demo.projectKey) throw new Error(`jobs-api demo --json printed no apiKey/projectKey`);
-  const port = await freePort();
-  const service = spawnService(tsx, [cli, "serve"], { ...env, PORT: String(port), HOST: "127.0.0.1" });
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const removeTmp = () => rmSync(tmp, { recursive: true, force: true });
+  // No SHUTDOWN_DRAIN: nothing routes traffic to this server, so it stops at once when asked.
+  const env = { DATABASE_URL: `sqlite:${join(tmp, "jobs.db")}`, JOBS_START_DELAY: "1h", LOG_LEVEL: "warn", SHUTDOWN_DRAIN: "0s" };
+  let service;
+  // Its database goes once the server has exited: at stop(), or on SIGINT/SIGTERM.
+  const stop = async () => {
+    await service?.stop();
+    removeTmp();
+  };
+  running.add(stop);
   try {
+    const demo = JSON.parse(run(tsx, [cli, "demo", "--json"], { env, quiet: true }));
+    if (!demo.apiKey || !demo.projectKey) throw new Error(`jobs-api demo --json printed no apiKey/projectKey`);
+    const port = await freePort();
+    service = spawnService(tsx, [cli, "serve"], { ...env, PORT: String(port), HOST: "127.0.0.1" });
+    const baseUrl = `http://127.0.0.1:${port}`;
     await waitReady("jobs-api serve", service, baseUrl, demo.projectKey, demo.apiKey);
+    return { baseUrl, key: demo.apiKey, project: demo.projectKey, stop };
   } catch (err) {
-    rmSync(tmp, { recursive: true, force: true });
+    await stop();
     throw err;
   }
-  return {
-    baseUrl,
-    key: demo.apiKey,
-    project: demo.projectKey,
-    stop: () => {
-      service.stop();
-      rmSync(tmp, { recursive: true, force: true });
-    },
-  };
 }
 
 /**

@@ -1,11 +1,11 @@
 // The jobs-api command, run for real as a child process, on SQLite and on PostgreSQL.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { databases, queryRaw } from "../support/databases.js";
 import { ROOT, runCli, spawnCli, waitForOutput } from "../support/cli.js";
+import { temporaryFolder } from "../support/temp.js";
 import { openStore } from "../../server/store/index.js";
 import { countSessions } from "../../server/store/fixtures.js";
 
@@ -67,7 +67,7 @@ describe.each(databases)("jobs-api on $name", (database) => {
         startedAt: 1700000000000 + i,
       }),
     );
-    const file = join(mkdtempSync(join(tmpdir(), "import-")), "sessions.ndjson");
+    const file = join(temporaryFolder("import-"), "sessions.ndjson");
     writeFileSync(file, lines.join("\n") + "\n");
     const fromFile = await runCli(["sessions", "import", file, "--json"], env);
     expect(fromFile.code, fromFile.stderr).toBe(0);
@@ -102,7 +102,7 @@ describe.each(databases)("jobs-api on $name", (database) => {
     const env = { DATABASE_URL: await database.url() };
     const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "B", "--name", "P", "--json"], env)).stdout);
     const good = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ sessionId: `ok${i}`, projectKey, userId: "u", startedAt: 1 }));
-    const file = join(mkdtempSync(join(tmpdir(), "import-")), "bad.ndjson");
+    const file = join(temporaryFolder("import-"), "bad.ndjson");
     // The bad line comes after 1500 good ones (more than one chunk), which must not be kept either.
     const bad = content(projectKey).split("\n");
     const badLineOffset = good.length;
@@ -119,7 +119,7 @@ describe.each(databases)("jobs-api on $name", (database) => {
     const env = { DATABASE_URL: await database.url() };
     const { projectKey, projectId } = JSON.parse((await runCli(["project", "create", "--org", "D", "--name", "P", "--json"], env)).stdout);
     const line = (sessionId: string) => JSON.stringify({ sessionId, projectKey, userId: "u", startedAt: 1 });
-    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    const folder = temporaryFolder("import-");
     // Twice in the file: the second occurrence (line 1503, past the first chunk) is named.
     const twice = join(folder, "twice.ndjson");
     writeFileSync(twice, [...Array.from({ length: 1502 }, (_, i) => line(`s${i}`)), line("s7")].join("\n"));
@@ -151,7 +151,7 @@ describe.each(databases)("jobs-api on $name", (database) => {
     );
     // 2,496 sessions and 4 blank lines (after lines 1 and 1,200, and two after 2,000): the
     // duplicate's line is 2,500, in the third chunk of 1,000 sessions.
-    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    const folder = temporaryFolder("import-");
     const withDuplicate = (duplicate: string) => {
       const lines: string[] = [];
       for (let i = 1; i <= 2496; i++) {
@@ -208,7 +208,7 @@ describe("jobs-api serve", () => {
   });
 
   it("serve --demo prints the key of the database in use, every start, and only one that works", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "serve-"));
+    const folder = temporaryFolder("serve-");
     const start = async (file: string) => {
       const child = spawnCli(["serve", "--demo"], { DATABASE_URL: `sqlite:${join(folder, file)}`, PORT: "0" });
       try {
@@ -284,7 +284,7 @@ describe("jobs-api, first hour", () => {
     ["nothing", ""],
     ["100 characters", "k".repeat(100)],
   ])("project create --key with %s is refused with the spec's rule, and nothing is created", async (_name, key) => {
-    const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "key-")), "jobs.db")}`;
+    const url = `sqlite:${join(temporaryFolder("key-"), "jobs.db")}`;
     const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", key], { DATABASE_URL: url });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
@@ -297,7 +297,7 @@ describe("jobs-api, first hour", () => {
   });
 
   it("project create --key accepts any key the spec's pattern allows", async () => {
-    const url = `sqlite:${join(mkdtempSync(join(tmpdir(), "key-")), "jobs.db")}`;
+    const url = `sqlite:${join(temporaryFolder("key-"), "jobs.db")}`;
     const result = await runCli(["project", "create", "--org", "Acme", "--name", "Web", "--key", "my-Key_64", "--json"], {
       DATABASE_URL: url,
     });
@@ -306,7 +306,7 @@ describe("jobs-api, first hour", () => {
   });
 
   it("a database file that cannot be opened: the message names the file, DATABASE_URL and the fix", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "cantopen-"));
+    const folder = temporaryFolder("cantopen-");
     const result = await runCli(["project", "create", "--org", "A", "--name", "B"], { DATABASE_URL: `sqlite:${folder}` }); // a folder
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
@@ -348,7 +348,7 @@ describe("jobs-api, first hour", () => {
   });
 
   it("sessions import of a file that is not there, or a folder: the message says so, and nothing is opened", async () => {
-    const folder = mkdtempSync(join(tmpdir(), "import-"));
+    const folder = temporaryFolder("import-");
     const env = { DATABASE_URL: `sqlite:${join(folder, "jobs.db")}` };
     const missing = await runCli(["sessions", "import", join(folder, "sessions.ndjson")], env);
     expect(missing.code).toBe(2);

@@ -2,11 +2,11 @@
 // makes self-contained ES modules, importing nothing but node: built-ins and each other, small,
 // that find the package's generated/openapi.json and work without any node_modules around them.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, outputOf, type CliResult } from "../support/cli.js";
+import { temporaryFolder } from "../support/temp.js";
 import { startUpstreamLikeServer, type UpstreamLikeServer } from "./upstream-like-server.js";
 
 function node(args: string[], cwd: string): Promise<CliResult> {
@@ -15,7 +15,7 @@ function node(args: string[], cwd: string): Promise<CliResult> {
 
 describe("the bundled conformance kit", () => {
   /** A package folder as npm installs it, in the system's temp folder: no node_modules above it. */
-  const pkg = mkdtempSync(join(tmpdir(), "conformance-package-"));
+  const pkg = temporaryFolder("conformance-package-");
   const out = join(pkg, "dist", "client", "conformance");
   let upstream: UpstreamLikeServer;
 

@@ -1,15 +1,15 @@
 // The `conformance` command (client/conformance/cli.ts, run through tsx as `npm run conformance`
 // does): its exit codes (0 all passed, 1 a check failed, 2 usage or connection error), its
 // terminal, JSON and JUnit reports, and that it never prints the API keys.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHECKS, checksMarkdownTable } from "../../client/conformance/index.js";
 import { runTsCommand } from "../support/cli.js";
 import { databases, seedTenant } from "../support/databases.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { temporaryFolder } from "../support/temp.js";
 import { startUpstreamLikeServer, type UpstreamLikeServer } from "./upstream-like-server.js";
 
 const conformance = (args: string[], env: Record<string, string> = {}) =>
@@ -61,7 +61,7 @@ describe("the conformance command", () => {
 
   it("exits 1 when a check fails, with expected and got under the FAIL line, and writes JUnit XML into a new folder", async () => {
     const [a, b] = upstream.tenants;
-    const junit = join(mkdtempSync(join(tmpdir(), "conformance-")), "out", "reports", "report.xml"); // out/ does not exist
+    const junit = join(temporaryFolder("conformance-"), "out", "reports", "report.xml"); // out/ does not exist
     const args = ["--base-url", upstream.url, "--api-key", a.apiKey, "--project-key", a.projectKey];
     const result = await conformance([
       ...args,
@@ -123,7 +123,7 @@ describe("the conformance command", () => {
   });
 
   it("exits 2 on usage errors, with the reason and the usage on standard error", async () => {
-    const fileInTheWay = join(mkdtempSync(join(tmpdir(), "conformance-")), "a-file");
+    const fileInTheWay = join(temporaryFolder("conformance-"), "a-file");
     writeFileSync(fileInTheWay, "");
     const base = ["--base-url", "http://127.0.0.1:9", "--api-key", "k", "--project-key", "p"];
     const cases: Array<[string[], RegExp]> = [

@@ -16,7 +16,6 @@
 //   `npm run check:pack -- --install` does the full install and runs the sandbox on SQLite.
 import { execFile, spawn } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +31,7 @@ import {
 import { startSandbox, type RunningSandbox } from "../../server/cli/sandbox.js";
 import { startMock, type RunningMock } from "../support/mock.js";
 import { waitForOutput } from "../support/cli.js";
+import { temporaryFolder } from "../support/temp.js";
 import { defaultExample } from "../msw/support.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -140,7 +140,7 @@ function specExampleJob(): unknown {
   return (defaultExample("getJob").body as { data: unknown }).data;
 }
 
-const work = mkdtempSync(join(tmpdir(), "jobs-api-packages-"));
+const work = temporaryFolder("jobs-api-packages-");
 const examples: DocExample[] = documentationExamples(ROOT);
 const tsExamples = examples.filter(isTypeScript);
 /** Examples of the MSW handlers need msw and openapi-msw, the client package's optional peers. */
@@ -167,10 +167,10 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await mock?.close();
-  for (const sandbox of sandboxes) await (await sandbox).close();
-  rmSync(work, { recursive: true, force: true });
   if (checkoutExamples) rmSync(checkoutExamples, { recursive: true, force: true });
+  // Each closed even when another fails: a sandbox deletes its database folder on close.
+  const closing = [mock?.close(), ...sandboxes.map(async (sandbox) => (await sandbox).close())];
+  for (const result of await Promise.allSettled(closing)) if (result.status === "rejected") throw result.reason;
 });
 
 describe("the documentation's examples", () => {

@@ -2,8 +2,6 @@
 // the sandbox's simulated answers in the server's own words (the same body and headers as the real
 // condition's), `times` counted per request, `delay` honoured; and `jobs-api serve` ignoring all
 // of it, scripted userIds included. The scripted lives are test/cli/sandbox-test-mode.test.ts.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Request } from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +24,7 @@ import { deleteUserData } from "../../server/runner/actions.js";
 import { StoreError } from "../../server/store/errors.js";
 import { startServer } from "../../server/index.js";
 import { spawnCli, waitForOutput } from "../support/cli.js";
+import { temporaryFolder } from "../support/temp.js";
 
 describe("the table's Prefer reading", () => {
   it("takes code (401, 429, 503 only), times and delay, Prism's way: commas or semicolons, the first of a name", () => {
@@ -139,7 +138,7 @@ describe("the sandbox's Prefer answers", () => {
 });
 
 describe("jobs-api serve ignores test mode", () => {
-  const folder = mkdtempSync(join(tmpdir(), "serve-test-mode-"));
+  const folder = temporaryFolder("serve-test-mode-");
   let child: ReturnType<typeof spawnCli>;
   let baseUrl: string;
   let apiKey: string;
@@ -158,7 +157,6 @@ describe("jobs-api serve ignores test mode", () => {
   afterAll(async () => {
     child?.kill("SIGTERM");
     await new Promise((resolve) => child?.once("exit", resolve));
-    rmSync(folder, { recursive: true, force: true });
   });
 
   it("Prefer: code=401|429|503 and delay change nothing", async () => {
