@@ -8,17 +8,9 @@
 // `/users//…`, an unknown query parameter), and a pattern has to foresee them all; the matched
 // operation names the userId wherever it was.
 import { contract as packageContract, type Contract, type Parameter } from "./operations.js";
-import { decodeSegment } from "./parameters.js";
+import { decodeSegment, patternOf } from "./parameters.js";
 
 const CANONICAL_INTEGER = /^(0|[1-9][0-9]{0,15})$/;
-
-const patterns = new Map<string, RegExp>();
-/** The spec's patterns, compiled once each (a handful). */
-function patternOf(pattern: string): RegExp {
-  let compiled = patterns.get(pattern);
-  if (compiled === undefined) patterns.set(pattern, (compiled = new RegExp(pattern, "u")));
-  return compiled;
-}
 
 /** Whether a parameter's value may be shown: one that cannot be personal data. */
 function loggable(parameter: Parameter, value: string): boolean {

@@ -93,6 +93,9 @@ export interface Contract<Id extends string = OperationId> {
   route(method: string, pathname: string): Route<Id>;
 }
 
+/** How many (method, path) routes a contract keeps (a few requests in flight, each asking thrice). */
+const RECENT_ROUTES = 64;
+
 /** The segments of a template: a literal, or the name of the parameter it holds. */
 type Segment = { readonly literal: string } | { readonly parameter: string };
 
@@ -103,9 +106,8 @@ function segmentsOf(template: string): Segment[] {
   });
 }
 
-/** The raw path parameters when `pathname` has the template's shape, else undefined. */
-function matchSegments(segments: readonly Segment[], pathname: string): Record<string, string> | undefined {
-  const parts = pathname.split("/");
+/** The raw path parameters when the path's segments (`pathname.split("/")`) have the template's shape, else undefined. */
+function matchSegments(segments: readonly Segment[], parts: readonly string[]): Readonly<Record<string, string>> | undefined {
   if (parts.length !== segments.length) return undefined;
   const values: Record<string, string> = {};
   for (let i = 0; i < parts.length; i++) {
@@ -118,7 +120,7 @@ function matchSegments(segments: readonly Segment[], pathname: string): Record<s
       values[segment.parameter] = part;
     }
   }
-  return values;
+  return Object.freeze(values);
 }
 
 function mergeParameters(shared: readonly ParameterObject[] = [], own: readonly ParameterObject[] = []): Parameter[] {
@@ -174,10 +176,11 @@ export function contractOf<Id extends string = string>(document: ContractDocumen
   }
   const byId = new Map(operations.map((operation) => [operation.operationId, operation]));
 
-  function route(method: string, pathname: string): Route<Id> {
+  function matchRoute(method: string, pathname: string): Route<Id> {
     const wanted = method.toLowerCase();
+    const parts = pathname.split("/");
     for (const template of templates) {
-      const path = matchSegments(template.segments, pathname);
+      const path = matchSegments(template.segments, parts);
       if (path === undefined) continue;
       const operation = template.operations.find((candidate) => candidate.method === wanted);
       if (operation !== undefined) return { kind: "operation", operation, path };
@@ -185,7 +188,7 @@ export function contractOf<Id extends string = string>(document: ContractDocumen
     }
     // `/users` or `/users/`: an operation's path whose last segment, a parameter, is left out,
     // unless that shorter path is an operation's own (`/jobs/` is /jobs with a trailing slash).
-    const shorter = pathname.endsWith("/") ? pathname.slice(0, -1) : pathname;
+    const shorter = (pathname.endsWith("/") ? pathname.slice(0, -1) : pathname).split("/");
     if (templates.some((template) => matchSegments(template.segments, shorter) !== undefined)) return { kind: "no-operation" };
     for (const template of templates) {
       const last = template.segments.at(-1);
@@ -195,6 +198,21 @@ export function contractOf<Id extends string = string>(document: ContractDocumen
       }
     }
     return { kind: "no-operation" };
+  }
+
+  // The server asks for the route of one request three times (path rules, parameter checks, the
+  // log line), with awaits between: the last few answers are kept. A route is a pure function of
+  // (method, path) and frozen, so sharing one is safe.
+  const recent = new Map<string, Route<Id>>();
+  function route(method: string, pathname: string): Route<Id> {
+    const key = `${method} ${pathname}`;
+    let found = recent.get(key);
+    if (found === undefined) {
+      found = Object.freeze(matchRoute(method, pathname));
+      if (recent.size >= RECENT_ROUTES) recent.delete(recent.keys().next().value!);
+      recent.set(key, found);
+    }
+    return found;
   }
 
   return {

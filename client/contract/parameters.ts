@@ -31,8 +31,16 @@ export function decodeSegment(raw: string): string | undefined {
 
 const CANONICAL = /^(0|-?[1-9][0-9]*)$/;
 
-/** Code points, as JSON Schema counts a string's length. */
-const length = (value: string) => Array.from(value).length;
+/** Code points, as JSON Schema counts a string's length (no array made when there is no surrogate pair). */
+const length = (value: string) => (/[\uD800-\uDFFF]/.test(value) ? Array.from(value).length : value.length);
+
+const patterns = new Map<string, RegExp>();
+/** The spec's patterns, compiled once each (a handful). */
+export function patternOf(pattern: string): RegExp {
+  let compiled = patterns.get(pattern);
+  if (compiled === undefined) patterns.set(pattern, (compiled = new RegExp(pattern, "u")));
+  return compiled;
+}
 
 function integerProblem(where: string, value: string, schema: SchemaObject, rules: ParameterRules): string | undefined {
   const coercible = value.trim() !== "" && Number.isInteger(Number(value));
@@ -65,7 +73,7 @@ function valueProblem(where: string, value: string, schema: SchemaObject, rules:
   if (schema.maxLength !== undefined && length(value) > schema.maxLength) {
     return `${where} must NOT have more than ${schema.maxLength} characters`;
   }
-  if (schema.pattern !== undefined && !new RegExp(schema.pattern, "u").test(value)) {
+  if (schema.pattern !== undefined && !patternOf(schema.pattern).test(value)) {
     return `${where} must match pattern "${schema.pattern}"`;
   }
   return undefined;
@@ -75,6 +83,9 @@ function valueProblem(where: string, value: string, schema: SchemaObject, rules:
 export function parameterValueProblem(parameter: Parameter, value: string, rules: ParameterRules = SERVER_RULES): string | undefined {
   return valueProblem(`${parameter.in} parameter ${parameter.name}`, value, parameter.schema, rules);
 }
+
+/** An empty query, read by many requests: never written to. */
+const NO_QUERY: Pick<URLSearchParams, "keys" | "getAll"> = new URLSearchParams();
 
 /**
  * The first problem with the request's parameters, as a 400's detail, or undefined when they are
@@ -98,7 +109,7 @@ export function parameterProblem<Id extends string>(
     const problem = valueProblem(`path parameter ${parameter.name}`, value, parameter.schema, rules);
     if (problem) return problem;
   }
-  const search = typeof query === "string" ? new URLSearchParams(query) : query;
+  const search = typeof query !== "string" ? query : query === "" ? NO_QUERY : new URLSearchParams(query);
   const declared = operation.parameters.filter((p) => p.in === "query");
   if (rules.unknownQuery === "reject") {
     for (const name of search.keys()) {

@@ -92,6 +92,16 @@ describe("the spec's path rules (route)", () => {
     expect(contract.route("PUT", "/api/v1/P/jobs/1")).toEqual({ kind: "method-not-allowed", allowed: ["get", "delete"] });
   });
 
+  it("answers a path asked again (the server asks thrice a request) alike, frozen, also once many others were asked", () => {
+    const first = contract.route("GET", "/api/v1/P/jobs/7");
+    expect(Object.isFrozen(first) && first.kind === "operation" && Object.isFrozen(first.path)).toBe(true);
+    expect(contract.route("GET", "/api/v1/P/jobs/7")).toBe(first);
+    for (let i = 0; i < 1000; i++) contract.route("GET", `/api/v1/P/jobs/${i}`);
+    expect(contract.route("GET", "/api/v1/P/jobs/7")).toEqual(first);
+    expect(contract.route("DELETE", "/api/v1/P/jobs/7")).toMatchObject({ kind: "operation", operation: { operationId: "cancelJob" } });
+    expect(contract.route("GET", "/api/v1/Q/jobs/7")).toMatchObject({ path: { projectKey: "Q", jobId: "7" } });
+  });
+
   it("fillPath encodes each value as one segment, and the route reads it back", () => {
     const path = fillPath(contract.operation("deleteUserData").path, { projectKey: "P", userId: "a/b c@d" });
     expect(path).toBe("/api/v1/P/users/a%2Fb%20c%40d");
