@@ -48,17 +48,17 @@ export function rateLimitFields(
 /**
  * A fixed-window counter per key, as express-rate-limit's memory store keeps one: `count(key)`
  * counts a call and says whether it is within the quota, with the fields its answer carries.
- * Keys are forgotten when their window ends, so the map holds only the current window's.
+ * For the mocks, whose keys are their few configured organizations: one window each, renewed
+ * when it has ended.
  */
 export function createRateLimitCounter(policy: RateLimitPolicy = DEFAULT_RATE_LIMIT, now: () => number = Date.now) {
   const windowMs = policy.windowSeconds * 1000;
   const windows = new Map<string, { calls: number; resetAt: number }>();
   return function count(key: string): { allowed: boolean; retryAfterSeconds: number; headers: Record<string, string> } {
     const at = now();
-    for (const [stale, window] of windows) if (window.resetAt <= at) windows.delete(stale);
-    const window = windows.get(key) ?? { calls: 0, resetAt: at + windowMs };
+    let window = windows.get(key);
+    if (window === undefined || window.resetAt <= at) windows.set(key, (window = { calls: 0, resetAt: at + windowMs }));
     window.calls += 1;
-    windows.set(key, window);
     const resetSeconds = Math.max(1, Math.ceil((window.resetAt - at) / 1000));
     return {
       allowed: window.calls <= policy.limit,
