@@ -30,6 +30,7 @@ import { dirname, join, posix } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { ROOT, run, runMain } from "./lib/tools.mjs";
+import { writeUserTsconfig } from "./lib/user-project.mjs";
 import { VALIDATOR, stageValidator, unstageValidator } from "./bundle-validator.mjs";
 
 /** Path segments and names that neither tarball may hold. */
@@ -246,6 +247,19 @@ function checkPackage(spec, rootPkg) {
   return { problems, required: required.length };
 }
 
+/** Packs a package (`npm pack` with `packArgs`) into `work`, beside an empty project `work/app` named `name`. */
+function packIntoEmptyProject(work, packArgs, name) {
+  run("npm", ["pack", "--ignore-scripts", ...packArgs, "--pack-destination", work], { quiet: true });
+  const tarball = join(
+    work,
+    readdirSync(work).find((f) => f.endsWith(".tgz")),
+  );
+  const app = join(work, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name, private: true }) + "\n");
+  return { tarball, app };
+}
+
 /**
  * Installs the client tarball (with its optional peers, msw and openapi-msw) into an empty
  * project, then loads every `exports` entry from it as a user would: each runtime target with
@@ -257,14 +271,7 @@ async function installAndImportClient(rootPkg) {
   const work = mkdtempSync(join(tmpdir(), "check-pack-client-"));
   const problems = [];
   try {
-    run("npm", ["pack", "--ignore-scripts", "--pack-destination", work], { quiet: true });
-    const tarball = join(
-      work,
-      readdirSync(work).find((f) => f.endsWith(".tgz")),
-    );
-    const app = join(work, "app");
-    mkdirSync(app);
-    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "client-app", private: true }) + "\n");
+    const { tarball, app } = packIntoEmptyProject(work, [], "client-app");
     const peers = Object.keys(rootPkg.peerDependencies ?? {}).map((name) => `${name}@${rootPkg.devDependencies[name]}`);
     run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, ...peers], { cwd: app, quiet: true });
     const entries = [...exportEntries(rootPkg.exports)].filter(([subpath]) => subpath !== "./package.json");
@@ -285,18 +292,7 @@ async function installAndImportClient(rootPkg) {
       join(app, "types.mts"),
       typed.map(([subpath], i) => `import type * as e${i} from "${specifier(subpath)}";`).join("\n") + "\nexport {};\n",
     );
-    const compilerOptions = {
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      target: "ES2022",
-      lib: ["ES2022", "DOM"],
-      strict: true,
-      noEmit: true,
-      skipLibCheck: false,
-      types: ["node"],
-      typeRoots: [join(ROOT, "node_modules", "@types")],
-    };
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions, files: ["types.mts"] }));
+    writeUserTsconfig(app, { files: ["types.mts"] });
     const checked = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", app], {
       cwd: app,
       encoding: "utf8",
@@ -320,14 +316,7 @@ async function installAndRunServer(version) {
   const work = mkdtempSync(join(tmpdir(), "check-pack-server-"));
   const problems = [];
   try {
-    run("npm", ["pack", "--ignore-scripts", "--workspace", "server", "--pack-destination", work], { quiet: true });
-    const tarball = join(
-      work,
-      readdirSync(work).find((f) => f.endsWith(".tgz")),
-    );
-    const app = join(work, "app");
-    mkdirSync(app);
-    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "server-app", private: true }) + "\n");
+    const { tarball, app } = packIntoEmptyProject(work, ["--workspace", "server"], "server-app");
     const started = performance.now();
     run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball], { cwd: app, quiet: true });
     console.log(`server tarball installed with its dependencies in ${((performance.now() - started) / 1000).toFixed(0)} s`);

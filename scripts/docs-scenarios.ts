@@ -6,9 +6,9 @@
 // live in the spec; this only lays them out, so the guide cannot drift from it.
 // `--check` writes nothing and exits 1 when the guide is out of date (test/docs/scenarios.test.ts
 // checks the same).
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withSection, writeSection } from "./lib/guide-section.js";
 import { contract as packageContract, type Contract, type Json, type Operation } from "../client/contract/index.js";
 import { bundleSpec } from "./lib/spec.mjs";
 
@@ -146,24 +146,22 @@ export function scenariosTable(contract: Contract<string>, summaryOf: SummaryOf)
 
 /** The guide with its scenarios section replaced by `table`. */
 export function withScenarios(markdown: string, table: string): string {
-  const begin = markdown.indexOf(BEGIN);
-  const end = markdown.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error(`the guide has no "${BEGIN}" ... "${END}" section`);
-  return markdown.slice(0, begin + BEGIN.length) + "\n" + table + markdown.slice(end);
+  return withSection(markdown, BEGIN, END, table);
 }
 
 function main(args: string[]): number {
   const summaryOf = summariesOf(bundleSpec(join(ROOT, "generated", "openapi.json"), { dereferenced: true }));
-  const current = readFileSync(GUIDE, "utf8");
-  const updated = withScenarios(current, scenariosTable(packageContract, summaryOf));
-  if (args.includes("--check")) {
-    if (updated === current) return 0;
-    console.error("docs/frontend.md's scenario table is out of date: run `npm run docs:scenarios` and commit the result");
-    return 1;
-  }
-  if (updated !== current) writeFileSync(GUIDE, updated);
-  console.log(updated === current ? "docs/frontend.md: scenarios up to date" : "docs/frontend.md: scenarios written");
-  return 0;
+  return writeSection(
+    {
+      file: GUIDE,
+      begin: BEGIN,
+      end: END,
+      block: scenariosTable(packageContract, summaryOf),
+      what: "scenario table",
+      command: "npm run docs:scenarios",
+    },
+    args,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));

@@ -4,9 +4,9 @@
 // The values live in the table; this only lays them out, so the guide cannot drift from what the
 // sandbox and the MSW handlers do. `--check` writes nothing and exits 1 when the guide is out of
 // date (test/docs/test-mode.test.ts checks the same).
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withSection, writeSection } from "./lib/guide-section.js";
 import {
   JOB_SCRIPTS,
   MAX_DELAY_MS,
@@ -63,23 +63,14 @@ export function testModeMarkdown(): string {
 
 /** The guide with its test-mode section replaced by `block`. */
 export function withTestMode(markdown: string, block: string): string {
-  const begin = markdown.indexOf(BEGIN);
-  const end = markdown.indexOf(END);
-  if (begin < 0 || end < begin) throw new Error(`the guide has no "${BEGIN}" ... "${END}" section`);
-  return markdown.slice(0, begin + BEGIN.length) + "\n" + block + markdown.slice(end);
+  return withSection(markdown, BEGIN, END, block);
 }
 
 function main(args: string[]): number {
-  const current = readFileSync(GUIDE, "utf8");
-  const updated = withTestMode(current, testModeMarkdown());
-  if (args.includes("--check")) {
-    if (updated === current) return 0;
-    console.error("docs/frontend.md's test-mode table is out of date: run `npm run docs:test-mode` and commit the result");
-    return 1;
-  }
-  if (updated !== current) writeFileSync(GUIDE, updated);
-  console.log(updated === current ? "docs/frontend.md: test mode up to date" : "docs/frontend.md: test mode written");
-  return 0;
+  return writeSection(
+    { file: GUIDE, begin: BEGIN, end: END, block: testModeMarkdown(), what: "test-mode table", command: "npm run docs:test-mode" },
+    args,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.slice(2));

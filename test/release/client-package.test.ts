@@ -33,6 +33,7 @@ import { startMock, type RunningMock } from "../support/mock.js";
 import { waitForOutput } from "../support/cli.js";
 import { temporaryFolder } from "../support/temp.js";
 import { defaultExample } from "../msw/support.js";
+import { writeUserTsconfig } from "../../scripts/lib/user-project.mjs";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -116,23 +117,6 @@ function scanTree(nodeModules: string): TreeReport {
   };
   walk(nodeModules);
   return report;
-}
-
-/** tsconfig for a user's project: strict, NodeNext, and no Node types (the client needs none). */
-function writeTsconfig(dir: string, include: string[]): void {
-  const compilerOptions = {
-    target: "ES2022",
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    lib: ["ES2022", "DOM"],
-    strict: true,
-    noEmit: true,
-    skipLibCheck: false,
-    types: ["node"],
-    // The repository's @types/node, so an example may use process; the user's project has its own.
-    typeRoots: [join(ROOT, "node_modules", "@types")],
-  };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include }, null, 2) + "\n");
 }
 
 /** The first named example of getJob's 200 answer: what Prism answers without Prefer. */
@@ -291,11 +275,11 @@ describe(`the ${CLIENT_PACKAGE} tarball installed into an empty project`, () => 
         "",
       ].join("\n"),
     );
-    writeTsconfig(app, ["jobs.mts"]);
+    writeUserTsconfig(app, { include: ["jobs.mts"] });
     const good = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
     expect(good.code, describeRun("tsc (jobs.mts)", good)).toBe(0);
 
-    writeTsconfig(app, ["wrong.mts"]);
+    writeUserTsconfig(app, { include: ["wrong.mts"] });
     const wrong = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
     expect(wrong.code).not.toBe(0);
     expect(wrong.stdout).toMatch(/wrong\.mts\(3,.*error TS2322: Type 'string' is not assignable to type 'number'/);
@@ -355,7 +339,7 @@ async function runInstalledExample(app: string, example: DocExample): Promise<vo
   mkdirSync(join(app, example.name));
   const file = join(app, example.name, example.runAs ?? `${example.name}.ts`);
   writeFileSync(file, await exampleCode(example));
-  writeTsconfig(app, [relative(app, file)]);
+  writeUserTsconfig(app, { include: [relative(app, file)] });
   const types = await exec(process.execPath, [TSC, "-p", app], { cwd: app });
   expect(types.code, describeRun(`tsc ${relative(app, file)}`, types)).toBe(0);
   const run = await exec(process.execPath, [TSX, file], { cwd: app });

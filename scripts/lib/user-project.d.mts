@@ -1,0 +1,1 @@
+export function writeUserTsconfig(dir: string, sources: { files: string[] } | { include: string[] }): void;
