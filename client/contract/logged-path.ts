@@ -23,6 +23,10 @@ function loggable(parameter: Parameter, value: string): boolean {
   return false;
 }
 
+// The shown path of a route, kept with it: the contract keeps a request's route for its next
+// questions (operations.ts), and the log line and a problem's instance ask for the same path.
+const shownPaths = new WeakMap<object, string>();
+
 const wordsOf = new WeakMap<Contract<string>, Set<string>>();
 
 /** The literal segments of the spec's paths ("api", "v1", "jobs", "users"). */
@@ -55,12 +59,16 @@ export function shownPath<Id extends string>(
     return shown.join("/") + (query ? "?[…]" : "");
   }
   const { operation } = route;
-  const shownPathPart = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const parameter = operation.parameters.find((p) => p.in === "path" && p.name === name);
-    const raw = route.path[name]!;
-    const value = decodeSegment(raw);
-    return parameter !== undefined && value !== undefined && loggable(parameter, value) ? raw : `[${name}]`;
-  });
+  let shownPathPart = shownPaths.get(route);
+  if (shownPathPart === undefined) {
+    shownPathPart = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      const parameter = operation.parameters.find((p) => p.in === "path" && p.name === name);
+      const raw = route.path[name]!;
+      const value = decodeSegment(raw);
+      return parameter !== undefined && value !== undefined && loggable(parameter, value) ? raw : `[${name}]`;
+    });
+    shownPaths.set(route, shownPathPart);
+  }
   if (query === "") return shownPathPart;
   const shownQuery = [...new URLSearchParams(query)]
     .map(([name, value]) => {

@@ -98,6 +98,41 @@ export function parameterProblem<Id extends string>(
   query: string | URLSearchParams,
   rules: ParameterRules = SERVER_RULES,
 ): string | undefined {
+  const problem = pathParameterProblem(operation, path, rules);
+  return problem !== undefined ? problem : queryParameterProblem(operation, query, rules);
+}
+
+// A route's path parameters are checked once per route and rules: the contract keeps the routes
+// of the last requests (operations.ts), and a client polling a job sends the same path again.
+const pathProblems = new WeakMap<object, { operation: object; rules: ParameterRules; problem: string | undefined }>();
+
+function pathParameterProblem<Id extends string>(
+  operation: Operation<Id>,
+  path: Readonly<Record<string, string | undefined>>,
+  rules: ParameterRules,
+): string | undefined {
+  const known = pathProblems.get(path);
+  if (known !== undefined && known.operation === operation && known.rules === rules) return known.problem;
+  const problem = firstPathProblem(operation, path, rules);
+  pathProblems.set(path, { operation, rules, problem });
+  return problem;
+}
+
+const decodes = new WeakMap<object, boolean>();
+
+/** Whether every segment of a route's path parameters is valid percent-encoded UTF-8 (kept per route). */
+export function pathDecodes(path: Readonly<Record<string, string | undefined>>): boolean {
+  let known = decodes.get(path);
+  if (known === undefined)
+    decodes.set(path, (known = Object.values(path).every((segment) => segment === undefined || decodeSegment(segment) !== undefined)));
+  return known;
+}
+
+function firstPathProblem<Id extends string>(
+  operation: Operation<Id>,
+  path: Readonly<Record<string, string | undefined>>,
+  rules: ParameterRules,
+): string | undefined {
   for (const parameter of operation.parameters) {
     if (parameter.in !== "path") continue;
     const raw = path[parameter.name];
@@ -109,6 +144,15 @@ export function parameterProblem<Id extends string>(
     const problem = valueProblem(`path parameter ${parameter.name}`, value, parameter.schema, rules);
     if (problem) return problem;
   }
+  return undefined;
+}
+
+function queryParameterProblem<Id extends string>(
+  operation: Operation<Id>,
+  query: string | URLSearchParams,
+  rules: ParameterRules,
+): string | undefined {
+  if (query === "" && !operation.parameters.some((p) => p.in === "query" && p.required)) return undefined;
   const search = typeof query !== "string" ? query : query === "" ? NO_QUERY : new URLSearchParams(query);
   const declared = operation.parameters.filter((p) => p.in === "query");
   if (rules.unknownQuery === "reject") {

@@ -21,7 +21,7 @@ import {
 import { jobsRouter } from "./routes/jobs.js";
 import { testModeAnswers } from "./test-mode.js";
 import { usersRouter } from "./routes/users.js";
-import { closeConnectionsWhileDraining, createLifecycle, healthRouter, type Lifecycle } from "../ops/health.js";
+import { addHealthRoutes, closeConnectionsWhileDraining, createLifecycle, type Lifecycle } from "../ops/health.js";
 import { requestMetrics, type Metrics } from "../ops/metrics.js";
 import { rateLimitStoreFor } from "./rate-limit-store.js";
 import { corsMiddleware } from "./cors.js";
@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(closeConnectionsWhileDraining(lifecycle));
   // Operational endpoints (docs/operations.md), outside the contract: before the validator, which
   // would refuse them as undocumented, and before the request log, which probes would flood.
-  app.use(healthRouter({ store, lifecycle, logger }));
+  addHealthRoutes(app, { store, lifecycle, logger });
 
   app.use(requestLogger(logger));
   app.use(requestLine);

@@ -6,7 +6,7 @@
 // Why not a pattern in the spec: jobId, limit and after must stay `type: integer` for generated
 // clients, and a JSON Schema pattern does not apply to a number.
 import type { NextFunction, Request, Response } from "express";
-import { contract, decodeSegment, parameterProblem, problemWords, type Route } from "../../client/contract/index.js";
+import { contract, parameterProblem, pathDecodes, problemWords, type Route } from "../../client/contract/index.js";
 import { HttpProblem } from "./problems.js";
 
 /** The request's route by the spec's path rules, on its path as sent. */
@@ -41,11 +41,7 @@ export function applyPathRules(req: Request, res: Response, next: NextFunction):
   const route = routeOf(req);
   switch (route.kind) {
     case "operation":
-      next(
-        Object.values(route.path).every((segment) => decodeSegment(segment) !== undefined)
-          ? undefined
-          : new HttpProblem(400, "bad-request", problemWords.malformedPath),
-      );
+      next(pathDecodes(route.path) ? undefined : new HttpProblem(400, "bad-request", problemWords.malformedPath));
       return;
     case "empty-parameter":
       next(new HttpProblem(400, "bad-request", problemWords.emptyPathParameter(route.parameter)));

@@ -25,7 +25,8 @@ export function requestLogger(logger: Logger) {
     const id = requestIdFor(typeof incoming === "string" ? incoming : undefined);
     res.locals.requestId = id;
     res.setHeader("X-Request-Id", id);
-    res.once("close", () => {
+    // "close" comes once per answer (sent, or its connection gone first): on, not once.
+    res.on("close", () => {
       const { statusCode } = res;
       logger[levelFor(statusCode)](
         { req: { id, method: req.method }, res: { statusCode }, responseTime: Date.now() - started, path: loggedPath(req) },

@@ -43,7 +43,10 @@ function requestTarget(req: Request): HttpProblem | undefined {
  */
 function hostProblem(req: Request): HttpProblem | undefined {
   let hosts = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === "host") hosts++;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    if (name.length === 4 && name.toLowerCase() === "host") hosts++; // no lower-casing of every header name
+  }
   if (hosts > 1 || (hosts === 0 && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)) {
     const detail = hosts > 1 ? "The request has more than one Host header." : "An HTTP/1.1 request needs a Host header.";
     return new HttpProblem(400, "bad-request", `${detail} (RFC 9112, section 3.2)`);

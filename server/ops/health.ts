@@ -34,18 +34,24 @@ export function createLifecycle(): Lifecycle {
 
 export const HEALTH_PATHS = { liveness: "/healthz", readiness: "/readyz" } as const;
 
-export function healthRouter(deps: { store: Store; lifecycle: Lifecycle; logger: Logger }): express.Router {
+/**
+ * Adds /healthz and /readyz to the app, as two of its own routes rather than a router of their
+ * own: every API request passes them, and a mounted router costs each request its dispatch
+ * (bench/README.md). The app's routing is case sensitive and strict, as the API's own paths:
+ * /HEALTHZ and /healthz/ are no endpoint.
+ */
+export function addHealthRoutes(app: express.Express, deps: { store: Store; lifecycle: Lifecycle; logger: Logger }): void {
   const { store, lifecycle, logger } = deps;
-  // The API's own path rules: case sensitive and strict (/HEALTHZ and /healthz/ are no endpoint).
-  const router = express.Router({ caseSensitive: true, strict: true });
+  if (!app.enabled("case sensitive routing") || !app.enabled("strict routing"))
+    throw new Error("health routes need strict, case-sensitive routing");
   const ok = (res: Response) => res.status(200).json({ status: "ok" });
 
-  router.all(HEALTH_PATHS.liveness, withRequestId, onlyGet, (_req, res) => {
+  app.all(HEALTH_PATHS.liveness, withRequestId, onlyGet, (_req, res) => {
     res.locals.operation = "healthz";
     ok(res);
   });
 
-  router.all(HEALTH_PATHS.readiness, withRequestId, onlyGet, async (req, res) => {
+  app.all(HEALTH_PATHS.readiness, withRequestId, onlyGet, async (req, res) => {
     res.locals.operation = "readyz";
     if (lifecycle.shuttingDown) return unavailable(req, res, "The server is shutting down.");
     const check = await withTimeout(
@@ -65,8 +71,6 @@ export function healthRouter(deps: { store: Store; lifecycle: Lifecycle; logger:
     }
     ok(res);
   });
-
-  return router;
 }
 
 /**

@@ -14,6 +14,7 @@ type OpenApiRequest = Request & { openapi?: { schema?: { operationId?: string } 
 
 export interface Metrics {
   registry: Registry;
+  /** Answers by operation and status: requestDuration's count, read when scraped. */
   requests: Counter<"operation" | "status">;
   requestDuration: Histogram<"operation" | "status">;
   jobTransitions: Counter<"status">;
@@ -27,11 +28,19 @@ export interface Metrics {
 export function createMetrics(options: { store: Store }): Metrics {
   const { store } = options;
   const registry = new Registry();
+  // The count of answers is the histogram's own count, read at scrape time: one metric updated
+  // per request instead of two.
   const requests = new Counter({
     name: "jobs_api_http_requests_total",
     help: 'HTTP requests answered, by operationId ("unmatched" when none) and status code.',
     labelNames: ["operation", "status"] as const,
     registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { metricName, labels, value } of (await requestDuration.get()).values) {
+        if (metricName === "jobs_api_http_request_duration_seconds_count") this.inc(labels as { operation: string; status: string }, value);
+      }
+    },
   });
   const requestDuration = new Histogram({
     name: "jobs_api_http_request_duration_seconds",
@@ -105,10 +114,9 @@ export function createMetrics(options: { store: Store }): Metrics {
 export function requestMetrics(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
-    res.once("close", () => {
+    res.on("close", () => {
       const operation = res.locals.operation ?? (req as OpenApiRequest).openapi?.schema?.operationId ?? "unmatched";
       const status = res.writableFinished ? String(res.statusCode) : "aborted";
-      metrics.requests.inc({ operation, status });
       metrics.requestDuration.observe({ operation, status }, (performance.now() - started) / 1000);
     });
     next();

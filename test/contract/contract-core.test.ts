@@ -11,6 +11,7 @@ import {
   FINAL_JOB_STATUSES,
   JOB_STATUSES,
   parameterProblem,
+  problemWords,
   PENDING_JOB_STATUSES,
   requestIdFor,
   shownPath,
@@ -131,6 +132,18 @@ describe("parameter words", () => {
     expect(
       parameterProblem(getJob, { projectKey: "P", jobId: "1e0" }, "x=1", { integers: "lenient", unknownQuery: "ignore" }),
     ).toBeUndefined();
+  });
+
+  it("answers a path it has seen before by the rules and operation asked now (the check is kept per route)", () => {
+    const path = { projectKey: "P", jobId: "1e0" };
+    expect(parameterProblem(getJob, path, "")).toEqual(expect.stringContaining("plain decimal digits"));
+    expect(parameterProblem(getJob, path, "", { integers: "lenient", unknownQuery: "ignore" })).toBeUndefined();
+    expect(parameterProblem(getJob, path, "")).toEqual(expect.stringContaining("plain decimal digits"));
+    expect(parameterProblem(listJobs, { projectKey: "P" }, "")).toBeUndefined();
+    expect(parameterProblem(getJob, { projectKey: "P" }, "")).toBe(problemWords.emptyPathParameter("jobId"));
+    const route = contract.route("GET", "/api/v1/P/jobs/1");
+    expect(route.kind === "operation" && parameterProblem(route.operation, route.path, "x=1")).toBe("Unknown query parameter 'x'");
+    expect(route.kind === "operation" && parameterProblem(route.operation, route.path, "")).toBeUndefined();
   });
 });
 
