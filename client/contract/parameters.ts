@@ -84,9 +84,6 @@ export function parameterValueProblem(parameter: Parameter, value: string, rules
   return valueProblem(`${parameter.in} parameter ${parameter.name}`, value, parameter.schema, rules);
 }
 
-/** An empty query, read by many requests: never written to. */
-const NO_QUERY: Pick<URLSearchParams, "keys" | "getAll"> = new URLSearchParams();
-
 /**
  * The first problem with the request's parameters, as a 400's detail, or undefined when they are
  * valid. `path` holds the path parameters as sent (percent-encoded, as Contract.route gives them);
@@ -153,7 +150,7 @@ function queryParameterProblem<Id extends string>(
   rules: ParameterRules,
 ): string | undefined {
   if (query === "" && !operation.parameters.some((p) => p.in === "query" && p.required)) return undefined;
-  const search = typeof query !== "string" ? query : query === "" ? NO_QUERY : new URLSearchParams(query);
+  const search = typeof query === "string" ? new URLSearchParams(query) : query;
   const declared = operation.parameters.filter((p) => p.in === "query");
   if (rules.unknownQuery === "reject") {
     for (const name of search.keys()) {

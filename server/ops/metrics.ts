@@ -25,6 +25,8 @@ export interface Metrics {
   scrape(): Promise<string>;
 }
 
+const REQUEST_DURATION = "jobs_api_http_request_duration_seconds";
+
 export function createMetrics(options: { store: Store }): Metrics {
   const { store } = options;
   const registry = new Registry();
@@ -38,12 +40,12 @@ export function createMetrics(options: { store: Store }): Metrics {
     async collect() {
       this.reset();
       for (const { metricName, labels, value } of (await requestDuration.get()).values) {
-        if (metricName === "jobs_api_http_request_duration_seconds_count") this.inc(labels as { operation: string; status: string }, value);
+        if (metricName === `${REQUEST_DURATION}_count`) this.inc(labels as { operation: string; status: string }, value);
       }
     },
   });
   const requestDuration = new Histogram({
-    name: "jobs_api_http_request_duration_seconds",
+    name: REQUEST_DURATION,
     help: "Time from a request's arrival to the end of its answer, by operationId and status code.",
     labelNames: ["operation", "status"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
