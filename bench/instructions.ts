@@ -10,9 +10,9 @@
 // Needs valgrind (apt-get install valgrind); about two minutes a server, the servers side by side.
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
 import { join } from "node:path";
 import { seed } from "./lib/data.js";
-import { LoadGenerator } from "./lib/load.js";
 import { ROOT, waitReady } from "./lib/proc.js";
 import { withTempDir } from "./lib/tmp.js";
 
@@ -21,6 +21,31 @@ const SERVERS: Record<string, (databaseUrl: string) => string[]> = {
   prescribed: (url) => ["bench/servers/prescribed.ts", url, "stock"],
   "prescribed-patched": (url) => ["bench/servers/prescribed.ts", url, "patched"],
 };
+
+/**
+ * Sends `count` GETs over `connections` keep-alive connections; every answer must be 200. Not the
+ * bench's load generator: its 30 s timeout per request failed the first, slow requests of a
+ * server just started under Valgrind on a loaded machine.
+ */
+async function send(url: string, headers: Record<string, string>, count: number, connections = 4): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      http
+        .get(url, { agent, headers }, (response) => {
+          response.resume();
+          response.on("end", () => (response.statusCode === 200 ? resolve() : reject(new Error(`answered ${response.statusCode}`))));
+        })
+        .on("error", reject);
+    });
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (sent++ < count) await one();
+    }),
+  );
+  agent.destroy();
+}
 
 export interface InstructionOptions {
   /** GET job (default) or a listJobs page of 100. */
@@ -61,17 +86,9 @@ async function count(
       const result = spawnSync("callgrind_control", [flag, String(child.pid)], { encoding: "utf8" });
       if (result.status !== 0) throw new Error(`callgrind_control ${flag} failed: ${result.stderr || result.stdout}`);
     };
-    // A load generator of its own (the servers are counted side by side), 4 connections, every
-    // answer a 2xx; autocannon's timeout of 30 s covers the first, slow requests under Valgrind.
-    const load = await LoadGenerator.start();
-    try {
-      const request = { url: url + path, headers, connections: 4, seconds: 3600 };
-      await load.runClean({ ...request, amount: options.warmup });
-      control("-z"); // counts from here
-      await load.runClean({ ...request, amount: options.requests });
-    } finally {
-      await load.close();
-    }
+    await send(url + path, headers, options.warmup);
+    control("-z"); // counts from here
+    await send(url + path, headers, options.requests);
     control("-d");
     const dumps = readdirSync(dir).filter((file) => file.startsWith(`callgrind-${name}.`) && /\.\d+$/.test(file));
     const total = dumps.reduce((sum, file) => sum + Number(/^summary: (\d+)/m.exec(readFileSync(join(dir, file), "utf8"))?.[1] ?? 0), 0);
